@@ -1,0 +1,72 @@
+import { loadConfig, ConfigError } from '@switchboard/config';
+
+function problemsOf(env: Record<string, string>, app?: Parameters<typeof loadConfig>[1]): string[] {
+  try {
+    loadConfig(env, app);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  return [];
+}
+
+describe('loadConfig', () => {
+  test('an empty environment gives the contract defaults', () => {
+    const config = loadConfig({});
+    expect(config.database.url).toBe('postgresql://postgres@127.0.0.1:5432/switchboard');
+    expect(config.redis.url).toBe('redis://127.0.0.1:6379');
+    expect(config.ingest.port).toBe(3000);
+    expect(config.console.port).toBe(3001);
+    expect(config.ingest.host).toBe('127.0.0.1');
+    expect(config.ingest.rateLimitPerMinute).toBe(100);
+    expect(config.ingest.spoolDir).toBe('./var/spool');
+    expect(config.log).toEqual({ level: 'info', dir: './var/log', format: 'pretty' });
+    expect(config.outbound.retryBaseMs).toBe(5000);
+    expect(config.ingest.maxBodyBytes).toBe(1024 * 1024);
+    expect(config.ingest.mailgunMaxBodyBytes).toBe(25 * 1024 * 1024);
+    expect(config.twilio.authToken).toBeUndefined();
+  });
+
+  test('every bad variable is reported on its own line, naming it', () => {
+    const problems = problemsOf({ INGEST_PORT: '70000', REDIS_URL: 'http://nope', LOG_LEVEL: 'loud', INSECURE_SKIP_SIGNATURES: 'maybe' });
+    expect(problems).toHaveLength(4);
+    expect(problems.find((p) => p.startsWith('INGEST_PORT:'))).toBeDefined();
+    expect(problems.find((p) => p.startsWith('REDIS_URL:'))).toMatch(/redis or rediss URL/);
+    expect(problems.find((p) => p.startsWith('LOG_LEVEL:'))).toBeDefined();
+    expect(problems.find((p) => p.startsWith('INSECURE_SKIP_SIGNATURES:'))).toMatch(/boolean/);
+  });
+
+  test('booleans read "false" and "0" as false', () => {
+    expect(loadConfig({ INSECURE_SKIP_SIGNATURES: 'false' }).ingest.insecureSkipSignatures).toBe(false);
+    expect(loadConfig({ INSECURE_SKIP_SIGNATURES: '0' }).ingest.insecureSkipSignatures).toBe(false);
+    expect(loadConfig({ INSECURE_SKIP_SIGNATURES: 'true' }).ingest.insecureSkipSignatures).toBe(true);
+  });
+
+  test('signature checks cannot be switched off in production', () => {
+    expect(problemsOf({ NODE_ENV: 'production', INSECURE_SKIP_SIGNATURES: '1' })).toEqual([
+      'INSECURE_SKIP_SIGNATURES: signature checks cannot be switched off in production',
+    ]);
+  });
+
+  test('the console refuses to start in production without ADMIN_TOKEN, the other apps do not need it', () => {
+    expect(problemsOf({ NODE_ENV: 'production' }, 'console')).toEqual(['ADMIN_TOKEN: required by the console in production (missing)']);
+    expect(problemsOf({ NODE_ENV: 'production' }, 'ingest')).toEqual([]);
+    expect(problemsOf({ NODE_ENV: 'production', ADMIN_TOKEN: 'short' }, 'console')[0]).toMatch(/^ADMIN_TOKEN: .*16 characters/);
+  });
+
+  test('PUBLIC_URL loses its trailing slash and must be http(s)', () => {
+    expect(loadConfig({ PUBLIC_URL: 'https://hooks.example.com/' }).ingest.publicUrl).toBe('https://hooks.example.com');
+    expect(problemsOf({ PUBLIC_URL: 'ftp://x' })[0]).toMatch(/^PUBLIC_URL:/);
+  });
+
+  test('TRUST_PROXY maps to the Express setting', () => {
+    expect(loadConfig({}).ingest.trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'true' }).ingest.trustProxy).toBe(true);
+    expect(loadConfig({ TRUST_PROXY: '2' }).ingest.trustProxy).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8' }).ingest.trustProxy).toBe('loopback, 10.0.0.0/8');
+  });
+
+  test('lists are split on commas', () => {
+    expect(loadConfig({ WHATSAPP_BRIDGE_ALLOWED_IPS: '10.0.0.1, 192.168.0.0/16,' }).whatsappBridge.allowedIps).toEqual(['10.0.0.1', '192.168.0.0/16']);
+  });
+});

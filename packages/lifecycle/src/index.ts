@@ -1,0 +1,2 @@
+export { createShutdown } from './shutdown.ts';
+export type { Shutdown, ShutdownLogger } from './shutdown.ts';

@@ -1,0 +1,3 @@
+export { createLogger, INTEGRATIONS } from './logger.ts';
+export type { Logger, LoggerOptions, Integration } from './logger.ts';
+export { redact, maskPhone } from './redact.ts';
