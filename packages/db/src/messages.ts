@@ -1,0 +1,203 @@
+import type { InboundMessage } from '@switchboard/events';
+import type { Db, DbTx } from './client.ts';
+import { newId } from './ids.ts';
+
+export type IntentValue = { label: string; confidence: number; classifier: string };
+
+/** A normalized inbound message with what the interpreter made of it. */
+export type InterpretedMessage = {
+  eventId: string;
+  message: InboundMessage;
+  intent: IntentValue;
+  /** A replay re-applies the newer interpretation to the stored message. */
+  replay: boolean;
+};
+
+/** What persisting one message did. */
+export type PersistOutcome =
+  | { status: 'created'; messageId: string; contactId: string; campaignId: string | null }
+  | { status: 'replayed'; messageId: string; contactId: string; campaignId: string | null }
+  /** This event's message was stored before (the job ran twice): nothing changes. */
+  | { status: 'exists'; messageId: string }
+  /** Another raw event already carried this provider message id: nothing changes. */
+  | { status: 'duplicate'; messageId: string };
+
+export type PersistOptions = {
+  /** How far back a campaign message to the sender attributes a reply to its campaign. */
+  attributionWindowMs: number;
+};
+
+/** Lead status a reply's intent moves the contact to; other intents leave it. */
+const LEAD_STATUS: Record<string, string> = {
+  interested: 'interested',
+  not_interested: 'not_interested',
+  callback_request: 'callback_requested',
+  question: 'engaged',
+  info_request: 'engaged',
+  opt_out: 'opted_out',
+};
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function contactKind(message: InboundMessage): string {
+  if (message.source === 'email') return 'email';
+  if (message.source === 'whatsapp-group') return 'bridge';
+  return 'phone';
+}
+
+/**
+ * Persists a batch of interpreted messages in one transaction: contacts, messages, intents,
+ * campaign attribution, opt-out registry, lead status and callback requests. Every write is keyed,
+ * so running the same batch twice (a retried job, a replay) changes nothing the second time, and
+ * state that depends on order (opt-out, lead status) only moves for a message newer than the one
+ * that last set it.
+ */
+export async function persistInterpretedMessages(db: Db, items: InterpretedMessage[], options: PersistOptions): Promise<PersistOutcome[]> {
+  if (items.length === 0) return [];
+  return db.$transaction(async (tx) => {
+    const contacts = await upsertContacts(tx, items);
+    const campaigns = await attributeCampaigns(tx, items, options.attributionWindowMs);
+
+    const rows = items.map((item, i) => ({
+      id: newId(),
+      item,
+      contactId: contacts.get(item.message.sender)!,
+      campaignId: campaigns[i] ?? null,
+    }));
+    const inserted = await tx.$queryRaw<{ id: string; event_id: string }[]>`
+      INSERT INTO messages (id, event_id, source, external_id, sender, recipient, content, received_at, campaign_id, contact_id, extracted, raw)
+      SELECT * FROM UNNEST(
+        ${rows.map((r) => r.id)}::uuid[], ${rows.map((r) => r.item.eventId)}::uuid[], ${rows.map((r) => r.item.message.source)}::text[],
+        ${rows.map((r) => r.item.message.externalId)}::text[], ${rows.map((r) => r.item.message.sender)}::text[],
+        ${rows.map((r) => r.item.message.recipient)}::text[], ${rows.map((r) => r.item.message.content)}::text[],
+        ${rows.map((r) => r.item.message.receivedAt)}::timestamptz[], ${rows.map((r) => r.campaignId)}::uuid[], ${rows.map((r) => r.contactId)}::uuid[],
+        ${rows.map((r) => JSON.stringify(extractedOf(r.item.message)))}::jsonb[], ${rows.map((r) => JSON.stringify(r.item.message.rawData))}::jsonb[]
+      )
+      ON CONFLICT DO NOTHING
+      RETURNING id, event_id`;
+    const insertedByEvent = new Map(inserted.map((r) => [r.event_id, r.id]));
+
+    // Not inserted: either this event was stored before (a retry or a replay) or another event carried the same message.
+    const leftover = rows.filter((r) => !insertedByEvent.has(r.item.eventId));
+    const existing = leftover.length === 0 ? [] : await tx.message.findMany({
+      where: { OR: leftover.flatMap((r) => [{ eventId: r.item.eventId }, { source: r.item.message.source, externalId: r.item.message.externalId }]) },
+      select: { id: true, eventId: true, source: true, externalId: true, contactId: true, campaignId: true },
+    });
+
+    const outcomes: PersistOutcome[] = [];
+    const effective: { row: (typeof rows)[number]; messageId: string }[] = [];
+    const seenEvents = new Set<string>();
+    for (const row of rows) {
+      const { eventId, message } = row.item;
+      const insertedId = insertedByEvent.get(eventId);
+      if (insertedId && !seenEvents.has(eventId)) {
+        seenEvents.add(eventId);
+        outcomes.push({ status: 'created', messageId: insertedId, contactId: row.contactId, campaignId: row.campaignId });
+        effective.push({ row, messageId: insertedId });
+        continue;
+      }
+      const sameEvent = existing.find((m) => m.eventId === eventId) ?? (insertedId ? { id: insertedId, eventId } : undefined);
+      if (sameEvent) {
+        if (!row.item.replay) {
+          outcomes.push({ status: 'exists', messageId: sameEvent.id });
+        } else {
+          outcomes.push({ status: 'replayed', messageId: sameEvent.id, contactId: row.contactId, campaignId: row.campaignId });
+          await tx.message.update({
+            where: { id: sameEvent.id },
+            data: { content: message.content, sender: message.sender, recipient: message.recipient, campaignId: row.campaignId, contactId: row.contactId, extracted: extractedOf(message) as object, raw: message.rawData as object },
+          });
+          effective.push({ row, messageId: sameEvent.id });
+        }
+        continue;
+      }
+      const other = existing.find((m) => m.source === message.source && m.externalId === message.externalId);
+      outcomes.push({ status: 'duplicate', messageId: other?.id ?? '' });
+    }
+
+    if (effective.length > 0) {
+      await tx.$executeRaw`
+        INSERT INTO message_intents (message_id, label, confidence, classifier)
+        SELECT * FROM UNNEST(${effective.map((e) => e.messageId)}::uuid[], ${effective.map((e) => e.row.item.intent.label)}::text[],
+          ${effective.map((e) => e.row.item.intent.confidence)}::float8[], ${effective.map((e) => e.row.item.intent.classifier)}::text[])
+        ON CONFLICT (message_id) DO UPDATE SET label = EXCLUDED.label, confidence = EXCLUDED.confidence, classifier = EXCLUDED.classifier, updated_at = now()`;
+      await applyContactEffects(tx, effective.map((e) => ({ messageId: e.messageId, contactId: e.row.contactId, item: e.row.item })));
+    }
+    return outcomes;
+  });
+}
+
+function extractedOf(message: InboundMessage): Record<string, unknown> {
+  return message.email ? { ...message.extractedData, email: message.email } : message.extractedData;
+}
+
+/** One row per distinct sender, locked in address order so concurrent batches cannot deadlock. */
+async function upsertContacts(tx: DbTx, items: InterpretedMessage[]): Promise<Map<string, string>> {
+  const latest = new Map<string, { kind: string; at: string }>();
+  for (const { message } of items) {
+    const seen = latest.get(message.sender);
+    if (!seen || seen.at < message.receivedAt) latest.set(message.sender, { kind: contactKind(message), at: message.receivedAt });
+  }
+  const addresses = [...latest.keys()].sort();
+  const rows = await tx.$queryRaw<{ id: string; address: string }[]>`
+    INSERT INTO contacts (id, address, kind, last_message_at)
+    SELECT * FROM UNNEST(${addresses.map(() => newId())}::uuid[], ${addresses}::text[],
+      ${addresses.map((a) => latest.get(a)!.kind)}::text[], ${addresses.map((a) => latest.get(a)!.at)}::timestamptz[])
+    ON CONFLICT (address) DO UPDATE SET last_message_at = GREATEST(contacts.last_message_at, EXCLUDED.last_message_at), updated_at = now()
+    RETURNING id, address`;
+  return new Map(rows.map((r) => [r.address, r.id]));
+}
+
+/**
+ * The campaign each message belongs to: the one its webhook URL names, if it exists; else the
+ * latest campaign that sent the sender a message within the window before this reply.
+ */
+async function attributeCampaigns(tx: DbTx, items: InterpretedMessage[], windowMs: number): Promise<(string | null)[]> {
+  const rows = await tx.$queryRaw<{ idx: bigint; campaign_id: string | null }[]>`
+    SELECT t.idx, COALESCE(c.id, recent.campaign_id) AS campaign_id
+    FROM UNNEST(${items.map((i) => i.message.sender)}::text[], ${items.map((i) => i.message.receivedAt)}::timestamptz[],
+      ${items.map((i) => (i.message.campaignId && UUID.test(i.message.campaignId) ? i.message.campaignId : null))}::uuid[])
+      WITH ORDINALITY AS t(sender, received_at, hinted, idx)
+    LEFT JOIN campaigns c ON c.id = t.hinted
+    LEFT JOIN LATERAL (
+      SELECT cm.campaign_id FROM campaign_messages cm
+      WHERE cm.recipient = t.sender AND cm.sent_at IS NOT NULL
+        AND cm.sent_at <= t.received_at AND cm.sent_at >= t.received_at - make_interval(secs => ${windowMs / 1000})
+      ORDER BY cm.sent_at DESC LIMIT 1
+    ) recent ON true
+    ORDER BY t.idx`;
+  return rows.map((r) => r.campaign_id);
+}
+
+/**
+ * Opt-out registry, lead status and callback requests. A state change applies only if the message
+ * is newer than the one that last changed that state, so replaying an old STOP after a START does
+ * not opt the contact out again.
+ */
+async function applyContactEffects(tx: DbTx, effects: { messageId: string; contactId: string; item: InterpretedMessage }[]): Promise<void> {
+  const ordered = [...effects].sort((a, b) => a.item.message.receivedAt.localeCompare(b.item.message.receivedAt));
+  for (const { messageId, contactId, item } of ordered) {
+    const at = new Date(item.message.receivedAt);
+    const label = item.intent.label;
+    if (label === 'opt_out' || label === 'opt_in') {
+      const optedOut = label === 'opt_out';
+      await tx.$executeRaw`
+        UPDATE contacts SET opted_out = ${optedOut},
+          opted_out_at = CASE WHEN ${optedOut} THEN ${at} ELSE opted_out_at END,
+          opted_in_at = CASE WHEN ${optedOut} THEN opted_in_at ELSE ${at} END,
+          opt_changed_at = ${at}, updated_at = now()
+        WHERE id = ${contactId}::uuid AND (opt_changed_at IS NULL OR opt_changed_at < ${at})`;
+    }
+    const lead = LEAD_STATUS[label];
+    if (lead) {
+      await tx.$executeRaw`
+        UPDATE contacts SET lead_status = ${lead}, lead_status_at = ${at}, updated_at = now()
+        WHERE id = ${contactId}::uuid AND (lead_status_at IS NULL OR lead_status_at < ${at})`;
+    }
+    if (label === 'callback_request') {
+      await tx.$executeRaw`
+        INSERT INTO callback_requests (id, message_id, contact_id, requested_at)
+        VALUES (${newId()}::uuid, ${messageId}::uuid, ${contactId}::uuid, ${at})
+        ON CONFLICT (message_id) DO NOTHING`;
+    }
+  }
+}

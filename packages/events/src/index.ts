@@ -1,0 +1,15 @@
+export { PROVIDER_IDS, providerIdSchema, attachmentSchema, rawEventSchema, rawBodyBytes } from './raw-event.ts';
+export type { ProviderId, Attachment, RawEventPayload } from './raw-event.ts';
+export {
+  MESSAGE_SOURCES,
+  MESSAGE_STATUSES,
+  messageSourceSchema,
+  messageStatusSchema,
+  inboundMessageSchema,
+  statusUpdateSchema,
+  callStepSchema,
+  recordingSchema,
+  genericEventSchema,
+  normalizedEventSchema,
+} from './normalized.ts';
+export type { MessageSource, MessageStatusValue, InboundMessage, StatusUpdate, CallStepEvent, RecordingEvent, GenericEvent, NormalizedEvent } from './normalized.ts';

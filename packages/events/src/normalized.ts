@@ -1,0 +1,87 @@
+import { z } from 'zod';
+import { attachmentSchema } from './raw-event.ts';
+
+export const MESSAGE_SOURCES = ['sms', 'whatsapp', 'email', 'whatsapp-group'] as const;
+export const messageSourceSchema = z.enum(MESSAGE_SOURCES);
+export type MessageSource = z.infer<typeof messageSourceSchema>;
+
+/** Twilio's message lifecycle, in order; failed and undelivered are terminal. */
+export const MESSAGE_STATUSES = ['accepted', 'scheduled', 'queued', 'sending', 'sent', 'receiving', 'received', 'delivered', 'read', 'failed', 'undelivered', 'canceled'] as const;
+export const messageStatusSchema = z.enum(MESSAGE_STATUSES);
+export type MessageStatusValue = z.infer<typeof messageStatusSchema>;
+
+/** An inbound message from a person: the seed's shape (source, sender, content, campaign id, received at, extracted data, raw data). */
+export const inboundMessageSchema = z.object({
+  kind: z.literal('message'),
+  source: messageSourceSchema,
+  /** The provider's message id. */
+  externalId: z.string().min(1),
+  /** E.164 phone (no whatsapp: prefix), lower-cased email, or the bridge author. */
+  sender: z.string().min(1),
+  recipient: z.string().nullable(),
+  content: z.string(),
+  campaignId: z.string().nullable(),
+  receivedAt: z.iso.datetime(),
+  extractedData: z.record(z.string(), z.unknown()),
+  rawData: z.record(z.string(), z.unknown()),
+  /** Email only. */
+  email: z
+    .object({
+      subject: z.string(),
+      strippedText: z.string(),
+      quoted: z.string(),
+      attachments: z.array(attachmentSchema),
+    })
+    .optional(),
+});
+export type InboundMessage = z.infer<typeof inboundMessageSchema>;
+
+export const statusUpdateSchema = z.object({
+  kind: z.literal('status'),
+  twilioSid: z.string().min(1),
+  status: messageStatusSchema,
+  errorCode: z.number().int().nullable(),
+  errorMessage: z.string().nullable(),
+  recipient: z.string().nullable(),
+  channel: z.enum(['sms', 'whatsapp']),
+  receivedAt: z.iso.datetime(),
+});
+export type StatusUpdate = z.infer<typeof statusUpdateSchema>;
+
+export const callStepSchema = z.object({
+  kind: z.literal('call'),
+  callSid: z.string().min(1),
+  from: z.string(),
+  to: z.string().nullable(),
+  step: z.enum(['incoming', 'menu', 'status']),
+  status: z.string(),
+  digits: z.string().nullable(),
+  /** What the digit meant in the menu (information, voicemail, operator, repeat). */
+  choice: z.string().nullable(),
+  receivedAt: z.iso.datetime(),
+});
+export type CallStepEvent = z.infer<typeof callStepSchema>;
+
+export const recordingSchema = z.object({
+  kind: z.literal('recording'),
+  callSid: z.string().min(1),
+  recordingSid: z.string().min(1),
+  url: z.string(),
+  durationSec: z.number().int().nullable(),
+  status: z.string(),
+  receivedAt: z.iso.datetime(),
+});
+export type RecordingEvent = z.infer<typeof recordingSchema>;
+
+/** An event from a generic source: stored and announced, not interpreted. */
+export const genericEventSchema = z.object({
+  kind: z.literal('generic'),
+  sourceId: z.string(),
+  type: z.string().nullable(),
+  data: z.unknown(),
+  receivedAt: z.iso.datetime(),
+});
+export type GenericEvent = z.infer<typeof genericEventSchema>;
+
+export const normalizedEventSchema = z.discriminatedUnion('kind', [inboundMessageSchema, statusUpdateSchema, callStepSchema, recordingSchema, genericEventSchema]);
+export type NormalizedEvent = z.infer<typeof normalizedEventSchema>;
