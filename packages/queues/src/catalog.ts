@@ -1,0 +1,90 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import type { DefaultJobOptions } from 'bullmq';
+import { inboundMessageSchema, rawEventSchema } from '@switchboard/events';
+
+/** One job type: its queue, its name, its payload schema and its defaults. */
+export type JobDefinition<S extends z.ZodType = z.ZodType> = {
+  queue: string;
+  name: string;
+  schema: S;
+  options: DefaultJobOptions;
+};
+
+const DAY_S = 86_400;
+
+/**
+ * Completed jobs are kept a while so a repeated `add` with the same jobId is a cheap no-op
+ * (BullMQ forgets removed jobs); Postgres's unique constraints are the real guard. Failed jobs
+ * stay two weeks for Bull Board.
+ */
+const retention = {
+  removeOnComplete: { age: DAY_S, count: 20_000 },
+  removeOnFail: { age: 14 * DAY_S },
+} satisfies DefaultJobOptions;
+
+export const interpretPayloadSchema = z.object({
+  eventId: z.uuid(),
+  message: inboundMessageSchema,
+  /** A replay re-interprets; effects stay exactly-once. */
+  replay: z.boolean().default(false),
+});
+export type InterpretPayload = z.infer<typeof interpretPayloadSchema>;
+
+export const deliveryPayloadSchema = z.object({ deliveryId: z.uuid() });
+export type DeliveryPayload = z.infer<typeof deliveryPayloadSchema>;
+
+export const sendPayloadSchema = z.object({ campaignMessageId: z.uuid() });
+export type SendPayload = z.infer<typeof sendPayloadSchema>;
+
+/** Every queue and job of the system. Producers and processors import from here. */
+export const jobs = {
+  /** Raw verified events from ingest (and replays from the console) → listener. */
+  inbound: {
+    queue: 'inbound',
+    name: 'raw-event',
+    schema: rawEventSchema,
+    // About 17 minutes of retries (1 s doubling): long enough to ride out a Postgres restart.
+    options: { attempts: 10, backoff: { type: 'exponential', delay: 1_000 }, ...retention },
+  },
+  /** Normalized inbound messages → interpreter. */
+  interpret: {
+    queue: 'interpret',
+    name: 'interpret',
+    schema: interpretPayloadSchema,
+    options: { attempts: 10, backoff: { type: 'exponential', delay: 1_000 }, ...retention },
+  },
+  /** Outbound webhooks to the subscriber → dispatcher. */
+  delivery: {
+    queue: 'deliveries',
+    name: 'webhook',
+    schema: deliveryPayloadSchema,
+    // The dispatcher schedules its own retries (at least 24 h): one attempt per job.
+    options: { attempts: 1, ...retention },
+  },
+  /** Campaign messages to send through Twilio → dispatcher. */
+  send: {
+    queue: 'sends',
+    name: 'campaign-message',
+    schema: sendPayloadSchema,
+    options: { attempts: 8, backoff: { type: 'exponential', delay: 5_000 }, ...retention },
+  },
+} as const satisfies Record<string, JobDefinition>;
+
+export type JobKey = keyof typeof jobs;
+export type JobPayload<K extends JobKey> = z.infer<(typeof jobs)[K]['schema']>;
+/** What a producer passes: the schema's input (defaults may be left out). */
+export type JobInput<K extends JobKey> = z.input<(typeof jobs)[K]['schema']>;
+
+/**
+ * A deterministic BullMQ job id for a key: BullMQ forbids ':' in custom ids and reads an
+ * all-digit id as a number, so anything but a plain token is hashed.
+ */
+export function jobIdFor(namespace: string, key: string): string {
+  if (/^[A-Za-z0-9._-]{1,160}$/.test(key)) return `${namespace}.${key}`;
+  return `${namespace}.h${hash(key)}`;
+}
+
+function hash(key: string): string {
+  return createHash('sha256').update(key).digest('base64url').slice(0, 32);
+}
