@@ -1,0 +1,14 @@
+export type { IngestRequest, Rejection, Acceptance, AcceptOutcome, Reply, NormalizeContext, Provider } from './types.ts';
+export { parseTwilioAddress, toE164, normalizeEmail } from './address.ts';
+export type { ParsedAddress } from './address.ts';
+export { twilioSignature, verifyTwilioForm, verifyTwilioJson, urlVariants, safeEqual } from './twilio/signature.ts';
+export type { FormParams } from './twilio/signature.ts';
+export { parseForm } from './twilio/form.ts';
+export { twiml, xmlEscape, EMPTY_TWIML, TWIML_CONTENT_TYPE } from './twilio/twiml.ts';
+export type { TwilioSecrets } from './twilio/common.ts';
+export { twilioMessaging, normalizeTwilioMessage, campaignFromUrl, REQUIRED_MESSAGE_FIELDS } from './twilio/messaging/index.ts';
+export type { MessagingFields, MessagingOptions } from './twilio/messaging/index.ts';
+export { DEFAULT_KEYWORD_REPLIES, keywordKey, keywordMatcher } from './twilio/messaging/keywords.ts';
+export type { KeywordReplies } from './twilio/messaging/keywords.ts';
+export { loadKeywordReplies } from './twilio/messaging/keywords-file.ts';
+export { normalizeEvent } from './registry.ts';

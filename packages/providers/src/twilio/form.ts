@@ -1,0 +1,18 @@
+import { parse } from 'node:querystring';
+import type { FormParams } from './signature.ts';
+
+/** Parses an application/x-www-form-urlencoded body ('+' is a space; a repeated key gives an array). */
+export function parseForm(body: Buffer): FormParams {
+  return parse(body.toString('utf8')) as FormParams;
+}
+
+/** The single value of a form field (the first, if sent twice). */
+export function field(params: FormParams, name: string): string | undefined {
+  const value = params[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** Names of required fields that are absent (an empty value counts as present: Twilio sends `Body=` for a media-only MMS). */
+export function missingFields(params: FormParams, required: readonly string[]): string[] {
+  return required.filter((name) => params[name] === undefined);
+}

@@ -1,0 +1,49 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { NormalizedEvent, ProviderId, RawEventPayload } from '@switchboard/events';
+
+/** A webhook request as the ingest handler read it: raw bytes, nothing parsed yet. */
+export type IngestRequest = {
+  /** The URL the provider signed: PUBLIC_URL (or the proxy-aware request origin) + path + query. */
+  url: string;
+  path: string;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+  remoteIp: string;
+  now: Date;
+  sourceId?: string;
+};
+
+/** Why a request was turned away; the handler maps it to a status code. */
+export type Rejection =
+  | { ok: false; reason: 'unauthorized'; error: string }
+  | { ok: false; reason: 'forbidden'; error: string }
+  | { ok: false; reason: 'invalid'; error: string; fields: string[] }
+  | { ok: false; reason: 'not_configured'; error: string };
+
+/** A request that passed verification and validation: its dedup key and the fields ingest needs to answer. */
+export type Acceptance<F> = { ok: true; dedupKey: string; fields: F };
+
+export type AcceptOutcome<F> = Acceptance<F> | Rejection;
+
+/** What ingest writes back to the provider on success. */
+export type Reply = { contentType: string; body: string };
+
+/** Whatever a worker needs besides the raw event to normalize it. */
+export type NormalizeContext = { defaultCountry?: string };
+
+/**
+ * One provider: verification, field schema, dedup key (the ingest side) and normalizer (the
+ * worker side). Verification is pure: raw bytes and a clock in, an outcome out.
+ */
+export type Provider<S, F> = {
+  id: ProviderId;
+  /** Content types accepted (415 otherwise). */
+  contentTypes: readonly string[];
+  /** The integration log file its lines go to. */
+  integration: 'sms' | 'email' | 'whatsapp' | 'voice' | 'webhook';
+  accept(request: IngestRequest, secrets: S): AcceptOutcome<F>;
+  /** Accept without a signature check (INSECURE_SKIP_SIGNATURES outside production). */
+  acceptUnsigned(request: IngestRequest): AcceptOutcome<F>;
+  reply(fields: F, request: IngestRequest): Reply;
+  normalize(event: RawEventPayload, context: NormalizeContext): NormalizedEvent;
+};
