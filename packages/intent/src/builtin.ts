@@ -1,0 +1,72 @@
+import { createComplianceMatcher } from './compliance.ts';
+import { TRAINING_DATA_PATH, loadDataset } from './dataset.ts';
+import { trainModel } from './model.ts';
+import type { LabeledExample, Model, TrainOptions } from './model.ts';
+import type { Classifier, ClassifyInput, Intent } from './types.ts';
+
+/** Name reported in `Intent.classifier` for free-text decisions of the built-in model. */
+export const BUILTIN_CLASSIFIER_NAME = 'builtin-v1';
+/** Below this probability the best label is not trusted and the answer is `unknown` (tuned by cross-validation). */
+export const DEFAULT_UNKNOWN_THRESHOLD = 0.35;
+
+/** Options of {@link createBuiltinClassifier}. */
+export type BuiltinClassifierOptions = {
+  /** Extra whole-message keywords that mean info_request (e.g. HORAIRES, CONTACT). */
+  serviceKeywords?: string[];
+  /** Train on these instead of the shipped dataset (used by the eval's cross-validation). */
+  trainingData?: readonly LabeledExample[];
+  train?: TrainOptions;
+  /** Minimum probability to report a label other than `unknown`. */
+  unknownThreshold?: number;
+};
+
+/** The built-in classifier: a {@link Classifier} that can also answer synchronously. */
+export type BuiltinClassifier = Classifier & { classifySync(input: ClassifyInput): Intent };
+
+let sharedModel: Model | undefined;
+
+/** The model trained on the shipped dataset with default options, trained once per process. */
+function defaultModel(): Model {
+  sharedModel ??= trainModel(loadDataset(TRAINING_DATA_PATH));
+  return sharedModel;
+}
+
+/**
+ * Creates the built-in classifier: compliance keywords first, then a logistic regression trained
+ * in process on the shipped dataset (deterministic, no network, no model file).
+ */
+export function createBuiltinClassifier(options: BuiltinClassifierOptions = {}): BuiltinClassifier {
+  const compliance = createComplianceMatcher({ serviceKeywords: options.serviceKeywords ?? [] });
+  const model = options.trainingData || options.train ? trainModel(options.trainingData ?? loadDataset(TRAINING_DATA_PATH), options.train) : defaultModel();
+  const threshold = options.unknownThreshold ?? DEFAULT_UNKNOWN_THRESHOLD;
+  const unknownIndex = model.labels.indexOf('unknown');
+
+  const classifySync = (input: ClassifyInput): Intent => {
+    const keyword = compliance(input.text);
+    if (keyword) return keyword;
+    if (!/[\p{L}\p{N}\p{Extended_Pictographic}?]/u.test(input.text)) {
+      // Nothing to read (empty, whitespace, lone punctuation): certainly no intent.
+      return { label: 'unknown', confidence: 1, classifier: BUILTIN_CLASSIFIER_NAME };
+    }
+    const p = model.predict(input);
+    let best = 0;
+    for (let c = 1; c < p.length; c++) if (p[c]! > p[best]!) best = c;
+    const top = p[best]!;
+    if (best !== unknownIndex && top < threshold) {
+      // Abstain: the confidence is the mass not on the rejected label.
+      return { label: 'unknown', confidence: round(1 - top), classifier: BUILTIN_CLASSIFIER_NAME };
+    }
+    return { label: model.labels[best]!, confidence: round(top), classifier: BUILTIN_CLASSIFIER_NAME };
+  };
+
+  return {
+    name: BUILTIN_CLASSIFIER_NAME,
+    classifySync,
+    classify: async (input) => classifySync(input),
+    classifyMany: async (inputs) => inputs.map(classifySync),
+  };
+}
+
+function round(x: number): number {
+  return Math.round(x * 1e4) / 1e4;
+}

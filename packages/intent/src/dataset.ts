@@ -1,0 +1,40 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { LabeledExample } from './model.ts';
+import { isIntentLabel } from './types.ts';
+import type { ReplyChannel } from './types.ts';
+
+/** The training split shipped with the package. */
+export const TRAINING_DATA_PATH = fileURLToPath(new URL('../data/replies.jsonl', import.meta.url));
+/** The held-out split: for evaluation only, never for training or tuning. */
+export const HELDOUT_DATA_PATH = fileURLToPath(new URL('../data/replies.heldout.jsonl', import.meta.url));
+
+/** One dataset line. */
+export type DatasetRow = LabeledExample & { lang: 'fr' | 'en' | 'mixed' };
+
+const CHANNELS: ReadonlySet<string> = new Set(['sms', 'whatsapp', 'email', 'whatsapp-group']);
+const LANGS: ReadonlySet<string> = new Set(['fr', 'en', 'mixed']);
+
+/** Parses JSONL dataset text, validating every line; throws with the line number on a bad line. */
+export function parseDataset(jsonl: string): DatasetRow[] {
+  const rows: DatasetRow[] = [];
+  const lines = jsonl.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.trim();
+    if (!line) continue;
+    const o = JSON.parse(line) as Record<string, unknown>;
+    const { text, label, lang, channel, subject } = o;
+    if (typeof text !== 'string' || !isIntentLabel(label) || typeof lang !== 'string' || !LANGS.has(lang) || typeof channel !== 'string' || !CHANNELS.has(channel) || (subject !== undefined && typeof subject !== 'string')) {
+      throw new Error(`invalid dataset line ${i + 1}`);
+    }
+    const row: DatasetRow = { text, label, lang: lang as DatasetRow['lang'], channel: channel as ReplyChannel };
+    if (subject !== undefined) row.subject = subject;
+    rows.push(row);
+  }
+  return rows;
+}
+
+/** Reads and validates a JSONL dataset file. */
+export function loadDataset(path: string): DatasetRow[] {
+  return parseDataset(readFileSync(path, 'utf8'));
+}

@@ -1,0 +1,163 @@
+import { normalizeText, stripQuotedReply, tokenize } from './normalize.ts';
+import type { ClassifyInput } from './types.ts';
+
+/** Words that open a negation scope ("pas intéressé", "not interested", "no thanks"), in normalized form. */
+const NEGATORS: ReadonlySet<string> = new Set(['ne', 'pas', 'not', 'no', 'non', 'never', 'jamais', 'aucun', 'aucune', 'rien', 'nor', 'ni']);
+/** Words that close a negation scope early ("pas cher mais intéressant"). */
+const SCOPE_BREAKERS: ReadonlySet<string> = new Set(['mais', 'but', 'however', 'cependant', 'et', 'and']);
+/** How many words after a negator are marked as negated. */
+const NEGATION_WINDOW = 3;
+
+/**
+ * Stem classes: many spellings and both languages map to one concept feature, which the model
+ * weighs like any other feature. This is what lets a few hundred examples cover "désinscrivez", "unsub" and
+ * "enlevez-moi" alike. Patterns apply to normalized, letter-squeezed words; the first match wins.
+ */
+const CONCEPTS: readonly (readonly [string, RegExp])[] = [
+  ['unsubscribe', /^(desabon|desinscri|unsub|optout|retir|enlev|suprim|remove|delete|efac|erase|block|bloqu|sortez|sort$|harcel|spam|tranquil|alone)/],
+  ['subscribe', /^(abon|inscri|reinscri|reabon|subscri|resubscri|signup|optin|join|rejoin|ajout|ad$|remet|unstop|start|restart|reactiv|resume)/],
+  ['stop', /^(stop|aret|halt|ces|enough|asez|quit$|fin$|annul|cancel|resili|emo_stop|emo_hand)/],
+  ['messages', /^(mesage|sms|text|mail|email|newsleter|notif|alert|pub$|pubs$|promo|comunication|diffusion|liste?$|list$|recev|receiv|envoy|send|sending|contact)/],
+  ['call', /^(apel|rapel|call|phone|telephon|ring$|joindr|joignabl|fil$|vocal|voice|emo_phone)/],
+  ['info', /^(info|detail|brochure|catalog|doc$|docs$|documentation|renseign|plaquet|fiche|spec|devis|quote|explain|expliq|condition|terms|lien$|link|site$|website)/],
+  ['positive', /^(interes|partant|preneu|keen|love|ador|deal|parfait|perfect|great|super|top$|genial|cool|tente|chaud|valid|confirm|want|prend|take|sure|absolut|definit|plaisir|happy|go$|emo_thumbsup|emo_okhand|emo_love|emo_fire|emo_handshake|emo_raisehands|emo_clap|emo_check)/],
+  ['negative', /^(pass$|decline|refus|expensive|cher$|deja|already|convainc|emo_thumbsdown|emo_nogesture|emo_cross)/],
+  ['price', /^(prix|price|cost|cout|combien|tarif|much$|pay|paie|frais|fee|tva|vat|ttc)/],
+  ['qword', /^(comment|pourquoi|quand|quel|ou$|where|what|when|how$|why|which|est$|is$|are$|do$|does$|can$|could$|peut|qmark)/],
+  ['auto', /^(automat|auto$|autoreply|absen|ofice|leave$|vacation|vacanc|conge|holiday|retour|return|away|deplacement|travel|deliver|undeliver|remis|distribu|fail|echec|eror|mailbox|boite|destinatair|recipient|postmaster|daemon|monitor|surveil|urgen|acces|acusse|acuse|ticket|ofline)/],
+  ['greeting', /^(bonjour|bonsoir|salut|coucou|hello|hi$|hey$|yo$|alo$)/],
+  ['thanks', /^(merci|thanks)/],
+  ['chat', /^(lol|mdr|ptdr|haha|hihi|lmao|emo_laugh|emo_smile|emo_party|emo_sun|emo_wave)/],
+];
+
+function conceptOf(word: string): string | undefined {
+  for (const [name, re] of CONCEPTS) if (re.test(word)) return name;
+  return undefined;
+}
+
+/** Relative weight of each feature family (tuned by cross-validation on the training split). */
+export type FeatureWeights = { word: number; bigram: number; char: number; concept: number; subject: number; meta: number };
+
+/** Default feature weights. */
+export const DEFAULT_FEATURE_WEIGHTS: FeatureWeights = { word: 1, bigram: 1, char: 0.35, concept: 3, subject: 1, meta: 1 };
+
+/** Sparse features: parallel arrays of names and values (names may repeat; the model sums them). */
+export type FeatureBag = { names: string[]; values: number[] };
+
+function isWord(t: string): boolean {
+  return t !== 'qmark' && !t.startsWith('emo_') && t !== '0';
+}
+
+function pushCharGrams(bag: FeatureBag, prefix: string, word: string, weight: number): void {
+  const padded = `<${word}>`;
+  for (let n = 3; n <= 5; n++) {
+    for (let i = 0; i + n <= padded.length; i++) {
+      bag.names.push(prefix + padded.slice(i, i + n));
+      bag.values.push(weight);
+    }
+  }
+}
+
+function lengthBucket(words: number): string {
+  if (words <= 1) return '1';
+  if (words <= 3) return '2-3';
+  if (words <= 7) return '4-7';
+  if (words <= 15) return '8-15';
+  return '16+';
+}
+
+/**
+ * Colloquial French drops the "ne": "je veux plus recevoir" is a negation, while "plus d'infos",
+ * "plus que" and a final "en savoir plus" are not.
+ */
+function isNegativePlus(next: { text: string; boundary: boolean } | undefined): boolean {
+  return next !== undefined && !next.boundary && next.text !== 'de' && next.text !== 'que' && next.text !== 'qmark';
+}
+
+/** Function words that do not use up the negation window ("no longer wish to receive these emails"). */
+const FUNCTION_WORDS: ReadonlySet<string> = new Set(['to', 'the', 'a', 'an', 'me', 'my', 'your', 'any', 'of', 'longer', 'more', 'anymore', 'de', 'le', 'la', 'les', 'vos', 'votre', 'mes', 'mon', 'au', 'aux', 'des', 'du', 'en', 'te', 'se', 'y', 'plus']);
+/** French negators that follow the verb when "ne" is dropped ("ça m'intéresse pas", "j'en veux pas"). */
+const POST_VERBAL: ReadonlySet<string> = new Set(['pas', 'jamais', 'rien']);
+
+/** Marks each word with '!' when it falls inside a negation scope. */
+function markNegation(tokens: { text: string; boundary: boolean }[]): string[] {
+  const out: string[] = [];
+  let left = 0;
+  for (let i = 0; i < tokens.length; i++) {
+    const tok = tokens[i]!;
+    if (tok.boundary) {
+      left = 0;
+      out.push('');
+      continue;
+    }
+    const t = tok.text;
+    if (NEGATORS.has(t) || (t === 'plus' && isNegativePlus(tokens[i + 1]))) {
+      const prev = out.length - 1;
+      if (POST_VERBAL.has(t) && left === 0 && prev >= 0 && out[prev] !== '' && !out[prev]!.startsWith('!') && !NEGATORS.has(out[prev]!)) {
+        out[prev] = `!${out[prev]}`;
+      }
+      left = NEGATION_WINDOW;
+      out.push(t);
+    } else if (SCOPE_BREAKERS.has(t)) {
+      left = 0;
+      out.push(t);
+    } else if (left > 0) {
+      if (!FUNCTION_WORDS.has(t)) left--;
+      out.push(`!${t}`);
+    } else {
+      out.push(t);
+    }
+  }
+  return out;
+}
+
+/**
+ * Turns a reply into weighted sparse features: word unigrams and bigrams with negation marking,
+ * character 3-5-grams inside words (typo tolerance), email subject words, channel and length.
+ */
+export function extractFeatures(input: ClassifyInput, weights: FeatureWeights = DEFAULT_FEATURE_WEIGHTS): FeatureBag {
+  const bag: FeatureBag = { names: [], values: [] };
+  const body = input.channel === 'email' ? stripQuotedReply(input.text) : input.text;
+  const marked = markNegation(tokenize(normalizeText(body)));
+  let prev = '^';
+  let words = 0;
+  for (const t of marked) {
+    if (t === '') {
+      prev = '|';
+      continue;
+    }
+    words++;
+    bag.names.push(`w:${t}`, `b:${prev} ${t}`);
+    bag.values.push(weights.word, weights.bigram);
+    prev = t;
+    const negated = t.startsWith('!');
+    const bare = negated ? t.slice(1) : t;
+    if (weights.char > 0 && isWord(bare)) pushCharGrams(bag, negated ? 'n:' : 'c:', bare, weights.char);
+    const concept = weights.concept > 0 ? conceptOf(bare) : undefined;
+    if (concept) {
+      bag.names.push(negated ? `k:!${concept}` : `k:${concept}`);
+      bag.values.push(weights.concept);
+    }
+  }
+  if (words > 0) {
+    bag.names.push(`b:${prev} $`);
+    bag.values.push(weights.bigram);
+  }
+  if (input.subject) {
+    let sprev = '^';
+    for (const tok of tokenize(normalizeText(input.subject))) {
+      if (tok.boundary) continue;
+      bag.names.push(`s:${tok.text}`, `sb:${sprev} ${tok.text}`);
+      bag.values.push(weights.subject, weights.subject);
+      const concept = conceptOf(tok.text);
+      if (concept) {
+        bag.names.push(`sk:${concept}`);
+        bag.values.push(weights.subject);
+      }
+      sprev = tok.text;
+    }
+  }
+  bag.names.push(`ch:${input.channel ?? 'none'}`, `len:${lengthBucket(words)}`);
+  bag.values.push(weights.meta, weights.meta);
+  return bag;
+}

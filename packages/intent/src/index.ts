@@ -1,0 +1,17 @@
+export { INTENT_LABELS, isIntentLabel } from './types.ts';
+export type { Classifier, ClassifyInput, Intent, IntentLabel, ReplyChannel } from './types.ts';
+export { DEFAULT_SERVICE_KEYWORDS, HELP_KEYWORDS, OPT_IN_KEYWORDS, OPT_OUT_KEYWORDS, createComplianceMatcher, matchComplianceKeyword } from './compliance.ts';
+export type { ComplianceOptions } from './compliance.ts';
+export { BUILTIN_CLASSIFIER_NAME, DEFAULT_UNKNOWN_THRESHOLD, createBuiltinClassifier } from './builtin.ts';
+export type { BuiltinClassifier, BuiltinClassifierOptions } from './builtin.ts';
+export { createLlmClassifier, parseLlmAnswer } from './llm.ts';
+export type { LlmClassifierOptions, LlmFailureReason } from './llm.ts';
+export { createClassifier } from './create-classifier.ts';
+export type { ClassifierOptions } from './create-classifier.ts';
+export { HELDOUT_DATA_PATH, TRAINING_DATA_PATH, loadDataset, parseDataset } from './dataset.ts';
+export type { DatasetRow } from './dataset.ts';
+export { trainModel } from './model.ts';
+export { MAX_CHARS } from './normalize.ts';
+export type { LabeledExample, Model, TrainOptions } from './model.ts';
+export { formatReport, scorePredictions } from './metrics.ts';
+export type { EvalReport, LabelStats } from './metrics.ts';
