@@ -1,0 +1,2 @@
+export { startDispatcher } from './service.ts';
+export type { DispatcherService } from './service.ts';

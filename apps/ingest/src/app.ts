@@ -1,0 +1,37 @@
+import express, { type Express } from 'express';
+import type { Readiness } from './health.ts';
+import { webhookHandler, type HandlerDeps, type ProviderBinding } from './handler.ts';
+import { WEBHOOK_ROUTES } from './routes.ts';
+import type { ProviderId } from '@switchboard/events';
+
+export type IngestAppDeps = HandlerDeps & {
+  trustProxy: boolean | number | string;
+  bindings: Partial<Record<ProviderId, ProviderBinding>>;
+  readiness(): Promise<Readiness>;
+};
+
+/** The public ingest app: webhooks, health. Nothing of the console is mounted here. */
+export function createIngestApp(deps: IngestAppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('trust proxy', deps.trustProxy);
+
+  for (const route of WEBHOOK_ROUTES) {
+    const binding = deps.bindings[route.provider];
+    if (binding) app.post(route.path, webhookHandler(route, binding, deps));
+  }
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const readiness = await deps.readiness();
+    res.status(readiness.ready ? 200 : 503).json({ status: readiness.ready ? 'ready' : 'unavailable', down: readiness.down, warnings: readiness.warnings });
+  });
+
+  app.use((req, res) => {
+    res.status(404).json({ error: `no route for ${req.method} ${req.path}` });
+  });
+  return app;
+}

@@ -1,0 +1,16 @@
+import type { Config } from '@switchboard/config';
+import type { createClassifier } from '@switchboard/intent';
+import { loadKeywordReplies } from '@switchboard/providers';
+
+/**
+ * INTENT_CLASSIFIER and friends → the classifier's options. The service keywords ingest answers
+ * (KEYWORDS_FILE) are `info_request` for the classifier too.
+ */
+export function classifierOptions(config: Config): Parameters<typeof createClassifier>[0] {
+  const serviceKeywords = Object.keys(loadKeywordReplies(config.ingest.keywordsFile));
+  const { llm } = config.intent;
+  if (config.intent.classifier === 'llm' && llm.url && llm.model) {
+    return { kind: 'llm', url: llm.url, apiKey: llm.apiKey, model: llm.model, serviceKeywords };
+  }
+  return { kind: 'builtin', serviceKeywords };
+}

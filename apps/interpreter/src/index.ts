@@ -1,0 +1,2 @@
+export { startInterpreter } from './service.ts';
+export type { InterpreterService } from './service.ts';

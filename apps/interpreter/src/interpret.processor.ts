@@ -1,0 +1,37 @@
+import { persistInterpretedMessages, type Db, type InterpretedMessage, type PersistOutcome } from '@switchboard/db';
+import type { Classifier } from '@switchboard/intent';
+import type { Logger } from '@switchboard/logger';
+import { createBatcher, type JobPayload } from '@switchboard/queues';
+
+export type InterpretProcessorDeps = {
+  db: Db;
+  classifier: Classifier;
+  logger: Logger;
+  batchSize: number;
+  attributionWindowMs: number;
+};
+
+/**
+ * The interpreter's job: classify the message, then persist it with its intent and apply the
+ * actions (contact, opt-out registry, lead status, callback request, campaign attribution), in
+ * one transaction shared with the other jobs of its batch.
+ */
+export function createInterpretProcessor(deps: InterpretProcessorDeps) {
+  const persist = createBatcher<InterpretedMessage, PersistOutcome>({
+    maxSize: deps.batchSize,
+    maxWaitMs: 5,
+    run: (items) => persistInterpretedMessages(deps.db, items, { attributionWindowMs: deps.attributionWindowMs }),
+  });
+  const log = deps.logger;
+
+  return async (payload: JobPayload<'interpret'>) => {
+    const { message } = payload;
+    const intent = await deps.classifier.classify({ text: message.content, channel: message.source, subject: message.email?.subject });
+    const outcome = await persist.push({ eventId: payload.eventId, message, intent, replay: payload.replay });
+    const integration = message.source === 'email' ? 'email' : message.source === 'sms' ? 'sms' : 'whatsapp';
+    if (outcome.status === 'created' || outcome.status === 'replayed') {
+      log.info('message interpreted', { integration, status: outcome.status, messageId: outcome.messageId, source: message.source, sender: message.sender, intent: intent.label, confidence: intent.confidence });
+    }
+    return { ...outcome, intent: intent.label };
+  };
+}

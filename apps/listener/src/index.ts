@@ -1,0 +1,2 @@
+export { startListener } from './service.ts';
+export type { ListenerService } from './service.ts';
