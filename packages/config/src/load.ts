@@ -41,6 +41,8 @@ function shape(env: Env) {
       mailgunMaxBodyBytes: env.MAILGUN_MAX_BODY_BYTES,
       rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
       spoolDir: env.SPOOL_DIR,
+      attachmentsDir: env.ATTACHMENTS_DIR,
+      voice: { language: env.VOICE_LANGUAGE, voice: env.VOICE_NAME },
       insecureSkipSignatures: env.INSECURE_SKIP_SIGNATURES,
       keywordsFile: env.KEYWORDS_FILE,
       ivrFile: env.IVR_FILE,

@@ -1,4 +1,4 @@
-export type { IngestRequest, Rejection, Acceptance, AcceptOutcome, Reply, NormalizeContext, Provider } from './types.ts';
+export type { IngestRequest, Rejection, Acceptance, AcceptOutcome, Reply, NormalizeContext, Provider, BodyRead, BodyReadOptions } from './types.ts';
 export { parseTwilioAddress, toE164, normalizeEmail } from './address.ts';
 export type { ParsedAddress } from './address.ts';
 export { twilioSignature, verifyTwilioForm, verifyTwilioJson, urlVariants, safeEqual } from './twilio/signature.ts';

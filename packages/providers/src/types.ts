@@ -1,5 +1,5 @@
-import type { IncomingHttpHeaders } from 'node:http';
-import type { NormalizedEvent, ProviderId, RawEventPayload } from '@switchboard/events';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import type { Attachment, NormalizedEvent, ProviderId, RawEventPayload } from '@switchboard/events';
 
 /** A webhook request as the ingest handler read it: raw bytes, nothing parsed yet. */
 export type IngestRequest = {
@@ -28,6 +28,18 @@ export type AcceptOutcome<F> = Acceptance<F> | Rejection;
 /** What ingest writes back to the provider on success. */
 export type Reply = { contentType: string; body: string };
 
+/** Limits and places for a provider that reads its own body (multipart with attachments). */
+export type BodyReadOptions = { maxBytes: number; attachmentsDir: string };
+
+/**
+ * A body read by the provider itself. `body` is what is kept as the raw event (with
+ * `contentType`); attachments were streamed to disk under temporary names: `settle(true)` after
+ * the event is durable moves them to their content-addressed names, `settle(false)` deletes them.
+ */
+export type BodyRead =
+  | { ok: true; body: Buffer; contentType: string; attachments: Attachment[]; settle(keep: boolean): Promise<void> }
+  | { ok: false; reason: 'too_large' | 'aborted' | 'malformed'; error: string };
+
 /** Whatever a worker needs besides the raw event to normalize it. */
 export type NormalizeContext = { defaultCountry?: string };
 
@@ -41,6 +53,10 @@ export type Provider<S, F> = {
   contentTypes: readonly string[];
   /** The integration log file its lines go to. */
   integration: 'sms' | 'email' | 'whatsapp' | 'voice' | 'webhook';
+  /** Which body limit applies: MAX_BODY_BYTES, or MAILGUN_MAX_BODY_BYTES. */
+  bodyLimit?: 'default' | 'mailgun';
+  /** Reads the body itself (streaming multipart); when absent, ingest reads the raw bytes. */
+  readBody?(req: IncomingMessage, options: BodyReadOptions): Promise<BodyRead>;
   accept(request: IngestRequest, secrets: S): AcceptOutcome<F>;
   /** Accept without a signature check (INSECURE_SKIP_SIGNATURES outside production). */
   acceptUnsigned(request: IngestRequest): AcceptOutcome<F>;
