@@ -10,7 +10,7 @@ export type IngestAppDeps = HandlerDeps & {
   readiness(): Promise<Readiness>;
 };
 
-/** The public ingest app: webhooks, health. Nothing of the console is mounted here. */
+/** The public ingest app: webhooks, health, metrics. Nothing of the console is mounted here. */
 export function createIngestApp(deps: IngestAppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
@@ -29,6 +29,14 @@ export function createIngestApp(deps: IngestAppDeps): Express {
     const readiness = await deps.readiness();
     res.status(readiness.ready ? 200 : 503).json({ status: readiness.ready ? 'ready' : 'unavailable', down: readiness.down, warnings: readiness.warnings });
   });
+
+  const { metrics } = deps;
+  if (metrics) {
+    app.get('/metrics', async (_req, res) => {
+      res.setHeader('Content-Type', metrics.registry.contentType);
+      res.end(await metrics.registry.metrics());
+    });
+  }
 
   app.use((req, res) => {
     res.status(404).json({ error: `no route for ${req.method} ${req.path}` });

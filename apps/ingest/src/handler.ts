@@ -1,16 +1,25 @@
 import { isUtf8 } from 'node:buffer';
 import type { Request, Response } from 'express';
-import type { RawEventPayload } from '@switchboard/events';
+import type { Attachment, RawEventPayload } from '@switchboard/events';
 import type { Logger } from '@switchboard/logger';
-import type { IngestRequest, Provider, Rejection } from '@switchboard/providers';
+import type { BodyRead, IngestRequest, Provider, Rejection } from '@switchboard/providers';
 import { readRawBody } from './body.ts';
+import type { IngestMetrics } from './metrics.ts';
+import type { FailureLimiter } from './rate-limit.ts';
 import type { EventSink } from './sink.ts';
 import type { WebhookRoute } from './routes.ts';
+
+/** A binding's answer for a source id that does not exist (or was deleted): 404. */
+export const UNKNOWN_SOURCE = Symbol('unknown source');
+/** A binding's answer when the source registry cannot be read for an id never seen: 503. */
+export const REGISTRY_UNAVAILABLE = Symbol('source registry unavailable');
+
+export type SecretsAnswer<S> = S | undefined | typeof UNKNOWN_SOURCE | typeof REGISTRY_UNAVAILABLE;
 
 /** A provider wired to its secrets: `undefined` means the route is not configured (503). */
 export type ProviderBinding<S = unknown, F = unknown> = {
   provider: Provider<S, F>;
-  secrets(request: Pick<IngestRequest, 'sourceId'>): S | undefined | Promise<S | undefined>;
+  secrets(request: Pick<IngestRequest, 'sourceId'>): SecretsAnswer<S> | Promise<SecretsAnswer<S>>;
 };
 
 export type HandlerDeps = {
@@ -18,9 +27,13 @@ export type HandlerDeps = {
   logger: Logger;
   publicUrl: string | undefined;
   maxBodyBytes: number;
+  /** The limit of providers with `bodyLimit: 'mailgun'`. */
+  mailgunMaxBodyBytes?: number;
+  /** Where providers that read their own body stream attachments. */
+  attachmentsDir?: string;
   insecureSkipSignatures: boolean;
-  /** Called on every rejected request (rate limiting counts these). */
-  onRejected?: (req: Request, status: number) => void;
+  metrics?: IngestMetrics;
+  limiter?: FailureLimiter;
 };
 
 /** Headers kept with the raw event: what re-verification and dedup need. Shared secrets are not kept. */
@@ -33,9 +46,13 @@ const KEPT_HEADERS = [
   'webhook-id',
   'webhook-timestamp',
   'webhook-signature',
+  'idempotency-key',
+  'x-webhook-id',
 ];
 
 const STATUS: Record<Rejection['reason'], number> = { unauthorized: 401, forbidden: 403, invalid: 400, not_configured: 503 };
+/** The rejections that count toward the per-IP rate limit: failed verification or validation. */
+const COUNTED = new Set([400, 401, 403, 413, 415]);
 
 /** The URL a provider signed: PUBLIC_URL + path + query, or the request's own (proxy-aware) origin. */
 export function signedUrl(req: Request, publicUrl: string | undefined): string {
@@ -52,51 +69,98 @@ function keptHeaders(req: Request): Record<string, string> {
   return out;
 }
 
+type Body = { body: Buffer; contentType: string; attachments?: Attachment[]; settle?: (keep: boolean) => Promise<void> };
+
 /**
- * The HTTP side of every webhook route: cheap rejections first (content type, configuration,
- * size), then the provider's pure verification, then the durable hand-off, then the answer.
+ * The HTTP side of every webhook route: cheap rejections first (rate limit, content type,
+ * configuration, size), then the provider's pure verification, then the durable hand-off, then
+ * the answer.
  */
 export function webhookHandler(route: WebhookRoute, binding: ProviderBinding, deps: HandlerDeps) {
   const { provider } = binding;
   const log = deps.logger.child({ integration: provider.integration, provider: provider.id });
+  const maxBytes = provider.bodyLimit === 'mailgun' ? (deps.mailgunMaxBodyBytes ?? deps.maxBodyBytes) : deps.maxBodyBytes;
+  const attachmentsDir = deps.attachmentsDir ?? './var/attachments';
 
-  const reject = (req: Request, res: Response, status: number, body: Record<string, unknown>) => {
-    deps.onRejected?.(req, status);
-    log.info('webhook rejected', { route: route.path, status, error: body.error, remoteIp: req.ip });
+  const reject = (ip: string, res: Response, status: number, body: Record<string, unknown>) => {
+    if (COUNTED.has(status)) deps.limiter?.failed(ip);
+    deps.metrics?.rejected(provider.id, status);
+    log.info('webhook rejected', { route: route.path, status, error: body.error, remoteIp: ip });
     res.status(status).json(body);
   };
 
+  const readBody = async (req: Request, res: Response, ip: string, contentType: string): Promise<Body | undefined> => {
+    if (provider.readBody) {
+      const read: BodyRead = await provider.readBody(req, { maxBytes, attachmentsDir });
+      if (read.ok) return { body: read.body, contentType: read.contentType, attachments: read.attachments, settle: read.settle };
+      if (read.reason === 'aborted') return undefined;
+      if (read.reason === 'too_large') {
+        res.setHeader('Connection', 'close');
+        reject(ip, res, 413, { error: `body exceeds ${maxBytes} bytes` });
+      } else reject(ip, res, 400, { error: read.error });
+      return undefined;
+    }
+    const read = await readRawBody(req, maxBytes);
+    if (read.ok) return { body: read.body, contentType };
+    if (read.reason === 'too_large') {
+      res.setHeader('Connection', 'close');
+      reject(ip, res, 413, { error: `body exceeds ${maxBytes} bytes` });
+    }
+    return undefined;
+  };
+
+  const settle = async (body: Body, keep: boolean) => {
+    if (!body.settle) return;
+    try {
+      await body.settle(keep);
+    } catch (err) {
+      log.error(keep ? 'could not move attachments into place' : 'could not delete refused attachments', { route: route.path, error: (err as Error).message });
+    }
+  };
+
   return async (req: Request, res: Response): Promise<void> => {
+    // req.ip is recomputed on every read (and unreadable once the socket is gone): read it once.
+    const ip = req.ip ?? '';
+    // Before anything is read: an address over its failure budget is turned away cheaply.
+    const retryAfter = deps.limiter?.retryAfter(ip) ?? 0;
+    if (retryAfter > 0) {
+      deps.metrics?.rejected(provider.id, 429);
+      res.setHeader('Connection', 'close');
+      res.status(429).setHeader('Retry-After', String(retryAfter)).json({ error: 'too many failed requests from this address', retryAfter });
+      return;
+    }
     const contentType = (req.headers['content-type'] ?? '').split(';', 1)[0]!.trim().toLowerCase();
     if (!provider.contentTypes.includes(contentType)) {
-      return reject(req, res, 415, { error: `unsupported content type "${contentType || '(none)'}"`, expected: provider.contentTypes });
+      return reject(ip, res, 415, { error: `unsupported content type "${contentType || '(none)'}"`, expected: provider.contentTypes });
     }
     const sourceId = typeof req.params.sourceId === 'string' ? req.params.sourceId : undefined;
     const secrets = await binding.secrets({ sourceId });
+    if (secrets === UNKNOWN_SOURCE) return reject(ip, res, 404, { error: 'unknown source' });
+    if (secrets === REGISTRY_UNAVAILABLE) {
+      res.setHeader('Retry-After', '5');
+      return reject(ip, res, 503, { error: 'source registry unavailable' });
+    }
     if (secrets === undefined && !deps.insecureSkipSignatures) {
-      return reject(req, res, 503, { error: 'source not configured' });
+      return reject(ip, res, 503, { error: 'source not configured' });
     }
-    const read = await readRawBody(req, deps.maxBodyBytes);
-    if (!read.ok) {
-      if (read.reason === 'aborted') return;
-      res.setHeader('Connection', 'close');
-      return reject(req, res, 413, { error: `body exceeds ${deps.maxBodyBytes} bytes` });
-    }
+    const read = await readBody(req, res, ip, contentType);
+    if (!read) return;
     const request: IngestRequest = {
       url: signedUrl(req, deps.publicUrl),
       path: route.path,
       headers: req.headers,
       body: read.body,
-      remoteIp: req.ip ?? '',
+      remoteIp: ip,
       now: new Date(),
       sourceId,
     };
     if (secrets === undefined) log.warn('INSECURE_SKIP_SIGNATURES: accepting a request without checking its signature', { route: route.path });
     const outcome = secrets === undefined ? provider.acceptUnsigned(request) : provider.accept(request, secrets);
     if (!outcome.ok) {
+      await settle(read, false);
       const body: Record<string, unknown> = { error: outcome.error };
       if (outcome.reason === 'invalid' && outcome.fields.length > 0) body.fields = outcome.fields;
-      return reject(req, res, STATUS[outcome.reason], body);
+      return reject(ip, res, STATUS[outcome.reason], body);
     }
     const utf8 = isUtf8(read.body);
     const event: RawEventPayload = {
@@ -107,20 +171,26 @@ export function webhookHandler(route: WebhookRoute, binding: ProviderBinding, de
       sourceId,
       receivedAt: request.now.toISOString(),
       remoteIp: request.remoteIp,
-      contentType,
+      contentType: read.contentType,
       headers: keptHeaders(req),
       body: read.body.toString(utf8 ? 'utf8' : 'base64'),
       bodyEncoding: utf8 ? 'utf8' : 'base64',
     };
+    if (read.attachments && read.attachments.length > 0) event.attachments = read.attachments;
+    const started = performance.now();
     try {
-      await deps.sink.submit(event);
+      const durable = await deps.sink.submit(event);
+      deps.metrics?.durableWrite(durable, (performance.now() - started) / 1_000);
+      deps.metrics?.accepted(provider.id, durable);
     } catch (err) {
+      await settle(read, false);
+      deps.metrics?.rejected(provider.id, 503);
       log.error('event could be neither queued nor spooled', { route: route.path, error: (err as Error).message });
       res.status(503).setHeader('Retry-After', '5').json({ error: 'temporarily unable to accept events' });
       return;
     }
+    await settle(read, true);
     const reply = provider.reply(outcome.fields, request);
     res.status(200).setHeader('Content-Type', reply.contentType).end(reply.body);
   };
 }
-

@@ -4,36 +4,59 @@ import type { Server } from 'node:http';
 import type { Config } from '@switchboard/config';
 import { createDb } from '@switchboard/db';
 import type { Logger } from '@switchboard/logger';
-import { loadKeywordReplies, twilioMessaging } from '@switchboard/providers';
 import { createQueue, createRedis } from '@switchboard/queues';
 import { createIngestApp } from './app.ts';
+import { providerBindings } from './bindings.ts';
 import { checkReadiness } from './health.ts';
-import { queueSink } from './sink.ts';
+import { createMetrics } from './metrics.ts';
+import { createFailureLimiter } from './rate-limit.ts';
+import { durableSink } from './sink.ts';
+import { createSourceCache } from './source-cache.ts';
+import { openSpool } from './spool.ts';
 
-export type IngestService = { url: string; server: Server; close(): Promise<void> };
+export type IngestService = {
+  url: string;
+  server: Server;
+  /** Moves what waits in the spool to the queue now (tests; the service also does it by itself). */
+  drainSpool(): Promise<number>;
+  close(): Promise<void>;
+};
 
-/** Starts the ingest HTTP server and what it needs (Redis, the inbound queue, a Postgres client for readiness). */
+/**
+ * Starts the ingest HTTP server and what it needs: Redis and the inbound queue, the local spool
+ * (drained at start if a previous process left entries), the source registry cache, and a
+ * Postgres client for readiness and sources (never on the hot path).
+ */
 export async function startIngest(config: Config, logger: Logger): Promise<IngestService> {
   const redis = createRedis(config.redis.url, 'producer', 'ingest');
   redis.on('error', (err) => logger.debug('redis connection error', { error: err.message }));
   const queue = createQueue('inbound', { connection: redis, prefix: config.redis.prefix });
   queue.on('error', (err) => logger.debug('inbound queue error', { error: err.message }));
   const db = createDb({ url: config.database.url, poolSize: 2, applicationName: 'switchboard-ingest' });
-  const sink = queueSink(queue);
-  const twilioSecrets = config.twilio.authToken ? { authToken: config.twilio.authToken } : undefined;
+  const spool = await openSpool({
+    dir: config.ingest.spoolDir,
+    onCorrupt: (file, line) => logger.warn('skipped an unreadable spool line (a write that was never acknowledged)', { file, line }),
+  });
+  const sink = durableSink({ queue, redis, spool, logger });
+  const metrics = createMetrics(() => spool.depth());
+  const limiter = createFailureLimiter({ redis, perMinute: config.ingest.rateLimitPerMinute, keyPrefix: `${config.redis.prefix}:ingest-failures` });
+  const sources = createSourceCache({ db, logger });
+  void sources.refresh();
 
   if (config.ingest.insecureSkipSignatures) logger.warn('INSECURE_SKIP_SIGNATURES is set: webhooks are accepted without signature checks');
 
   const app = createIngestApp({
     sink,
     logger,
+    metrics,
+    limiter,
     publicUrl: config.ingest.publicUrl,
     maxBodyBytes: config.ingest.maxBodyBytes,
+    mailgunMaxBodyBytes: config.ingest.mailgunMaxBodyBytes,
+    attachmentsDir: config.ingest.attachmentsDir,
     insecureSkipSignatures: config.ingest.insecureSkipSignatures,
     trustProxy: config.ingest.trustProxy,
-    bindings: {
-      'twilio-messaging': { provider: twilioMessaging({ keywordReplies: loadKeywordReplies(config.ingest.keywordsFile) }), secrets: () => twilioSecrets },
-    },
+    bindings: providerBindings(config, sources),
     readiness: () => checkReadiness(redis, db),
   });
 
@@ -48,6 +71,7 @@ export async function startIngest(config: Config, logger: Logger): Promise<Inges
   return {
     url,
     server,
+    drainSpool: () => sink.drainNow(),
     close() {
       closing ??= (async () => {
         // Stop taking requests, let the ones in flight finish their durable write, then disconnect.
@@ -55,6 +79,7 @@ export async function startIngest(config: Config, logger: Logger): Promise<Inges
           server.close(() => resolve());
           server.closeIdleConnections();
         });
+        sources.close();
         await sink.close();
         await queue.close();
         redis.disconnect();

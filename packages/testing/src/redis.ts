@@ -30,21 +30,29 @@ export type PrivateRedis = {
   port: number;
   /** SIGKILL: an outage, not a shutdown. */
   kill(): Promise<void>;
-  /** Starts it again on the same port (empty: it keeps nothing on disk). */
+  /** Starts it again on the same port and directory (empty, unless started with `persistent`). */
   start(): Promise<void>;
   stop(): Promise<void>;
+};
+
+export type PrivateRedisOptions = {
+  /**
+   * AOF with `appendfsync always` (what production should run): everything Redis acknowledged
+   * survives `kill()` and is back after `start()`.
+   */
+  persistent?: boolean;
 };
 
 /**
  * A redis-server of the test's own on a free port, for outage tests: the shared one on 6379 is
  * never stopped or flushed.
  */
-export async function startPrivateRedis(): Promise<PrivateRedis> {
+export async function startPrivateRedis(options: PrivateRedisOptions = {}): Promise<PrivateRedis> {
   const port = await freePort();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-redis-'));
   let child: ChildProcess | undefined;
   const start = async () => {
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
+    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...(options.persistent ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']), '--dir', dir], { stdio: 'ignore' });
     await waitFor(() => accepts(port), { timeoutMs: 10_000, what: `redis-server on ${port}` });
   };
   const kill = async () => {

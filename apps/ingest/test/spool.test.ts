@@ -1,0 +1,204 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { RawEventPayload } from '@switchboard/events';
+import { openSpool } from '../src/spool.ts';
+
+function event(key: string): RawEventPayload {
+  return {
+    provider: 'twilio-messaging',
+    dedupKey: key,
+    route: '/webhooks/twilio/messages',
+    url: 'https://hooks.example.com/webhooks/twilio/messages',
+    receivedAt: new Date().toISOString(),
+    headers: { 'x-twilio-signature': 'sig' },
+    body: `MessageSid=${key}&Body=h%C3%A9`,
+    bodyEncoding: 'utf8',
+  };
+}
+
+const tmpDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'sb-spool-'));
+const collect = () => {
+  const seen: string[] = [];
+  return { seen, push: async (events: RawEventPayload[]) => void seen.push(...events.map((e) => e.dedupKey)) };
+};
+const files = (dir: string) => fs.readdirSync(dir).sort();
+
+describe('the spool journal', () => {
+  test('appended events are on disk, one JSON line each, when append resolves', async () => {
+    const dir = tmpDir();
+    const spool = await openSpool({ dir });
+    await spool.append([event('a'), event('b')]);
+    await spool.append([event('c')]);
+    const [name] = files(dir);
+    expect(name).toMatch(new RegExp(`^${process.pid}-\\d+\\.[0-9a-f]+\\.\\d{8}\\.open$`));
+    const lines = fs.readFileSync(path.join(dir, name!), 'utf8').split('\n');
+    expect(lines.pop()).toBe('');
+    expect(lines.map((l) => (JSON.parse(l) as RawEventPayload).dedupKey)).toEqual(['a', 'b', 'c']);
+    expect(spool.depth()).toBe(3);
+    await spool.close();
+  });
+
+  test('concurrent appends are all durable, in submission order', async () => {
+    const dir = tmpDir();
+    const spool = await openSpool({ dir });
+    await Promise.all(Array.from({ length: 50 }, (_, i) => spool.append([event(`k${i}`)])));
+    const { seen, push } = collect();
+    expect(await spool.drain(push, 7)).toBe(50);
+    expect(seen).toEqual(Array.from({ length: 50 }, (_, i) => `k${i}`));
+    await spool.close();
+  });
+
+  test('drain pushes every entry in order, in batches, across segments, then deletes the segments', async () => {
+    const dir = tmpDir();
+    // Tiny segments: every append after the first starts a new file.
+    const spool = await openSpool({ dir, maxSegmentBytes: 1 });
+    for (let i = 0; i < 5; i++) await spool.append([event(`e${i}a`), event(`e${i}b`)]);
+    expect(files(dir).length).toBe(5);
+    const batches: number[] = [];
+    const { seen, push } = collect();
+    const moved = await spool.drain(async (events) => {
+      batches.push(events.length);
+      await push(events);
+    }, 3);
+    expect(moved).toBe(10);
+    expect(seen).toEqual(['e0a', 'e0b', 'e1a', 'e1b', 'e2a', 'e2b', 'e3a', 'e3b', 'e4a', 'e4b']);
+    expect(Math.max(...batches)).toBeLessThanOrEqual(3);
+    expect(files(dir)).toEqual([]);
+    expect(spool.depth()).toBe(0);
+    expect(await spool.hasBacklog()).toBe(false);
+    await spool.close();
+  });
+
+  test('a failed push keeps the segment, and the next drain replays it whole', async () => {
+    const dir = tmpDir();
+    const spool = await openSpool({ dir });
+    await spool.append([event('x1'), event('x2'), event('x3')]);
+    let calls = 0;
+    await expect(
+      spool.drain(async () => {
+        calls += 1;
+        if (calls === 2) throw new Error('redis went away');
+      }, 1),
+    ).rejects.toThrow('redis went away');
+    expect(files(dir)).toEqual([expect.stringMatching(/\.claimed-\d+-\d+\.[0-9a-f]+$/)]);
+    expect(await spool.hasBacklog()).toBe(true);
+    const { seen, push } = collect();
+    expect(await spool.drain(push)).toBe(3);
+    expect(seen).toEqual(['x1', 'x2', 'x3']);
+    expect(files(dir)).toEqual([]);
+    await spool.close();
+  });
+
+  test('events appended while a drain runs are kept for the next drain', async () => {
+    const dir = tmpDir();
+    const spool = await openSpool({ dir });
+    await spool.append([event('before')]);
+    const { seen, push } = collect();
+    let during: Promise<void> | undefined;
+    await spool.drain(async (events) => {
+      during = spool.append([event('during')]);
+      await push(events);
+    });
+    await during;
+    expect(seen).toEqual(['before']);
+    expect(await spool.hasBacklog()).toBe(true);
+    await spool.drain(push);
+    expect(seen).toEqual(['before', 'during']);
+    await spool.close();
+  });
+
+  test('a partial last line left by a crash is skipped, and every complete line is drained', async () => {
+    const dir = tmpDir();
+    const complete = [event('ok1'), event('ok2')].map((e) => JSON.stringify(e) + '\n').join('');
+    // An orphan of a dead writer (pid 999999999): its last write never reached fdatasync.
+    fs.writeFileSync(path.join(dir, '999999999.deadbeef.00000001.open'), complete + JSON.stringify(event('torn')).slice(0, 40));
+    const corrupt: number[] = [];
+    const spool = await openSpool({ dir, isAlive: () => false, onCorrupt: (_file, line) => corrupt.push(line) });
+    expect(await spool.hasBacklog()).toBe(true);
+    const { seen, push } = collect();
+    expect(await spool.drain(push)).toBe(2);
+    expect(seen).toEqual(['ok1', 'ok2']);
+    expect(corrupt).toEqual([3]);
+    expect(files(dir)).toEqual([]);
+    await spool.close();
+  });
+
+  test("another live process's open segment is left alone; a dead one's is drained", async () => {
+    const dir = tmpDir();
+    const line = (key: string) => JSON.stringify(event(key)) + '\n';
+    fs.writeFileSync(path.join(dir, '111.aaaaaaaa.00000001.open'), line('live'));
+    fs.writeFileSync(path.join(dir, '222.bbbbbbbb.00000001.open'), line('dead'));
+    const spool = await openSpool({ dir, isAlive: (token) => token === '111' });
+    const { seen, push } = collect();
+    expect(await spool.drain(push)).toBe(1);
+    expect(seen).toEqual(['dead']);
+    expect(files(dir)).toEqual(['111.aaaaaaaa.00000001.open']);
+    await spool.close();
+  });
+
+  test('a segment claimed by a live drainer is not drained twice; a dead claimer’s is taken over', async () => {
+    const dir = tmpDir();
+    const line = (key: string) => JSON.stringify(event(key)) + '\n';
+    fs.writeFileSync(path.join(dir, '333.cccccccc.00000001.claimed-444.dddddddd'), line('claimed-by-live'));
+    fs.writeFileSync(path.join(dir, '333.cccccccc.00000002.claimed-555.eeeeeeee'), line('claimed-by-dead'));
+    const spool = await openSpool({ dir, isAlive: (token) => token === '444' });
+    const { seen, push } = collect();
+    expect(await spool.drain(push)).toBe(1);
+    expect(seen).toEqual(['claimed-by-dead']);
+    expect(files(dir)).toEqual(['333.cccccccc.00000001.claimed-444.dddddddd']);
+    await spool.close();
+  });
+
+  test('two spools on one directory each drain a sealed segment exactly once', async () => {
+    const dir = tmpDir();
+    const writer = await openSpool({ dir, maxSegmentBytes: 1 });
+    for (let i = 0; i < 20; i++) await writer.append([event(`s${i}`)]);
+    await writer.close(); // seals its last segment
+    const a = await openSpool({ dir });
+    const b = await openSpool({ dir });
+    const first = collect();
+    const second = collect();
+    const [na, nb] = await Promise.all([a.drain(first.push), b.drain(second.push)]);
+    expect(na + nb).toBe(20);
+    expect([...first.seen, ...second.seen].sort()).toEqual(Array.from({ length: 20 }, (_, i) => `s${i}`).sort());
+    expect(files(dir)).toEqual([]);
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  test('close seals the open segment so another process may drain it, and later appends are refused', async () => {
+    const dir = tmpDir();
+    const spool = await openSpool({ dir });
+    await spool.append([event('last')]);
+    await spool.close();
+    expect(files(dir)).toEqual([expect.stringMatching(/\.jsonl$/)]);
+    await expect(spool.append([event('late')])).rejects.toThrow('spool closed');
+    const next = await openSpool({ dir });
+    const { seen, push } = collect();
+    await next.drain(push);
+    expect(seen).toEqual(['last']);
+    await next.close();
+  });
+
+  test('a segment left by an earlier process with the same pid (a restarted container) is drained', async () => {
+    const dir = tmpDir();
+    const line = JSON.stringify(event('before-restart')) + '\n';
+    // Same pid as ours, another start time: the writer is gone even though the pid is alive.
+    fs.writeFileSync(path.join(dir, `${process.pid}-1.abcdef01.00000001.open`), line);
+    const spool = await openSpool({ dir });
+    expect(await spool.hasBacklog()).toBe(true);
+    const { seen, push } = collect();
+    expect(await spool.drain(push)).toBe(1);
+    expect(seen).toEqual(['before-restart']);
+    await spool.close();
+  });
+
+  test('an append that cannot be written rejects', async () => {
+    const dir = tmpDir();
+    const spool = await openSpool({ dir });
+    fs.rmSync(dir, { recursive: true });
+    fs.writeFileSync(dir, 'not a directory');
+    await expect(spool.append([event('nowhere')])).rejects.toThrow();
+    fs.rmSync(dir);
+  });
+});
