@@ -1,29 +1,80 @@
-import express, { type Express } from 'express';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Db } from '@switchboard/db';
+import type { Logger } from '@switchboard/logger';
+import type { JobInput } from '@switchboard/queues';
 import { requireAdmin } from './auth.ts';
+import { createAuthLimiter } from './auth-limiter.ts';
+import { callsRoutes } from './calls.route.ts';
+import { contactsRoutes } from './contacts.route.ts';
+import { dashboardRoutes } from './dashboard.route.ts';
+import { eventsRoutes } from './events.route.ts';
+import { loginRoutes } from './login.route.ts';
+import { logsRoutes } from './logs.route.ts';
+import { messagesRoutes } from './messages.route.ts';
+import { createSessionStore } from './session-store.ts';
+import { sourcesRoutes } from './sources.route.ts';
 
-export type ConsoleAppDeps = { adminToken: string; queues: Queue[] };
+export type ConsoleAppDeps = {
+  adminToken: string;
+  db: Db;
+  /** Every queue, for Bull Board and the dashboard. */
+  queues: Queue[];
+  /** Where replays go. */
+  inboundQueue: Queue<JobInput<'inbound'>>;
+  /** A fail-fast connection for sessions, the login limiter and replays: a request never hangs on Redis. */
+  redis: Redis;
+  prefix: string;
+  logDir: string;
+  trustProxy: boolean | number | string;
+  logger: Logger;
+};
 
 /** The operators' app: admin API, Bull Board, dashboard. Never mounted on the ingest port. */
 export function createConsoleApp(deps: ConsoleAppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
+  // Behind nginx: req.ip (the login limiter's key) and req.secure (the cookie's Secure flag) come from X-Forwarded-*.
+  app.set('trust proxy', deps.trustProxy);
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
 
-  const auth = requireAdmin(deps.adminToken);
+  const sessions = createSessionStore(deps.redis, deps.prefix);
+  const limiter = createAuthLimiter({ redis: deps.redis, prefix: deps.prefix });
+  app.use(loginRoutes({ adminToken: deps.adminToken, sessions, limiter, logger: deps.logger }));
+
+  app.use(['/api', '/admin', '/webhook'], requireAdmin({ adminToken: deps.adminToken, sessions, limiter, logger: deps.logger }));
+
   const board = new ExpressAdapter();
   board.setBasePath('/admin/queues');
   createBullBoard({ queues: deps.queues.map((q) => new BullMQAdapter(q)), serverAdapter: board });
-  app.use('/admin/queues', auth, board.getRouter());
+  app.use('/admin/queues', board.getRouter());
+
+  app.use(dashboardRoutes({ db: deps.db, queues: deps.queues }));
+  app.use(eventsRoutes({ db: deps.db, inboundQueue: deps.inboundQueue, logger: deps.logger }));
+  app.use(messagesRoutes({ db: deps.db }));
+  app.use(contactsRoutes({ db: deps.db }));
+  app.use(callsRoutes({ db: deps.db }));
+  app.use(sourcesRoutes({ db: deps.db }));
+  app.use(logsRoutes({ logDir: deps.logDir }));
 
   app.use((req, res) => {
     res.status(404).json({ error: `no route for ${req.method} ${req.path}` });
+  });
+  app.use((err: Error & { type?: string; status?: number }, req: Request, res: Response, _next: NextFunction) => {
+    // body-parser's errors: malformed or oversized bodies are the client's.
+    if (err.type === 'entity.parse.failed') return void res.status(400).json({ error: 'body is not valid JSON', fields: [] });
+    if (err.type === 'entity.too.large') return void res.status(413).json({ error: 'body too large' });
+    if (err.type === 'encoding.unsupported' || err.type === 'charset.unsupported') return void res.status(415).json({ error: err.message });
+    deps.logger.error('console request failed', { method: req.method, path: req.path, error: err.message, stack: err.stack });
+    if (res.headersSent) return;
+    res.status(500).json({ error: 'internal error' });
   });
   return app;
 }

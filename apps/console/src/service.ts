@@ -21,9 +21,35 @@ export async function startConsole(config: Config, logger: Logger): Promise<Cons
   }
   const redis = createRedis(config.redis.url, 'worker', 'console');
   redis.on('error', (err) => logger.debug('redis connection error', { error: err.message }));
+  // Sessions, the login limiter and replays fail fast when Redis is down instead of hanging the request.
+  const fastRedis = createRedis(config.redis.url, 'producer', 'console-fast');
+  fastRedis.on('error', (err) => logger.debug('redis connection error', { error: err.message }));
+  // It queues nothing while disconnected, so give it a moment to connect: the first login would fail otherwise.
+  // Redis down at start does not stop the console (bearer reads still work); it connects when Redis is back.
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(() => {
+      logger.warn('redis not reachable yet; sessions and replays are unavailable until it is');
+      resolve();
+    }, 5_000);
+    fastRedis.once('ready', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
   const db = createDb({ url: config.database.url, poolSize: 4, applicationName: 'switchboard-console' });
   const queues = (Object.keys(jobs) as JobKey[]).map((key) => createQueue(key, { connection: redis, prefix: config.redis.prefix }));
-  const app = createConsoleApp({ adminToken, queues });
+  const inboundQueue = createQueue('inbound', { connection: fastRedis, prefix: config.redis.prefix });
+  const app = createConsoleApp({
+    adminToken,
+    db,
+    queues,
+    inboundQueue,
+    redis: fastRedis,
+    prefix: config.redis.prefix,
+    logDir: config.log.dir,
+    trustProxy: config.ingest.trustProxy,
+    logger,
+  });
   const server = app.listen(config.console.port, config.console.host);
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
@@ -39,8 +65,9 @@ export async function startConsole(config: Config, logger: Logger): Promise<Cons
           server.close(() => resolve());
           server.closeIdleConnections();
         });
-        await Promise.all(queues.map((q) => q.close()));
+        await Promise.all([...queues, inboundQueue].map((q) => q.close()));
         redis.disconnect();
+        fastRedis.disconnect();
         await db.$disconnect();
       })();
       return closing;
