@@ -1,2 +1,4 @@
 export { startInterpreter } from './service.ts';
 export type { InterpreterService } from './service.ts';
+export { createInterpretProcessor } from './interpret.processor.ts';
+export type { InterpretProcessorDeps } from './interpret.processor.ts';

@@ -1,11 +1,14 @@
-import { persistInterpretedMessages, type Db, type InterpretedMessage, type PersistOutcome } from '@switchboard/db';
+import type { Queue } from 'bullmq';
+import { enqueueDeliveries, persistInterpretedMessages, type Db, type InterpretedMessage, type PersistOutcome } from '@switchboard/db';
 import type { Classifier } from '@switchboard/intent';
 import type { Logger } from '@switchboard/logger';
-import { createBatcher, type JobPayload } from '@switchboard/queues';
+import { createBatcher, jobs, type JobInput, type JobPayload } from '@switchboard/queues';
 
 export type InterpretProcessorDeps = {
   db: Db;
   classifier: Classifier;
+  /** The dispatcher's queue: new messages are announced there after commit. */
+  deliveryQueue: Queue<JobInput<'delivery'>>;
   logger: Logger;
   batchSize: number;
   attributionWindowMs: number;
@@ -20,7 +23,12 @@ export function createInterpretProcessor(deps: InterpretProcessorDeps) {
   const persist = createBatcher<InterpretedMessage, PersistOutcome>({
     maxSize: deps.batchSize,
     maxWaitMs: 5,
-    run: (items) => persistInterpretedMessages(deps.db, items, { attributionWindowMs: deps.attributionWindowMs }),
+    run: async (items) => {
+      const outcomes = await persistInterpretedMessages(deps.db, items, { attributionWindowMs: deps.attributionWindowMs });
+      // After commit. A crash right here leaves pending rows: the outbox sweeper adds their jobs.
+      await enqueueDeliveries(deps.deliveryQueue, outcomes.flatMap((o) => ('deliveryIds' in o ? o.deliveryIds : [])), jobs.delivery.name);
+      return outcomes;
+    },
   });
   const log = deps.logger;
 
@@ -30,7 +38,8 @@ export function createInterpretProcessor(deps: InterpretProcessorDeps) {
     const outcome = await persist.push({ eventId: payload.eventId, message, intent, replay: payload.replay });
     const integration = message.source === 'email' ? 'email' : message.source === 'sms' ? 'sms' : 'whatsapp';
     if (outcome.status === 'created' || outcome.status === 'replayed') {
-      log.info('message interpreted', { integration, status: outcome.status, messageId: outcome.messageId, source: message.source, sender: message.sender, intent: intent.label, confidence: intent.confidence });
+      // Debug, not info: one line per message costs throughput, and the sender is a phone number.
+      log.debug('message interpreted', { integration, status: outcome.status, messageId: outcome.messageId, source: message.source, intent: intent.label, confidence: intent.confidence });
     }
     return { ...outcome, intent: intent.label };
   };

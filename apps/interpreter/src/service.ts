@@ -1,12 +1,15 @@
 import type { Config } from '@switchboard/config';
-import { createDb } from '@switchboard/db';
+import { createDb, enqueuePendingDeliveries } from '@switchboard/db';
 import { createClassifier } from '@switchboard/intent';
 import type { Logger } from '@switchboard/logger';
-import { createRedis, createWorker } from '@switchboard/queues';
+import { createQueue, createRedis, createWorker, jobs } from '@switchboard/queues';
 import { createInterpretProcessor } from './interpret.processor.ts';
 import { classifierOptions } from './classifier-options.ts';
 
 export type InterpreterService = { close(): Promise<void> };
+
+/** How often the outbox sweeper looks for deliveries whose job was never added. */
+const SWEEP_INTERVAL_MS = 10_000;
 
 /** Starts the interpreter worker on the interpret queue. */
 export async function startInterpreter(config: Config, logger: Logger): Promise<InterpreterService> {
@@ -14,9 +17,12 @@ export async function startInterpreter(config: Config, logger: Logger): Promise<
   redis.on('error', (err) => logger.debug('redis connection error', { error: err.message }));
   const db = createDb({ url: config.database.url, poolSize: 4, applicationName: 'switchboard-interpreter' });
   const classifier = createClassifier(classifierOptions(config));
+  const deliveryQueue = createQueue('delivery', { connection: redis, prefix: config.redis.prefix });
+  deliveryQueue.on('error', (err) => logger.debug('queue error', { queue: deliveryQueue.name, error: err.message }));
   const processor = createInterpretProcessor({
     db,
     classifier,
+    deliveryQueue,
     logger,
     batchSize: Math.min(config.workers.interpreterConcurrency, 200),
     attributionWindowMs: config.campaigns.attributionWindowMs,
@@ -25,17 +31,38 @@ export async function startInterpreter(config: Config, logger: Logger): Promise<
     connection: redis,
     prefix: config.redis.prefix,
     concurrency: config.workers.interpreterConcurrency,
+    // A crashed worker's jobs are taken back once their lock expires and the stalled check sees it.
+    lockDuration: config.workers.stalledIntervalMs,
+    stalledInterval: config.workers.stalledIntervalMs,
   });
   worker.on('failed', (job, err) => logger.warn('interpret job failed', { jobId: job?.id, attempt: job?.attemptsMade, error: err.message }));
   worker.on('error', (err) => logger.error('interpreter worker error', { error: err.message }));
   await worker.waitUntilReady();
   logger.info('interpreter started', { concurrency: config.workers.interpreterConcurrency, classifier: classifier.name });
 
+  // The outbox sweeper: a worker that died between a commit and its enqueue leaves pending
+  // deliveries without a job; any interpreter adds them (job id = delivery id, so twice is harmless).
+  let sweeping: Promise<unknown> | undefined;
+  const sweeper = setInterval(() => {
+    sweeping ??= enqueuePendingDeliveries(db, deliveryQueue, { jobName: jobs.delivery.name })
+      .then((added) => {
+        if (added > 0) logger.debug('outbox sweep', { added });
+      })
+      .catch((err: Error) => logger.warn('outbox sweep failed', { error: err.message }))
+      .finally(() => {
+        sweeping = undefined;
+      });
+  }, SWEEP_INTERVAL_MS);
+  sweeper.unref();
+
   let closing: Promise<void> | undefined;
   return {
     close() {
       closing ??= (async () => {
+        clearInterval(sweeper);
         await worker.close();
+        await sweeping;
+        await deliveryQueue.close();
         redis.disconnect();
         await db.$disconnect();
       })();

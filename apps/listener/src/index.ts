@@ -1,2 +1,4 @@
 export { startListener } from './service.ts';
 export type { ListenerService } from './service.ts';
+export { createRawEventProcessor } from './raw-event.processor.ts';
+export type { RawEventProcessorDeps, RawEventResult } from './raw-event.processor.ts';

@@ -1,23 +1,50 @@
 import type { Queue } from 'bullmq';
-import { storeRawEvents, type Db } from '@switchboard/db';
-import type { RawEventPayload } from '@switchboard/events';
+import {
+  applyStatusCallbacks,
+  enqueueDeliveries,
+  recordVoiceEvents,
+  storeRawEvents,
+  type Db,
+  type StatusCallback,
+  type StatusOutcome,
+  type VoiceEvent,
+} from '@switchboard/db';
+import type { NormalizedEvent, RawEventPayload } from '@switchboard/events';
 import type { Logger } from '@switchboard/logger';
 import { normalizeEvent } from '@switchboard/providers';
-import { createBatcher, jobs, type JobInput, type JobPayload } from '@switchboard/queues';
+import { createBatcher, jobs, UnrecoverableError, type JobInput, type JobPayload } from '@switchboard/queues';
 
 export type RawEventProcessorDeps = {
   db: Db;
   interpretQueue: Queue<JobInput<'interpret'>>;
+  /** The dispatcher's queue: status changes and completed calls are announced there after commit. */
+  deliveryQueue: Queue<JobInput<'delivery'>>;
   logger: Logger;
   /** How many jobs' writes share one statement. */
   batchSize: number;
+  /** The providers' normalizers (tests may substitute). */
+  normalize?: (event: RawEventPayload) => NormalizedEvent;
 };
 
+/** What one job did (its BullMQ return value). */
+export type RawEventResult =
+  | { eventId: string; kind: 'message' }
+  | { eventId: string; kind: 'status'; outcome: StatusOutcome }
+  | { eventId: string; kind: 'call' | 'recording'; outcome: 'created' | 'exists' }
+  | { eventId: string; kind: 'generic' };
+
 /**
- * The listener's job: store the raw event (once per dedup key), normalize it, and hand messages
- * to the interpreter. A replay (`eventId` set) skips the store and re-runs everything after it.
+ * The listener's job: store the raw event (once per dedup key), normalize it, and apply it:
+ * messages go to the interpreter, status callbacks move campaign messages, voice events make
+ * calls, steps and recordings, generic events are kept raw. Every write is keyed and batched
+ * with the other jobs in flight. A replay (`eventId` set) skips the store and re-runs the rest;
+ * effects stay exactly-once.
  */
 export function createRawEventProcessor(deps: RawEventProcessorDeps) {
+  const normalize = deps.normalize ?? ((event: RawEventPayload) => normalizeEvent(event));
+  const log = deps.logger;
+  const announce = (deliveryIds: string[]) => enqueueDeliveries(deps.deliveryQueue, deliveryIds, jobs.delivery.name);
+
   const store = createBatcher({ maxSize: deps.batchSize, maxWaitMs: 5, run: (events: RawEventPayload[]) => storeRawEvents(deps.db, events) });
   const handOff = createBatcher({
     maxSize: deps.batchSize,
@@ -27,20 +54,59 @@ export function createRawEventProcessor(deps: RawEventProcessorDeps) {
       return items.map(() => undefined);
     },
   });
+  // Status callbacks come in bursts: one transaction per batch. The deliveries are enqueued after
+  // commit; should the process die in between, the interpreter's outbox sweeper adds them.
+  const statuses = createBatcher({
+    maxSize: deps.batchSize,
+    maxWaitMs: 5,
+    run: async (items: StatusCallback[]) => {
+      const { outcomes, deliveryIds } = await applyStatusCallbacks(deps.db, items);
+      await announce(deliveryIds);
+      return outcomes;
+    },
+  });
+  const voice = createBatcher({
+    maxSize: deps.batchSize,
+    maxWaitMs: 5,
+    run: async (items: VoiceEvent[]) => {
+      const { outcomes, deliveryIds } = await recordVoiceEvents(deps.db, items);
+      await announce(deliveryIds);
+      return outcomes;
+    },
+  });
 
-  return async (payload: JobPayload<'inbound'>) => {
+  return async (payload: JobPayload<'inbound'>): Promise<RawEventResult> => {
     const replay = payload.eventId !== undefined;
     const eventId = payload.eventId ?? (await store.push(payload)).id;
-    const normalized = normalizeEvent(payload);
+    let normalized: NormalizedEvent;
+    try {
+      normalized = normalize(payload);
+    } catch (err) {
+      // The raw event is stored: once the cause is fixed it can be replayed from the console.
+      // Retrying the same bytes cannot succeed, so the job fails now, with the reason.
+      throw new UnrecoverableError(`cannot normalize ${payload.provider} event ${eventId}: ${(err as Error).message}`);
+    }
     switch (normalized.kind) {
       case 'message': {
         // The same event always makes the same interpret job; a replay makes a new one.
         const jobId = replay ? `msg.${eventId}.replay-${Date.now()}` : `msg.${eventId}`;
         await handOff.push({ data: { eventId, message: normalized, replay }, jobId });
-        return { eventId, kind: normalized.kind };
+        return { eventId, kind: 'message' };
       }
-      default:
-        throw new Error(`no handler for ${normalized.kind} events yet`);
+      case 'status': {
+        const outcome = await statuses.push({ eventId, update: normalized });
+        log.debug('status callback', { integration: normalized.channel === 'whatsapp' ? 'whatsapp' : 'sms', eventId, status: normalized.status, outcome });
+        return { eventId, kind: 'status', outcome };
+      }
+      case 'call':
+      case 'recording': {
+        const outcome = await voice.push({ eventId, event: normalized });
+        log.debug('voice event', { integration: 'voice', eventId, kind: normalized.kind, status: normalized.status, outcome });
+        return { eventId, kind: normalized.kind, outcome };
+      }
+      case 'generic':
+        // Kept raw (stored above); the contract announces no event type for it.
+        return { eventId, kind: 'generic' };
     }
   };
 }

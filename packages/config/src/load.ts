@@ -61,6 +61,7 @@ function shape(env: Env) {
       listenerConcurrency: env.LISTENER_CONCURRENCY,
       interpreterConcurrency: env.INTERPRETER_CONCURRENCY,
       dispatcherConcurrency: env.DISPATCHER_CONCURRENCY,
+      stalledIntervalMs: env.WORKER_STALLED_INTERVAL_MS,
     },
     intent: {
       classifier: env.INTENT_CLASSIFIER,

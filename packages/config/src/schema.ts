@@ -44,6 +44,8 @@ export const envSchema = z.object({
   LISTENER_CONCURRENCY: envInt(64, 1, 1000),
   INTERPRETER_CONCURRENCY: envInt(64, 1, 1000),
   DISPATCHER_CONCURRENCY: envInt(16, 1, 1000),
+  /** BullMQ lock duration and stalled-job check of the workers (a crashed worker's jobs run again after about this long). */
+  WORKER_STALLED_INTERVAL_MS: envInt(30_000, 100),
   INTENT_CLASSIFIER: z.enum(['builtin', 'llm']).default('builtin'),
   INTENT_LLM_URL: envOptional().pipe(envUrl(['http:', 'https:']).optional()),
   INTENT_LLM_API_KEY: envOptional(),

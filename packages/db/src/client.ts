@@ -22,7 +22,71 @@ export function createDb(options: DbOptions): Db {
     // A connection that cannot be had within this time fails the job (it retries), rather than hanging it.
     connectionTimeoutMillis: 5_000,
   });
-  return new PrismaClient({ adapter });
+  return new PrismaClient({ adapter: releasingBrokenTransactions(adapter) });
+}
+
+type Query = { sql: string };
+type PgTransactionLike = {
+  client: { release(err?: Error): void };
+  cleanup?: () => void;
+  executeRaw(query: Query): Promise<number>;
+  commit(): Promise<void>;
+  rollback(): Promise<void>;
+};
+type AdapterLike = { startTransaction(isolationLevel?: unknown): Promise<PgTransactionLike> };
+
+/**
+ * Prisma ends an interactive transaction by sending COMMIT (or ROLLBACK) and only then hands the
+ * connection back to the pool; when that statement fails because the connection died (a Postgres
+ * restart, a network cut), the connection is never released. Each outage would then leak pool
+ * slots until the worker can no longer get a connection at all (and `$disconnect` hangs). This
+ * wrapper releases such a connection with the error, so the pool drops it and opens a fresh one.
+ */
+function releasingBrokenTransactions(factory: PrismaPg): PrismaPg {
+  return new Proxy(factory, {
+    get(target, prop, receiver) {
+      if (prop === 'connect') {
+        return async () => {
+          const adapter = (await target.connect()) as unknown as AdapterLike;
+          const start = adapter.startTransaction.bind(adapter);
+          adapter.startTransaction = async (isolationLevel) => guardTransaction(await start(isolationLevel));
+          return adapter;
+        };
+      }
+      const value: unknown = Reflect.get(target, prop, receiver);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+function guardTransaction(tx: PgTransactionLike): PgTransactionLike {
+  let released = false;
+  const executeRaw = tx.executeRaw.bind(tx);
+  const commit = tx.commit.bind(tx);
+  const rollback = tx.rollback.bind(tx);
+  tx.executeRaw = async (query) => {
+    try {
+      return await executeRaw(query);
+    } catch (err) {
+      if (!released && (query.sql === 'COMMIT' || query.sql === 'ROLLBACK')) {
+        released = true;
+        tx.cleanup?.();
+        tx.client.release(err instanceof Error ? err : new Error(String(err)));
+      }
+      throw err;
+    }
+  };
+  tx.commit = async () => {
+    if (released) return;
+    released = true;
+    await commit();
+  };
+  tx.rollback = async () => {
+    if (released) return;
+    released = true;
+    await rollback();
+  };
+  return tx;
 }
 
 /** True when `err` is Postgres's unique violation: for a keyed write, "already done". */

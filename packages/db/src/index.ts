@@ -21,5 +21,12 @@ export type {
   WebhookAttempt,
 } from './generated/client.ts';
 export { storeRawEvent, storeRawEvents, rawEventToPayload } from './raw-events.ts';
-export { persistInterpretedMessages } from './messages.ts';
+export { persistInterpretedMessages, messageView } from './messages.ts';
 export type { InterpretedMessage, PersistOutcome, PersistOptions, IntentValue } from './messages.ts';
+export { applyStatusCallbacks, attachTwilioSid, statusAdvances, completeCampaigns, CAMPAIGN_MESSAGE_STATUSES } from './statuses.ts';
+export type { StatusCallback, StatusOutcome, StatusBatchResult, CampaignMessageStatus } from './statuses.ts';
+export { recordVoiceEvents } from './calls.ts';
+export type { VoiceEvent, VoiceBatchResult } from './calls.ts';
+export { isOptedOut, optedOutAmong, optOutKey } from './opt-out.ts';
+export { subscriberEnabled, writeDeliveries, enqueueDeliveries, enqueuePendingDeliveries, DELIVERY_JOB_NAME } from './outbox.ts';
+export type { OutboundEvent, DeliveryQueue, SweepOptions } from './outbox.ts';

@@ -1,6 +1,7 @@
 import type { InboundMessage } from '@switchboard/events';
 import type { Db, DbTx } from './client.ts';
 import { newId } from './ids.ts';
+import { subscriberEnabled, writeDeliveries, type OutboundEvent } from './outbox.ts';
 
 export type IntentValue = { label: string; confidence: number; classifier: string };
 
@@ -15,8 +16,10 @@ export type InterpretedMessage = {
 
 /** What persisting one message did. */
 export type PersistOutcome =
-  | { status: 'created'; messageId: string; contactId: string; campaignId: string | null }
-  | { status: 'replayed'; messageId: string; contactId: string; campaignId: string | null }
+  /** `deliveryIds`: the outbox rows written with it (enqueue them after commit). */
+  | { status: 'created'; messageId: string; contactId: string; campaignId: string | null; deliveryIds: string[] }
+  /** A replay: the stored message takes the new interpretation; it is not announced again. */
+  | { status: 'replayed'; messageId: string; contactId: string; campaignId: string | null; deliveryIds: string[] }
   /** This event's message was stored before (the job ran twice): nothing changes. */
   | { status: 'exists'; messageId: string }
   /** Another raw event already carried this provider message id: nothing changes. */
@@ -92,7 +95,7 @@ export async function persistInterpretedMessages(db: Db, items: InterpretedMessa
       const insertedId = insertedByEvent.get(eventId);
       if (insertedId && !seenEvents.has(eventId)) {
         seenEvents.add(eventId);
-        outcomes.push({ status: 'created', messageId: insertedId, contactId: row.contactId, campaignId: row.campaignId });
+        outcomes.push({ status: 'created', messageId: insertedId, contactId: row.contactId, campaignId: row.campaignId, deliveryIds: [] });
         effective.push({ row, messageId: insertedId });
         continue;
       }
@@ -101,7 +104,7 @@ export async function persistInterpretedMessages(db: Db, items: InterpretedMessa
         if (!row.item.replay) {
           outcomes.push({ status: 'exists', messageId: sameEvent.id });
         } else {
-          outcomes.push({ status: 'replayed', messageId: sameEvent.id, contactId: row.contactId, campaignId: row.campaignId });
+          outcomes.push({ status: 'replayed', messageId: sameEvent.id, contactId: row.contactId, campaignId: row.campaignId, deliveryIds: [] });
           await tx.message.update({
             where: { id: sameEvent.id },
             data: { content: message.content, sender: message.sender, recipient: message.recipient, campaignId: row.campaignId, contactId: row.contactId, extracted: extractedOf(message) as object, raw: message.rawData as object },
@@ -122,8 +125,48 @@ export async function persistInterpretedMessages(db: Db, items: InterpretedMessa
         ON CONFLICT (message_id) DO UPDATE SET label = EXCLUDED.label, confidence = EXCLUDED.confidence, classifier = EXCLUDED.classifier, updated_at = now()`;
       await applyContactEffects(tx, effective.map((e) => ({ messageId: e.messageId, contactId: e.row.contactId, item: e.row.item })));
     }
+    await announceCreated(tx, outcomes, rows);
     return outcomes;
   });
+}
+
+/**
+ * The outbox: `message.received` and `message.interpreted` for each new message, in the same
+ * transaction, when the subscriber is enabled. Keyed by message id, so a second run or a replay
+ * adds nothing.
+ */
+async function announceCreated(tx: DbTx, outcomes: PersistOutcome[], rows: { item: InterpretedMessage; campaignId: string | null }[]): Promise<void> {
+  const created = outcomes.flatMap((o, i) => (o.status === 'created' ? [{ outcome: o, row: rows[i]! }] : []));
+  if (created.length === 0 || !(await subscriberEnabled(tx))) return;
+  const events: OutboundEvent[] = [];
+  const owner: (typeof created)[number]['outcome'][] = [];
+  for (const { outcome, row } of created) {
+    const data = messageView(outcome.messageId, row.item, row.campaignId);
+    for (const type of ['message.received', 'message.interpreted']) {
+      events.push({ eventKey: `${type}:${outcome.messageId}`, type, data });
+      owner.push(outcome);
+    }
+  }
+  const ids = await writeDeliveries(tx, events, true);
+  // Every key is new with its message (inserted in this transaction), so ids line up with events.
+  if (ids.length === events.length) ids.forEach((id, i) => owner[i]!.deliveryIds.push(id));
+  else created[0]!.outcome.deliveryIds.push(...ids);
+}
+
+/** A message as the console shows it (GET /api/messages): the `data` of message events. */
+export function messageView(messageId: string, item: InterpretedMessage, campaignId: string | null) {
+  const { message, intent } = item;
+  return {
+    id: messageId,
+    source: message.source,
+    sender: message.sender,
+    recipient: message.recipient,
+    content: message.content,
+    receivedAt: new Date(message.receivedAt).toISOString(),
+    campaignId,
+    intent: { label: intent.label, confidence: intent.confidence },
+    eventId: item.eventId,
+  };
 }
 
 function extractedOf(message: InboundMessage): Record<string, unknown> {
@@ -174,30 +217,44 @@ async function attributeCampaigns(tx: DbTx, items: InterpretedMessage[], windowM
  * not opt the contact out again.
  */
 async function applyContactEffects(tx: DbTx, effects: { messageId: string; contactId: string; item: InterpretedMessage }[]): Promise<void> {
+  // One statement per kind of effect for the whole batch (not per message): per contact, only its
+  // newest message of the batch can win (the WHERE keeps older ones from overriding newer state);
+  // on equal times the first wins, as applying them one by one would.
   const ordered = [...effects].sort((a, b) => a.item.message.receivedAt.localeCompare(b.item.message.receivedAt));
+  const opt = new Map<string, { optedOut: boolean; at: Date }>();
+  const lead = new Map<string, { status: string; at: Date }>();
+  const callbacks: { messageId: string; contactId: string; at: Date }[] = [];
   for (const { messageId, contactId, item } of ordered) {
     const at = new Date(item.message.receivedAt);
     const label = item.intent.label;
-    if (label === 'opt_out' || label === 'opt_in') {
-      const optedOut = label === 'opt_out';
-      await tx.$executeRaw`
-        UPDATE contacts SET opted_out = ${optedOut},
-          opted_out_at = CASE WHEN ${optedOut} THEN ${at} ELSE opted_out_at END,
-          opted_in_at = CASE WHEN ${optedOut} THEN opted_in_at ELSE ${at} END,
-          opt_changed_at = ${at}, updated_at = now()
-        WHERE id = ${contactId}::uuid AND (opt_changed_at IS NULL OR opt_changed_at < ${at})`;
-    }
-    const lead = LEAD_STATUS[label];
-    if (lead) {
-      await tx.$executeRaw`
-        UPDATE contacts SET lead_status = ${lead}, lead_status_at = ${at}, updated_at = now()
-        WHERE id = ${contactId}::uuid AND (lead_status_at IS NULL OR lead_status_at < ${at})`;
-    }
-    if (label === 'callback_request') {
-      await tx.$executeRaw`
-        INSERT INTO callback_requests (id, message_id, contact_id, requested_at)
-        VALUES (${newId()}::uuid, ${messageId}::uuid, ${contactId}::uuid, ${at})
-        ON CONFLICT (message_id) DO NOTHING`;
-    }
+    const newer = (prev: { at: Date } | undefined) => !prev || prev.at.getTime() < at.getTime();
+    if ((label === 'opt_out' || label === 'opt_in') && newer(opt.get(contactId))) opt.set(contactId, { optedOut: label === 'opt_out', at });
+    const status = LEAD_STATUS[label];
+    if (status && newer(lead.get(contactId))) lead.set(contactId, { status, at });
+    if (label === 'callback_request') callbacks.push({ messageId, contactId, at });
+  }
+  if (opt.size > 0) {
+    const ids = [...opt.keys()].sort();
+    await tx.$executeRaw`
+      UPDATE contacts c SET opted_out = u.opted_out,
+        opted_out_at = CASE WHEN u.opted_out THEN u.at ELSE c.opted_out_at END,
+        opted_in_at = CASE WHEN u.opted_out THEN c.opted_in_at ELSE u.at END,
+        opt_changed_at = u.at, updated_at = now()
+      FROM UNNEST(${ids}::uuid[], ${ids.map((id) => opt.get(id)!.optedOut)}::bool[], ${ids.map((id) => opt.get(id)!.at)}::timestamptz[]) AS u(id, opted_out, at)
+      WHERE c.id = u.id AND (c.opt_changed_at IS NULL OR c.opt_changed_at < u.at)`;
+  }
+  if (lead.size > 0) {
+    const ids = [...lead.keys()].sort();
+    await tx.$executeRaw`
+      UPDATE contacts c SET lead_status = u.status, lead_status_at = u.at, updated_at = now()
+      FROM UNNEST(${ids}::uuid[], ${ids.map((id) => lead.get(id)!.status)}::text[], ${ids.map((id) => lead.get(id)!.at)}::timestamptz[]) AS u(id, status, at)
+      WHERE c.id = u.id AND (c.lead_status_at IS NULL OR c.lead_status_at < u.at)`;
+  }
+  if (callbacks.length > 0) {
+    await tx.$executeRaw`
+      INSERT INTO callback_requests (id, message_id, contact_id, requested_at)
+      SELECT * FROM UNNEST(${callbacks.map(() => newId())}::uuid[], ${callbacks.map((c) => c.messageId)}::uuid[],
+        ${callbacks.map((c) => c.contactId)}::uuid[], ${callbacks.map((c) => c.at)}::timestamptz[])
+      ON CONFLICT (message_id) DO NOTHING`;
   }
 }

@@ -1,0 +1,232 @@
+import type { StatusUpdate } from '@switchboard/events';
+import type { Db, DbTx } from './client.ts';
+import { newId } from './ids.ts';
+import { writeDeliveries, type OutboundEvent } from './outbox.ts';
+
+/** The statuses a campaign message can be in; each has its counter column in `campaigns`. */
+export const CAMPAIGN_MESSAGE_STATUSES = ['queued', 'sending', 'sent', 'delivered', 'read', 'failed', 'undelivered', 'skipped'] as const;
+export type CampaignMessageStatus = (typeof CAMPAIGN_MESSAGE_STATUSES)[number];
+
+/**
+ * Twilio's lifecycle, once: a status applies only if it ranks higher than the current one and the
+ * current one is not terminal. `failed` and `undelivered` rank with `delivered`, so they end a
+ * message that was not delivered yet, and a late failure never undoes a delivery; nothing moves a
+ * terminal status. `accepted` and `scheduled` rank below `queued` and so never apply.
+ */
+const LIFECYCLE: Record<string, { rank: number; terminal: boolean; as: CampaignMessageStatus | null }> = {
+  accepted: { rank: 0, terminal: false, as: null },
+  scheduled: { rank: 0, terminal: false, as: null },
+  queued: { rank: 1, terminal: false, as: 'queued' },
+  sending: { rank: 2, terminal: false, as: 'sending' },
+  sent: { rank: 3, terminal: false, as: 'sent' },
+  delivered: { rank: 4, terminal: false, as: 'delivered' },
+  read: { rank: 5, terminal: true, as: 'read' },
+  failed: { rank: 4, terminal: true, as: 'failed' },
+  undelivered: { rank: 4, terminal: true, as: 'undelivered' },
+  // Twilio cancels a scheduled message: no counter of its own, it did not reach the recipient.
+  canceled: { rank: 4, terminal: true, as: 'failed' },
+  // Never sent (opted out): set by the dispatcher, final.
+  skipped: { rank: 9, terminal: true, as: 'skipped' },
+};
+
+/** Statuses after which a campaign message will not move again (its campaign may complete). */
+const SETTLED = new Set<string>(['delivered', 'read', 'failed', 'undelivered', 'skipped']);
+
+/** True when `next` moves a campaign message in status `current` forward. */
+export function statusAdvances(current: string, next: string): boolean {
+  const from = LIFECYCLE[current];
+  const to = LIFECYCLE[next];
+  if (!to || to.as === null) return false;
+  if (!from) return true;
+  return !from.terminal && to.rank > from.rank;
+}
+
+/** A status callback, normalized, with the raw event it came from. */
+export type StatusCallback = { eventId: string; update: StatusUpdate };
+
+/** What one callback did. */
+export type StatusOutcome = 'applied' | 'unchanged' | 'pending';
+
+/** What a batch of callbacks did. */
+export type StatusBatchResult = {
+  /** Per callback, in order. `applied`: its campaign message moved; `unchanged`: known message, not a step forward (late or repeated); `pending`: SID not known yet. */
+  outcomes: StatusOutcome[];
+  /** Delivery rows this batch created: enqueue them after commit. */
+  deliveryIds: string[];
+};
+
+type CampaignMessageRow = { id: string; campaign_id: string; recipient: string; channel: string; status: string; twilio_sid: string };
+
+/**
+ * Applies a batch of status callbacks in one transaction: each is recorded in message_statuses
+ * (keyed), moves its campaign message forward if it is a step forward, and updates the campaign's
+ * counters (old status down, new one up) in the same transaction. A callback for a SID no campaign
+ * message carries yet waits in pending_statuses for {@link attachTwilioSid}. A campaign with no
+ * message left to move is marked completed. Running a batch twice changes nothing the second time.
+ */
+export async function applyStatusCallbacks(db: Db, callbacks: StatusCallback[]): Promise<StatusBatchResult> {
+  if (callbacks.length === 0) return { outcomes: [], deliveryIds: [] };
+  return db.$transaction(async (tx) => {
+    const sids = callbacks.map((c) => c.update.twilioSid);
+    await lockSids(tx, sids);
+    await tx.$executeRaw`
+      INSERT INTO message_statuses (id, twilio_sid, status, error_code, event_id, received_at)
+      SELECT * FROM UNNEST(${callbacks.map(() => newId())}::uuid[], ${sids}::text[], ${callbacks.map((c) => c.update.status)}::text[],
+        ${callbacks.map((c) => c.update.errorCode)}::int[], ${callbacks.map((c) => c.eventId)}::uuid[], ${callbacks.map((c) => c.update.receivedAt)}::timestamptz[])
+      ON CONFLICT DO NOTHING`;
+    const messages = await tx.$queryRaw<CampaignMessageRow[]>`
+      SELECT id, campaign_id, recipient, channel, status, twilio_sid FROM campaign_messages
+      WHERE twilio_sid = ANY(${[...new Set(sids)]}::text[]) ORDER BY id FOR UPDATE`;
+    const bySid = new Map(messages.map((m) => [m.twilio_sid, m]));
+
+    const unknown = callbacks.filter((c) => !bySid.has(c.update.twilioSid));
+    if (unknown.length > 0) {
+      await tx.$executeRaw`
+        INSERT INTO pending_statuses (id, twilio_sid, status, error_code, event_id, received_at)
+        SELECT * FROM UNNEST(${unknown.map(() => newId())}::uuid[], ${unknown.map((c) => c.update.twilioSid)}::text[],
+          ${unknown.map((c) => c.update.status)}::text[], ${unknown.map((c) => c.update.errorCode)}::int[],
+          ${unknown.map((c) => c.eventId)}::uuid[], ${unknown.map((c) => c.update.receivedAt)}::timestamptz[])
+        ON CONFLICT (twilio_sid, status) DO NOTHING`;
+    }
+    const known = callbacks.map((c, index) => ({ ...c, index })).filter((c) => bySid.has(c.update.twilioSid));
+    const { applied, deliveryIds } = await advanceCampaignMessages(tx, messages, known.map((c) => ({ key: c.index, update: c.update })));
+    const outcomes = callbacks.map((c, i): StatusOutcome => (!bySid.has(c.update.twilioSid) ? 'pending' : applied.has(i) ? 'applied' : 'unchanged'));
+    return { outcomes, deliveryIds };
+  });
+}
+
+/**
+ * Sets the Twilio SID of a campaign message once Twilio's REST API answered, and applies the
+ * status callbacks that arrived for it before (pending_statuses), in one transaction. `sentAt`
+ * (default now) is recorded as the time the message left, unless one is already set. Calling it
+ * again with the same SID changes nothing; a different SID for a message that has one is refused.
+ * Returns the ids of the delivery rows created (announce them after commit).
+ */
+export async function attachTwilioSid(db: Db, campaignMessageId: string, sid: string, sentAt: Date = new Date()): Promise<{ deliveryIds: string[] }> {
+  return db.$transaction(async (tx) => {
+    await lockSids(tx, [sid]);
+    const rows = await tx.$queryRaw<CampaignMessageRow[]>`
+      UPDATE campaign_messages SET twilio_sid = ${sid}, sent_at = COALESCE(sent_at, ${sentAt})
+      WHERE id = ${campaignMessageId}::uuid AND (twilio_sid IS NULL OR twilio_sid = ${sid})
+      RETURNING id, campaign_id, recipient, channel, status, twilio_sid`;
+    if (rows.length === 0) {
+      const existing = await tx.campaignMessage.findUnique({ where: { id: campaignMessageId }, select: { twilioSid: true } });
+      throw new Error(existing ? `campaign message ${campaignMessageId} already has another Twilio SID` : `no campaign message ${campaignMessageId}`);
+    }
+    const pending = await tx.$queryRaw<{ id: string; status: string; error_code: number | null; received_at: Date }[]>`
+      DELETE FROM pending_statuses WHERE twilio_sid = ${sid} RETURNING id, status, error_code, received_at`;
+    pending.sort((a, b) => a.received_at.getTime() - b.received_at.getTime());
+    const message = rows[0]!;
+    const updates = pending.map((p, key) => ({
+      key,
+      update: {
+        kind: 'status' as const, twilioSid: sid, status: p.status as StatusUpdate['status'], errorCode: p.error_code, errorMessage: null,
+        recipient: message.recipient, channel: message.channel === 'whatsapp' ? 'whatsapp' as const : 'sms' as const, receivedAt: p.received_at.toISOString(),
+      },
+    }));
+    const { deliveryIds } = await advanceCampaignMessages(tx, rows, updates);
+    return { deliveryIds };
+  });
+}
+
+/**
+ * Serializes the callbacks of one SID with its attachment: without it a callback could miss a
+ * SID being attached and park itself in pending_statuses after they were applied. Locks are
+ * taken in a fixed order, so concurrent batches cannot deadlock.
+ */
+async function lockSids(tx: DbTx, sids: string[]): Promise<void> {
+  await tx.$queryRaw`SELECT count(pg_advisory_xact_lock(h))::int AS n FROM (SELECT DISTINCT hashtextextended(s, 7) AS h FROM UNNEST(${sids}::text[]) s ORDER BY 1) locks`;
+}
+
+/**
+ * Folds updates (in arrival order) into the locked campaign messages, writes the messages that
+ * moved, the campaigns' counters, `message.status` deliveries and completions.
+ */
+async function advanceCampaignMessages(
+  tx: DbTx,
+  messages: CampaignMessageRow[],
+  updates: { key: number; update: StatusUpdate }[],
+): Promise<{ applied: Set<number>; deliveryIds: string[] }> {
+  const applied = new Set<number>();
+  if (updates.length === 0) return { applied, deliveryIds: [] };
+  const bySid = new Map(messages.map((m) => [m.twilio_sid, { row: m, from: m.status, current: m.status, errorCode: null as number | null, errorMessage: null as string | null, at: null as string | null }]));
+  const ordered = [...updates].sort((a, b) => a.update.receivedAt.localeCompare(b.update.receivedAt) || a.key - b.key);
+  const events: OutboundEvent[] = [];
+  for (const { key, update } of ordered) {
+    const state = bySid.get(update.twilioSid);
+    if (!state || !statusAdvances(state.current, update.status)) continue;
+    const next = LIFECYCLE[update.status]!.as!;
+    state.current = next;
+    state.errorCode = update.errorCode;
+    state.errorMessage = update.errorMessage;
+    state.at = update.receivedAt;
+    applied.add(key);
+    events.push({
+      eventKey: `message.status:${update.twilioSid}:${next}`,
+      type: 'message.status',
+      data: { twilioSid: update.twilioSid, status: next, errorCode: update.errorCode, errorMessage: update.errorMessage, campaignId: state.row.campaign_id, campaignMessageId: state.row.id, recipient: state.row.recipient, channel: state.row.channel, at: update.receivedAt },
+    });
+  }
+  const moved = [...bySid.values()].filter((s) => s.current !== s.from);
+  if (moved.length === 0) return { applied, deliveryIds: [] };
+
+  await tx.$executeRaw`
+    UPDATE campaign_messages cm SET status = u.status, error_code = COALESCE(u.error_code, cm.error_code),
+      error_message = COALESCE(u.error_message, cm.error_message), status_at = u.at
+    FROM UNNEST(${moved.map((s) => s.row.id)}::uuid[], ${moved.map((s) => s.current)}::text[], ${moved.map((s) => s.errorCode)}::int[],
+      ${moved.map((s) => s.errorMessage)}::text[], ${moved.map((s) => s.at)}::timestamptz[])
+      AS u(id, status, error_code, error_message, at)
+    WHERE cm.id = u.id`;
+
+  // Counter deltas per campaign: the old status down, the new one up.
+  const deltas = new Map<string, Record<CampaignMessageStatus, number>>();
+  for (const s of moved) {
+    const d = deltas.get(s.row.campaign_id) ?? (Object.fromEntries(CAMPAIGN_MESSAGE_STATUSES.map((k) => [k, 0])) as Record<CampaignMessageStatus, number>);
+    if ((CAMPAIGN_MESSAGE_STATUSES as readonly string[]).includes(s.from)) d[s.from as CampaignMessageStatus] -= 1;
+    d[s.current as CampaignMessageStatus] += 1;
+    deltas.set(s.row.campaign_id, d);
+  }
+  const ids = [...deltas.keys()].sort();
+  const col = (k: CampaignMessageStatus) => ids.map((id) => deltas.get(id)![k]);
+  await tx.$executeRaw`
+    UPDATE campaigns c SET queued = c.queued + d.queued, sending = c.sending + d.sending, sent = c.sent + d.sent,
+      delivered = c.delivered + d.delivered, read = c.read + d.read, failed = c.failed + d.failed,
+      undelivered = c.undelivered + d.undelivered, skipped = c.skipped + d.skipped
+    FROM UNNEST(${ids}::uuid[], ${col('queued')}::int[], ${col('sending')}::int[], ${col('sent')}::int[], ${col('delivered')}::int[],
+      ${col('read')}::int[], ${col('failed')}::int[], ${col('undelivered')}::int[], ${col('skipped')}::int[])
+      AS d(id, queued, sending, sent, delivered, read, failed, undelivered, skipped)
+    WHERE c.id = d.id`;
+
+  events.push(...(await completeCampaigns(tx, ids)));
+  const deliveryIds = await writeDeliveries(tx, events);
+  return { applied, deliveryIds };
+}
+
+/**
+ * Marks completed every campaign among `ids` that is being sent and has no message left that can
+ * still move (all delivered, read, failed, undelivered or skipped); returns their
+ * `campaign.completed` events.
+ */
+export async function completeCampaigns(tx: DbTx, ids: string[]): Promise<OutboundEvent[]> {
+  if (ids.length === 0) return [];
+  const done = await tx.$queryRaw<{ id: string; name: string; channel: string; total: number; queued: number; sending: number; sent: number; delivered: number; read: number; failed: number; undelivered: number; skipped: number; completed_at: Date }[]>`
+    UPDATE campaigns c SET status = 'completed', completed_at = now()
+    WHERE c.id = ANY(${ids}::uuid[]) AND c.status IN ('sending', 'sent')
+      -- The counters say it cheaply; the messages themselves confirm it.
+      AND c.queued + c.sending + c.sent = 0
+      AND NOT EXISTS (SELECT 1 FROM campaign_messages cm WHERE cm.campaign_id = c.id AND cm.status <> ALL(${[...SETTLED]}::text[]))
+    RETURNING id, name, channel, total, queued, sending, sent, delivered, read, failed, undelivered, skipped, completed_at`;
+  return done.map((c) => {
+    const counts = { queued: c.queued, sent: c.sent, delivered: c.delivered, read: c.read, failed: c.failed, undelivered: c.undelivered, skipped: c.skipped };
+    return {
+      eventKey: `campaign.completed:${c.id}`,
+      type: 'campaign.completed',
+      data: {
+        id: c.id, name: c.name, channel: c.channel, total: c.total, counts,
+        deliveryRate: c.total > 0 ? (c.delivered + c.read) / c.total : 0,
+        failureRate: c.total > 0 ? (c.failed + c.undelivered) / c.total : 0,
+        completedAt: c.completed_at.toISOString(),
+      },
+    };
+  });
+}

@@ -1,0 +1,110 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createDb, type Db } from '@switchboard/db';
+import { createQueue, createRedis, jobs } from '@switchboard/queues';
+import { createTestDatabase, uniquePrefix, waitFor, type TestDatabase } from '@switchboard/testing';
+import { rawSms } from './workers-fixtures.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const N = 400;
+
+let database: TestDatabase;
+let db: Db;
+const prefix = uniquePrefix();
+const redis = createRedis('redis://127.0.0.1:6379', 'worker');
+const inboundQueue = createQueue('inbound', { connection: redis, prefix });
+const interpretQueue = createQueue('interpret', { connection: redis, prefix });
+const deliveryQueue = createQueue('delivery', { connection: redis, prefix });
+const children = new Set<ChildProcess>();
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-crash-'));
+
+/** Starts an app's main.ts as its own process, as `npm run start:<app>` would. */
+function startApp(app: 'listener' | 'interpreter'): ChildProcess {
+  const child = spawn(process.execPath, [path.join(ROOT, `apps/${app}/src/main.ts`)], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH,
+      NODE_ENV: 'test',
+      DATABASE_URL: database.url,
+      QUEUE_PREFIX: prefix,
+      LOG_LEVEL: 'warn',
+      LOG_DIR: path.join(tmp, 'log'),
+      SPOOL_DIR: path.join(tmp, 'spool'),
+      LISTENER_CONCURRENCY: '8',
+      INTERPRETER_CONCURRENCY: '8',
+      // A killed worker's jobs come back within a second or two instead of thirty.
+      WORKER_STALLED_INTERVAL_MS: '1000',
+    },
+    stdio: process.env.TEST_LOGS ? 'inherit' : 'ignore',
+  });
+  children.add(child);
+  child.on('exit', () => children.delete(child));
+  return child;
+}
+
+function kill(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGKILL');
+  });
+}
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  db = createDb({ url: database.url, poolSize: 2 });
+});
+
+afterAll(async () => {
+  await Promise.all([...children].map(kill));
+  await Promise.all([inboundQueue, interpretQueue, deliveryQueue].map((q) => q.obliterate({ force: true })));
+  await Promise.all([inboundQueue.close(), interpretQueue.close(), deliveryQueue.close()]);
+  redis.disconnect();
+  await db?.$disconnect();
+  await database?.drop();
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+const pending = (queue: typeof inboundQueue | typeof interpretQueue) => queue.getJobCountByTypes('waiting', 'active', 'delayed', 'prioritized');
+
+test('SIGKILLed listener and interpreter lose nothing and double nothing: every event ends as one message with its intent', async () => {
+  const events = Array.from({ length: N }, (_, i) => rawSms({ Body: i % 3 === 0 ? 'STOP' : i % 3 === 1 ? 'Oui intéressé' : 'Quel est le prix ?', From: `+3364${String(i).padStart(7, '0')}` }));
+  await inboundQueue.addBulk(events.map((data) => ({ name: jobs.inbound.name, data })));
+
+  // The listener dies while it stores and hands off.
+  const listener = startApp('listener');
+  const storedAtKill = await waitFor(async () => {
+    const n = await db.rawEvent.count();
+    return n > 0 ? n : 0;
+  }, { what: 'the first raw events', timeoutMs: 20_000, intervalMs: 5 });
+  await kill(listener);
+  expect(storedAtKill).toBeLessThan(N);
+
+  startApp('listener');
+  await waitFor(async () => (await db.rawEvent.count()) === N && (await pending(inboundQueue)) === 0, { what: 'every raw event stored and handed off', timeoutMs: 30_000 });
+  expect(await interpretQueue.getJobCountByTypes('waiting', 'prioritized')).toBe(N);
+
+  // The interpreter dies with a batch in flight: its jobs are active, locked by a dead process.
+  const interpreter = startApp('interpreter');
+  const persistedAtKill = await waitFor(async () => {
+    const n = await db.message.count();
+    return n > 0 ? n : 0;
+  }, { what: 'the first messages', timeoutMs: 20_000, intervalMs: 5 });
+  await kill(interpreter);
+  expect(persistedAtKill).toBeLessThan(N);
+  expect(await interpretQueue.getJobCountByTypes('active')).toBeGreaterThan(0);
+
+  startApp('interpreter');
+  await waitFor(async () => (await db.message.count()) === N && (await pending(interpretQueue)) === 0, { what: 'every message persisted', timeoutMs: 40_000 });
+
+  expect(await db.rawEvent.count()).toBe(N);
+  expect(await db.message.count()).toBe(N);
+  expect(await db.messageIntent.count()).toBe(N);
+  const perEvent = await db.$queryRaw<{ n: bigint }[]>`SELECT count(*) AS n FROM raw_events r JOIN messages m ON m.event_id = r.id`;
+  expect(Number(perEvent[0]!.n)).toBe(N);
+  expect(await db.contact.count({ where: { optedOut: true } })).toBe(Math.ceil(N / 3));
+  expect(await inboundQueue.getJobCountByTypes('failed')).toBe(0);
+  expect(await interpretQueue.getJobCountByTypes('failed')).toBe(0);
+});

@@ -1,0 +1,91 @@
+import { randomUUID } from 'node:crypto';
+import type { Db } from '@switchboard/db';
+import type { NormalizedEvent, RawEventPayload } from '@switchboard/events';
+import { normalizeEvent } from '@switchboard/providers';
+import { inboundSms, messageSid } from './helpers.ts';
+
+/** A raw inbound SMS event as ingest puts it on the inbound queue. */
+export function rawSms(overrides: Record<string, string> = {}, receivedAt = new Date()): RawEventPayload {
+  const params = inboundSms(overrides);
+  return {
+    provider: 'twilio-messaging',
+    dedupKey: params.MessageSid!,
+    route: '/webhooks/twilio/messages',
+    url: 'http://127.0.0.1/webhooks/twilio/messages',
+    receivedAt: receivedAt.toISOString(),
+    contentType: 'application/x-www-form-urlencoded',
+    headers: {},
+    body: new URLSearchParams(params).toString(),
+    bodyEncoding: 'utf8',
+  };
+}
+
+/** A raw Twilio status callback (the provider's field names: MessageSid, MessageStatus, ErrorCode, To). */
+export function rawStatus(sid: string, status: string, options: { errorCode?: number; receivedAt?: Date; to?: string } = {}): RawEventPayload {
+  const params: Record<string, string> = { MessageSid: sid, MessageStatus: status, To: options.to ?? '+33611111111', AccountSid: 'AC0123456789abcdef0123456789abcdef' };
+  if (options.errorCode !== undefined) params.ErrorCode = String(options.errorCode);
+  return {
+    provider: 'twilio-status',
+    dedupKey: `${sid}.${status}`,
+    route: '/webhooks/twilio/status',
+    url: 'http://127.0.0.1/webhooks/twilio/status',
+    receivedAt: (options.receivedAt ?? new Date()).toISOString(),
+    contentType: 'application/x-www-form-urlencoded',
+    headers: {},
+    body: new URLSearchParams(params).toString(),
+    bodyEncoding: 'utf8',
+  };
+}
+
+/** A raw Twilio voice event (CallSid, From, To, CallStatus, Digits) or recording callback. */
+export function rawVoice(params: Record<string, string>, receivedAt = new Date()): RawEventPayload {
+  return {
+    provider: 'twilio-voice',
+    dedupKey: params.RecordingSid ?? `${params.CallSid}.${params.Digits ?? params.CallStatus}`,
+    route: params.RecordingSid ? '/webhooks/twilio/voice/recording' : params.Digits ? '/webhooks/twilio/voice/menu' : '/webhooks/twilio/voice',
+    url: 'http://127.0.0.1/webhooks/twilio/voice',
+    receivedAt: receivedAt.toISOString(),
+    contentType: 'application/x-www-form-urlencoded',
+    headers: {},
+    body: new URLSearchParams(params).toString(),
+    bodyEncoding: 'utf8',
+  };
+}
+
+/** The providers' normalizers, as the listener runs them (injected so a test can see what the processor gets). */
+export function workersNormalize(event: RawEventPayload): NormalizedEvent {
+  return normalizeEvent(event);
+}
+
+/** A campaign being sent, with one queued message per recipient (no SID yet). */
+export async function seedCampaign(db: Db, recipients: string[], channel: 'sms' | 'whatsapp' = 'sms') {
+  const campaign = await db.campaign.create({
+    data: { id: randomUUID(), name: 'Relance', channel, body: 'Bonjour', status: 'sending', total: recipients.length, queued: recipients.length, startedAt: new Date() },
+  });
+  const messages = [];
+  for (const recipient of recipients) {
+    messages.push(await db.campaignMessage.create({ data: { id: randomUUID(), campaignId: campaign.id, recipient, channel, status: 'queued' } }));
+  }
+  return { campaign, messages };
+}
+
+/** Enables the default webhook subscriber, so deliveries are written. */
+export async function enableSubscriber(db: Db): Promise<void> {
+  await db.webhookSubscriber.upsert({
+    where: { id: 'default' },
+    create: { id: 'default', enabled: true, url: 'http://127.0.0.1:9/hook', secret: 'whsec_dGVzdHNlY3JldHRlc3RzZWNyZXQ=' },
+    update: { enabled: true },
+  });
+}
+
+/** A fresh Twilio message SID for an outbound message. */
+export const outboundSid = () => messageSid().replace(/^SM/, 'SM0');
+
+/** Counts the rows an effect could have doubled. */
+export async function rowCounts(db: Db) {
+  const [rawEvents, messages, intents, contacts, deliveries, statuses, pending, callbacks, calls, steps, recordings] = await Promise.all([
+    db.rawEvent.count(), db.message.count(), db.messageIntent.count(), db.contact.count(), db.webhookDelivery.count(),
+    db.messageStatus.count(), db.pendingStatus.count(), db.callbackRequest.count(), db.call.count(), db.callStep.count(), db.recording.count(),
+  ]);
+  return { rawEvents, messages, intents, contacts, deliveries, statuses, pending, callbacks, calls, steps, recordings };
+}
