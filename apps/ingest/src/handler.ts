@@ -177,19 +177,21 @@ export function webhookHandler(route: WebhookRoute, binding: ProviderBinding, de
       bodyEncoding: utf8 ? 'utf8' : 'base64',
     };
     if (read.attachments && read.attachments.length > 0) event.attachments = read.attachments;
+    // Attachments are moved to their content-addressed names before the event that names them is
+    // made durable: a crash in between leaves at worst an unreferenced file, never an acknowledged
+    // event whose attachment is missing. A provider's retry of a refused post finds the same names.
+    await settle(read, true);
     const started = performance.now();
     try {
       const durable = await deps.sink.submit(event);
       deps.metrics?.durableWrite(durable, (performance.now() - started) / 1_000);
       deps.metrics?.accepted(provider.id, durable);
     } catch (err) {
-      await settle(read, false);
       deps.metrics?.rejected(provider.id, 503);
       log.error('event could be neither queued nor spooled', { route: route.path, error: (err as Error).message });
       res.status(503).setHeader('Retry-After', '5').json({ error: 'temporarily unable to accept events' });
       return;
     }
-    await settle(read, true);
     const reply = provider.reply(outcome.fields, request);
     res.status(200).setHeader('Content-Type', reply.contentType).end(reply.body);
   };
