@@ -1,3 +1,4 @@
+import http from 'node:http';
 import webhooks from 'twilio/lib/webhooks/webhooks.js';
 
 const { getExpectedTwilioSignature } = webhooks as { getExpectedTwilioSignature(token: string, url: string, params: object): string };
@@ -36,4 +37,53 @@ export function inboundSms(overrides: Record<string, string> = {}): Record<strin
     MessageSid: sid, AccountSid: 'AC0123456789abcdef0123456789abcdef', From: '+33612345678', ApiVersion: '2010-04-01',
     ...overrides,
   };
+}
+
+export type RawAnswer = { status: number; body: string } | { status: 'reset'; error: string };
+
+/**
+ * Posts `body` over a plain HTTP/1.1 connection the way a careful client does when a server may
+ * refuse early: it writes in chunks, waits for each to drain, and stops writing as soon as an
+ * answer arrives. `fetch` instead keeps writing and fails with EPIPE when ingest answers 413 and
+ * closes mid-upload. If the connection is reset before any answer could be read (the kernel may
+ * drop a received answer on RST), the result says `reset`: the caller then checks ingest's own
+ * record of what it answered (its metrics) rather than trusting a lost reply.
+ */
+export function postRaw(url: string, body: Buffer, headers: Record<string, string>): Promise<RawAnswer> {
+  return new Promise((resolve) => {
+    let settled = false;
+    const settle = (answer: RawAnswer) => {
+      if (settled) return;
+      settled = true;
+      resolve(answer);
+    };
+    const req = http.request(url, { method: 'POST', headers: { ...headers, 'content-length': String(body.length) } });
+    let answered = false;
+    req.on('response', (res) => {
+      answered = true;
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => settle({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', (err) => settle({ status: 'reset', error: err.message }));
+    });
+    req.on('error', (err) => {
+      // A write error after the answer began is expected (the server closed on purpose): the
+      // answer's own 'end' settles the promise.
+      if (!answered) settle({ status: 'reset', error: err.message });
+    });
+    const chunkSize = 16 * 1024;
+    let offset = 0;
+    const writeMore = () => {
+      while (!answered && offset < body.length) {
+        const chunk = body.subarray(offset, offset + chunkSize);
+        offset += chunk.length;
+        if (!req.write(chunk)) {
+          req.once('drain', writeMore);
+          return;
+        }
+      }
+      if (!answered) req.end();
+    };
+    writeMore();
+  });
 }
