@@ -48,6 +48,11 @@ export async function startConsole(config: Config, logger: Logger): Promise<Cons
     prefix: config.redis.prefix,
     logDir: config.log.dir,
     trustProxy: config.ingest.trustProxy,
+    publicUrl: config.console.publicUrl,
+    // Behind a TLS proxy that Express does not trust, req.secure is false: the cookie would lose
+    // Secure. So it is always Secure when CONSOLE_PUBLIC_URL is https, and by default outside
+    // development and test (browsers accept Secure cookies from http://localhost, an SSH tunnel).
+    alwaysSecureCookie: config.console.publicUrl ? config.console.publicUrl.startsWith('https:') : !config.relaxed,
     logger,
   });
   const server = app.listen(config.console.port, config.console.host);

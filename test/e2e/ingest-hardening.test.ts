@@ -81,3 +81,18 @@ describe('X-Forwarded-For is believed only from the proxy TRUST_PROXY names', ()
     expect((await failure(PROXY, '2001:db8:15:5::1')).status).toBe(415);
   });
 });
+
+describe('every error of the ingest port is JSON', () => {
+  test('POST /webhooks/generic/%E0 (not valid percent-encoding) is a JSON 400, not an HTML page', async () => {
+    const response = await fetch(`${ingest.url}/webhooks/generic/%E0`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(response.status).toBe(400);
+    expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(await response.json()).toEqual({ error: "Failed to decode param '%E0'" });
+  });
+
+  test('an unknown path or method is a JSON 404', async () => {
+    const response = await fetch(`${ingest.url}/webhooks/twilio/messages`);
+    expect(response.status).toBe(404);
+    expect(await response.json()).toEqual({ error: 'no route for GET /webhooks/twilio/messages' });
+  });
+});
