@@ -1,4 +1,5 @@
 import http from 'node:http';
+import net from 'node:net';
 import { startIngest, type IngestService } from '@switchboard/ingest';
 import { createQueue, createRedis } from '@switchboard/queues';
 import { createTestDatabase, testConfig, testLogger, uniquePrefix, waitFor, type TestDatabase } from '@switchboard/testing';
@@ -94,5 +95,26 @@ describe('every error of the ingest port is JSON', () => {
     const response = await fetch(`${ingest.url}/webhooks/twilio/messages`);
     expect(response.status).toBe(404);
     expect(await response.json()).toEqual({ error: 'no route for GET /webhooks/twilio/messages' });
+  });
+});
+
+describe('requests Node refuses before Express', () => {
+  const raw = (request: string) =>
+    new Promise<string>((resolve, reject) => {
+      const socket = net.connect(Number(new URL(ingest.url).port), '127.0.0.1', () => socket.end(request));
+      let answer = '';
+      socket.on('data', (d) => (answer += d));
+      socket.on('end', () => resolve(answer));
+      socket.on('error', reject);
+    });
+
+  test('a malformed request line is a JSON 400, and headers too large a JSON 431', async () => {
+    const malformed = await raw('NOT HTTP AT ALL\r\n\r\n');
+    expect(malformed).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(malformed).toMatch(/\r\nContent-Type: application\/json/);
+    expect(JSON.parse(malformed.split('\r\n\r\n')[1]!)).toEqual({ error: 'malformed HTTP request' });
+    const huge = await raw(`GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+    expect(huge).toMatch(/^HTTP\/1\.1 431 /);
+    expect(JSON.parse(huge.split('\r\n\r\n')[1]!)).toEqual({ error: 'request header fields too large' });
   });
 });

@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '@switchboard/config';
 import { createDb } from '@switchboard/db';
+import { answerClientErrorsAsJson } from '@switchboard/lifecycle';
 import type { Logger } from '@switchboard/logger';
 import { createQueue, createRedis, jobs, type JobKey } from '@switchboard/queues';
 import { createConsoleApp } from './app.ts';
@@ -56,6 +57,7 @@ export async function startConsole(config: Config, logger: Logger): Promise<Cons
     logger,
   });
   const server = app.listen(config.console.port, config.console.host);
+  answerClientErrorsAsJson(server);
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.console.host}:${port}`;
