@@ -11,7 +11,7 @@ import { inboundSms, postRaw, postSignedTwilio } from './helpers.ts';
 
 const authToken = 'gate0gate0gate0gate0gate0gate0ab';
 const mailgunKey = 'key-mailgun-signing-0123456789';
-const bridgeSecret = 'bridge-secret-0123456789abcdef';
+const bridgeSecret = 'bridge-secret-0123456789abcdef-32';
 const prefix = uniquePrefix();
 const attachmentsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-attachments-'));
 let database: TestDatabase;
@@ -37,7 +37,7 @@ beforeAll(async () => {
     MAILGUN_MAX_BODY_BYTES: '200000',
     ATTACHMENTS_DIR: attachmentsDir,
     // Client addresses come from X-Forwarded-For, so one test can play several clients.
-    TRUST_PROXY: 'true',
+    TRUST_PROXY: 'loopback',
   };
   db = createDb({ url: database.url, poolSize: 2 });
   ingest = await startIngest(testConfig(env), testLogger('ingest'));

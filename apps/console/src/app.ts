@@ -31,6 +31,10 @@ export type ConsoleAppDeps = {
   prefix: string;
   logDir: string;
   trustProxy: boolean | number | string;
+  /** CONSOLE_PUBLIC_URL: the origin the console's pages are served from, when known. */
+  publicUrl?: string | undefined;
+  /** The session cookie is Secure even on plain-http requests (see service.ts). */
+  alwaysSecureCookie?: boolean;
   logger: Logger;
 };
 
@@ -47,9 +51,10 @@ export function createConsoleApp(deps: ConsoleAppDeps): Express {
 
   const sessions = createSessionStore(deps.redis, deps.prefix);
   const limiter = createAuthLimiter({ redis: deps.redis, prefix: deps.prefix });
-  app.use(loginRoutes({ adminToken: deps.adminToken, sessions, limiter, logger: deps.logger }));
+  const publicOrigin = deps.publicUrl ? new URL(deps.publicUrl).origin : undefined;
+  app.use(loginRoutes({ adminToken: deps.adminToken, sessions, limiter, logger: deps.logger, publicOrigin, alwaysSecureCookie: deps.alwaysSecureCookie }));
 
-  app.use(['/api', '/admin', '/webhook'], requireAdmin({ adminToken: deps.adminToken, sessions, limiter, logger: deps.logger }));
+  app.use(['/api', '/admin', '/webhook'], requireAdmin({ adminToken: deps.adminToken, sessions, limiter, logger: deps.logger, publicOrigin }));
 
   const board = new ExpressAdapter();
   board.setBasePath('/admin/queues');
@@ -72,6 +77,10 @@ export function createConsoleApp(deps: ConsoleAppDeps): Express {
     if (err.type === 'entity.parse.failed') return void res.status(400).json({ error: 'body is not valid JSON', fields: [] });
     if (err.type === 'entity.too.large') return void res.status(413).json({ error: 'body too large' });
     if (err.type === 'encoding.unsupported' || err.type === 'charset.unsupported') return void res.status(415).json({ error: err.message });
+    // Any other client error (a path that is not valid percent-encoding: "Failed to decode param"):
+    // its own 4xx, as JSON like every answer of this app.
+    const status = err.status ?? (err as { statusCode?: number }).statusCode;
+    if (typeof status === 'number' && status >= 400 && status < 500) return void res.status(status).json({ error: err.message });
     deps.logger.error('console request failed', { method: req.method, path: req.path, error: err.message, stack: err.stack });
     if (res.headersSent) return;
     res.status(500).json({ error: 'internal error' });

@@ -1,7 +1,7 @@
 import express, { Router, type Response } from 'express';
 import { z } from 'zod';
 import type { Logger } from '@switchboard/logger';
-import { sameSecret, sessionIdOf } from './auth.ts';
+import { crossSiteProblem, sameSecret, sessionIdOf } from './auth.ts';
 import type { AuthLimiter } from './auth-limiter.ts';
 import { PAGE_HEADERS, escapeHtml, page } from './html.ts';
 import { SESSION_COOKIE, SESSION_TTL_MS, type SessionStore } from './session-store.ts';
@@ -11,6 +11,13 @@ export type LoginDeps = {
   sessions: SessionStore;
   limiter: AuthLimiter;
   logger: Logger;
+  /** CONSOLE_PUBLIC_URL's origin: what a browser's Origin must be for a cookie-authenticated write. */
+  publicOrigin?: string | undefined;
+  /**
+   * Mark the cookie Secure even on a plain-http request: the console is reached over TLS through a
+   * proxy that Express does not trust (or that does not send X-Forwarded-Proto).
+   */
+  alwaysSecureCookie?: boolean;
 };
 
 const loginBody = z.object({ token: z.string().max(1024), next: z.string().max(2048).optional() });
@@ -81,7 +88,7 @@ export function loginRoutes(deps: LoginDeps): Router {
       res.status(503).json({ error: 'session store unavailable; use the bearer token' });
       return;
     }
-    res.cookie(SESSION_COOKIE, sessionId, { httpOnly: true, sameSite: 'strict', secure: req.secure, path: '/', maxAge: SESSION_TTL_MS });
+    res.cookie(SESSION_COOKIE, sessionId, { httpOnly: true, sameSite: 'strict', secure: req.secure || Boolean(deps.alwaysSecureCookie), path: '/', maxAge: SESSION_TTL_MS });
     deps.logger.info('console login', { ip });
     if (isForm) {
       res.redirect(303, safeNext(parsed.data.next));
@@ -92,7 +99,13 @@ export function loginRoutes(deps: LoginDeps): Router {
 
   router.post('/admin/logout', async (req, res) => {
     const sessionId = sessionIdOf(req);
-    res.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'strict', secure: req.secure, path: '/' });
+    // Signing an operator out from another site is a nuisance, not a breach; refused all the same.
+    const crossSite = sessionId !== undefined ? crossSiteProblem(req, deps.publicOrigin) : undefined;
+    if (crossSite) {
+      res.status(403).json({ error: crossSite });
+      return;
+    }
+    res.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'strict', secure: req.secure || Boolean(deps.alwaysSecureCookie), path: '/' });
     if (sessionId !== undefined) {
       try {
         await deps.sessions.destroy(sessionId);

@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '@switchboard/config';
 import { createDb } from '@switchboard/db';
+import { answerClientErrorsAsJson } from '@switchboard/lifecycle';
 import type { Logger } from '@switchboard/logger';
 import { createQueue, createRedis, jobs, type JobKey } from '@switchboard/queues';
 import { createConsoleApp } from './app.ts';
@@ -48,9 +49,15 @@ export async function startConsole(config: Config, logger: Logger): Promise<Cons
     prefix: config.redis.prefix,
     logDir: config.log.dir,
     trustProxy: config.ingest.trustProxy,
+    publicUrl: config.console.publicUrl,
+    // Behind a TLS proxy that Express does not trust, req.secure is false: the cookie would lose
+    // Secure. So it is always Secure when CONSOLE_PUBLIC_URL is https, and by default outside
+    // development and test (browsers accept Secure cookies from http://localhost, an SSH tunnel).
+    alwaysSecureCookie: config.console.publicUrl ? config.console.publicUrl.startsWith('https:') : !config.relaxed,
     logger,
   });
   const server = app.listen(config.console.port, config.console.host);
+  answerClientErrorsAsJson(server);
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.console.host}:${port}`;

@@ -1,6 +1,7 @@
 import express, { Router } from 'express';
 import { z } from 'zod';
 import type { Db } from '@switchboard/db';
+import { secretWeakness } from '@switchboard/providers/secret';
 import { cursorSchema, limitSchema } from './pagination.ts';
 import { createSource, deleteSource, listSources } from './sources.ts';
 import { parseOr400 } from './validation.ts';
@@ -10,8 +11,17 @@ const listQuery = z.object({ limit: limitSchema, cursor: cursorSchema });
 const createBody = z
   .object({
     name: z.string().trim().min(1, 'must not be empty').max(200, 'at most 200 characters'),
-    // A secret of the caller's (a legacy shared secret, or a whsec_ one made elsewhere): long enough not to be guessed.
-    secret: z.string().min(16, 'at least 16 characters').max(1024, 'at most 1024 characters').regex(/^\S+$/, 'no spaces').optional(),
+    // A secret of the caller's (a legacy shared secret, or a whsec_ one made elsewhere): an HMAC
+    // key nobody can guess. `whsec_!!!!` would decode to no key at all, and anyone could sign.
+    secret: z
+      .string()
+      .max(1024, 'at most 1024 characters')
+      .regex(/^\S+$/, 'no spaces')
+      .superRefine((secret, ctx) => {
+        const weakness = secretWeakness(secret);
+        if (weakness) ctx.addIssue({ code: 'custom', message: weakness });
+      })
+      .optional(),
   })
   .strict();
 

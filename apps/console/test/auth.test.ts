@@ -157,7 +157,7 @@ describe('console authentication', () => {
   test('logout ends the session: the same cookie is refused afterwards', async () => {
     const { cookie } = await login('198.51.100.8');
     expect((await t.anon('/api/events', { headers: { cookie: cookie! } })).status).toBe(200);
-    const out = await t.anon('/admin/logout', { method: 'POST', headers: { cookie: cookie! } });
+    const out = await t.anon('/admin/logout', { method: 'POST', headers: { cookie: cookie!, 'sec-fetch-site': 'same-origin' } });
     expect(out.status).toBe(204);
     expect(out.headers.get('set-cookie')).toMatch(/^sb_session=; .*Expires=Thu, 01 Jan 1970/);
     expect((await t.anon('/api/events', { headers: { cookie: cookie! } })).status).toBe(401);

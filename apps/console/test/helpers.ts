@@ -22,7 +22,7 @@ export type TestConsole = {
 export async function startTestConsole(env: Record<string, string> = {}): Promise<TestConsole> {
   const database: TestDatabase = await createTestDatabase();
   const prefix = uniquePrefix();
-  const config = testConfig({ DATABASE_URL: database.url, QUEUE_PREFIX: prefix, ADMIN_TOKEN, TRUST_PROXY: 'true', ...env });
+  const config = testConfig({ DATABASE_URL: database.url, QUEUE_PREFIX: prefix, ADMIN_TOKEN, TRUST_PROXY: 'loopback', ...env });
   const db = createDb({ url: database.url, poolSize: 2 });
   const consoleService = await startConsole(config, testLogger('console'));
   const anon = (path: string, init: RequestInit = {}) => fetch(`${consoleService.url}${path}`, { redirect: 'manual', ...init });

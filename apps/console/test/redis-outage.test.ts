@@ -72,7 +72,7 @@ describe('the console while Redis is down', () => {
     );
     const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
     const event = await seedEvent(db);
-    const replay = await fetch(`${consoleService.url}/api/events/${event.id}/replay`, { method: 'POST', headers: { cookie } });
+    const replay = await fetch(`${consoleService.url}/api/events/${event.id}/replay`, { method: 'POST', headers: { cookie, origin: consoleService.url } });
     expect(replay.status).toBe(202);
   });
 });

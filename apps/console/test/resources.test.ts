@@ -184,8 +184,8 @@ describe('sources', () => {
   });
 
   test('a given secret is kept as given; two sources never share an id or a generated secret', async () => {
-    const mine = (await (await create({ name: 'legacy', secret: 'shared-secret-of-16+' })).json()) as Created;
-    expect(mine.secret).toBe('shared-secret-of-16+');
+    const mine = (await (await create({ name: 'legacy', secret: 'shared-secret-of-at-least-32-chars' })).json()) as Created;
+    expect(mine.secret).toBe('shared-secret-of-at-least-32-chars');
     const a = (await (await create({ name: 'a' })).json()) as Created;
     const b = (await (await create({ name: 'a' })).json()) as Created;
     expect(a.id).not.toBe(b.id);
@@ -205,6 +205,20 @@ describe('sources', () => {
     const response = await create(body);
     expect(response.status).toBe(400);
     expect(((await response.json()) as { fields: string[] }).fields).toEqual(fields);
+  });
+
+  test.each([
+    ['whsec_!!!!!!!!!!!', /whsec_ secret must be followed by standard base64/],
+    [`whsec_${Buffer.alloc(16, 1).toString('base64')}`, /whsec_ secret must decode to at least 24 bytes \(this one gives 16\)/],
+    ['shared-secret-of-16+', /at least 32 characters/],
+  ])('a weak HMAC key (%s) is a 400 that says what is wrong, and no source is made', async (secret, problem) => {
+    const before = await t.db.source.count();
+    const response = await create({ name: 'weak', secret });
+    expect(response.status).toBe(400);
+    const answer = (await response.json()) as { error: string; fields: string[] };
+    expect(answer.fields).toEqual(['secret']);
+    expect(answer.error).toMatch(problem);
+    expect(await t.db.source.count()).toBe(before);
   });
 
   test('a body that is not JSON is a 400', async () => {

@@ -56,4 +56,13 @@ describe('a source created in the console, at ingest', () => {
     let n = 0;
     await waitFor(async () => (await deliver(created.id, created.secret, `msg_after_${++n}`)) === 404, { what: 'ingest refusing the deleted source', timeoutMs: 15_000 });
   });
+
+  test('a secret given without the whsec_ prefix means what the standardwebhooks package makes of it: its base64 key, with or without the prefix', async () => {
+    const key = Buffer.from('a-24-byte-key-0123456789').toString('base64');
+    const response = await t.api('/api/sources', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'sender using the library', secret: key }) });
+    expect(response.status).toBe(201);
+    const { id } = (await response.json()) as { id: string };
+    await waitFor(async () => (await deliver(id, key, 'msg_plain')) < 300, { what: 'ingest accepting a prefix-less secret' });
+    expect(await deliver(id, `whsec_${key}`, 'msg_prefixed')).toBe(200);
+  });
 });

@@ -1,4 +1,4 @@
-import express, { type Express } from 'express';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { Readiness } from './health.ts';
 import { webhookHandler, type HandlerDeps, type ProviderBinding } from './handler.ts';
 import { WEBHOOK_ROUTES } from './routes.ts';
@@ -40,6 +40,19 @@ export function createIngestApp(deps: IngestAppDeps): Express {
 
   app.use((req, res) => {
     res.status(404).json({ error: `no route for ${req.method} ${req.path}` });
+  });
+  // Express's own error page is HTML and, for a thrown error, a 500 with its stack outside
+  // production: every answer of this port is JSON, a client's mistake its own 4xx (a path that is
+  // not valid percent-encoding is "Failed to decode param", 400).
+  app.use((err: Error & { status?: number; statusCode?: number }, req: Request, res: Response, _next: NextFunction) => {
+    const status = err.status ?? err.statusCode;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      if (!res.headersSent) res.status(status).json({ error: err.message });
+      return;
+    }
+    deps.logger.error('ingest request failed', { method: req.method, path: req.path, error: err.message, stack: err.stack });
+    if (res.headersSent) return void res.destroy();
+    res.status(500).json({ error: 'internal error' });
   });
   return app;
 }

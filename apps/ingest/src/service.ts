@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { Config } from '@switchboard/config';
 import { createDb } from '@switchboard/db';
+import { answerClientErrorsAsJson } from '@switchboard/lifecycle';
 import type { Logger } from '@switchboard/logger';
 import { createQueue, createRedis } from '@switchboard/queues';
 import { createIngestApp } from './app.ts';
@@ -61,6 +62,7 @@ export async function startIngest(config: Config, logger: Logger): Promise<Inges
   });
 
   const server = app.listen(config.ingest.port, config.ingest.host);
+  answerClientErrorsAsJson(server);
   await once(server, 'listening');
   server.keepAliveTimeout = 65_000;
   const { port } = server.address() as AddressInfo;

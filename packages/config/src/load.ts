@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { envSchema, type Env } from './schema.ts';
 
 /** The configuration every app reads, shaped by domain. */
@@ -23,11 +24,50 @@ function parseTrustProxy(value: string | undefined): boolean | number | string {
   return value;
 }
 
+/** proxy-addr's names for address ranges (Express's trust proxy setting). */
+const TRUST_PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** An IP address or CIDR range (IPv4 or IPv6), as Express's `trust proxy` accepts them. */
+function isAddressOrRange(entry: string): boolean {
+  const [address, bits, extra] = entry.split('/');
+  if (extra !== undefined || !address) return false;
+  const family = isIP(address);
+  if (family === 0) return false;
+  if (bits === undefined) return true;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
+}
+
+/**
+ * TRUST_PROXY's problem, if any. It names the proxy's own address (`loopback`, an IP or a CIDR):
+ * only a request from there may set the client's IP, protocol and host with X-Forwarded-*.
+ * `true` and hop counts trust whoever connects, so a client that reaches ingest directly forges
+ * X-Forwarded-For (the bridge's IP allowlist, the rate limit's key): refused outside development and test.
+ */
+function trustProxyProblem(value: string | undefined, strict: boolean): string | undefined {
+  if (value === undefined || /^false$/i.test(value)) return undefined;
+  if (/^true$/i.test(value) || /^\d+$/.test(value)) {
+    if (!strict) return undefined;
+    return 'TRUST_PROXY: name the proxy\'s address ("loopback", an IP or a CIDR), not "true" or a hop count: those trust X-Forwarded-For from any client that reaches the process directly';
+  }
+  const bad = value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => !TRUST_PROXY_NAMES.has(entry) && !isAddressOrRange(entry));
+  return bad.length > 0 ? `TRUST_PROXY: not an address, a CIDR or loopback/linklocal/uniquelocal: ${bad.map((b) => `"${b}"`).join(', ')}` : undefined;
+}
+
 function shape(env: Env) {
   const production = env.NODE_ENV === 'production';
   return {
+    /** `undefined` when NODE_ENV is unset, which is held to production's rules. */
     env: env.NODE_ENV,
     production,
+    /**
+     * Only an explicit NODE_ENV=development or test relaxes the safety checks (unsigned webhooks,
+     * a console token made up at start, TRUST_PROXY=true, no PUBLIC_URL): a systemd unit or a
+     * container that forgets NODE_ENV gets production's rules, not development's.
+     */
+    relaxed: env.NODE_ENV === 'development' || env.NODE_ENV === 'test',
     database: { url: env.DATABASE_URL },
     redis: { url: env.REDIS_URL, prefix: env.QUEUE_PREFIX },
     log: { level: env.LOG_LEVEL, dir: env.LOG_DIR, format: env.LOG_FORMAT ?? (production ? 'json' : 'pretty') },
@@ -48,7 +88,7 @@ function shape(env: Env) {
       ivrFile: env.IVR_FILE,
       operatorPhone: env.OPERATOR_PHONE,
     },
-    console: { host: env.HOST, port: env.CONSOLE_PORT, adminToken: env.ADMIN_TOKEN },
+    console: { host: env.HOST, port: env.CONSOLE_PORT, adminToken: env.ADMIN_TOKEN, publicUrl: env.CONSOLE_PUBLIC_URL },
     twilio: {
       accountSid: env.TWILIO_ACCOUNT_SID,
       authToken: env.TWILIO_AUTH_TOKEN,
@@ -88,12 +128,19 @@ export function loadConfig(env: Record<string, string | undefined>, app: AppName
     throw new ConfigError(problems);
   }
   const config = shape(parsed.data);
-  if (config.production && config.ingest.insecureSkipSignatures) {
-    problems.push('INSECURE_SKIP_SIGNATURES: signature checks cannot be switched off in production');
+  const mode = config.env === undefined ? 'NODE_ENV is unset' : `NODE_ENV is ${config.env}`;
+  if (!config.relaxed && config.ingest.insecureSkipSignatures) {
+    problems.push(`INSECURE_SKIP_SIGNATURES: only allowed when NODE_ENV is development or test (${mode})`);
   }
-  if (app === 'console' && config.production && !config.console.adminToken) {
-    problems.push('ADMIN_TOKEN: required by the console in production (missing)');
+  if (app === 'console' && !config.relaxed && !config.console.adminToken) {
+    problems.push(`ADMIN_TOKEN: required by the console unless NODE_ENV is development or test (${mode}; missing)`);
   }
+  if (app === 'ingest' && !config.relaxed && !config.ingest.publicUrl) {
+    // Without it the signed URL would come from the request's Host (or a proxy's X-Forwarded-Host).
+    problems.push(`PUBLIC_URL: required by ingest unless NODE_ENV is development or test (${mode}; missing): signatures are checked against it`);
+  }
+  const trustProxy = trustProxyProblem(parsed.data.TRUST_PROXY, !config.relaxed);
+  if (trustProxy) problems.push(trustProxy);
   if (config.intent.classifier === 'llm' && !(config.intent.llm.url && config.intent.llm.model)) {
     problems.push('INTENT_LLM_URL, INTENT_LLM_MODEL: required when INTENT_CLASSIFIER=llm');
   }

@@ -1,11 +1,14 @@
 import { z } from 'zod';
+import { secretWeakness } from '@switchboard/providers/secret';
 import { envBoolean, envInt, envList, envOptional, envPort, envUrl } from './helpers.ts';
 
 const MiB = 1024 * 1024;
 
 /** The environment every process reads (see CONTRACT.md). Unknown variables are ignored. */
 export const envSchema = z.object({
-  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  // No default: the relaxed behaviours (unsigned webhooks, a random console token) need an
+  // explicit development or test; unset is treated like production (see load.ts).
+  NODE_ENV: envOptional().pipe(z.enum(['development', 'production', 'test']).optional()),
   DATABASE_URL: envUrl(['postgres:', 'postgresql:']).default('postgresql://postgres@127.0.0.1:5432/switchboard'),
   REDIS_URL: envUrl(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
   QUEUE_PREFIX: z
@@ -16,13 +19,23 @@ export const envSchema = z.object({
   CONSOLE_PORT: envPort(3001),
   HOST: z.string().trim().min(1).default('127.0.0.1'),
   PUBLIC_URL: envOptional().pipe(envUrl(['http:', 'https:']).transform((v) => v.replace(/\/+$/, '')).optional()),
+  CONSOLE_PUBLIC_URL: envOptional().pipe(envUrl(['http:', 'https:']).transform((v) => v.replace(/\/+$/, '')).optional()),
   TRUST_PROXY: envOptional(),
   TWILIO_ACCOUNT_SID: envOptional(),
   TWILIO_AUTH_TOKEN: envOptional(),
   TWILIO_FROM: envOptional(),
   TWILIO_API_BASE_URL: envUrl(['http:', 'https:']).default('https://api.twilio.com'),
   MAILGUN_WEBHOOK_SIGNING_KEY: envOptional(),
-  WHATSAPP_BRIDGE_SECRET: envOptional(),
+  WHATSAPP_BRIDGE_SECRET: envOptional().pipe(
+    z
+      .string()
+      .superRefine((secret, ctx) => {
+        // The same rule as a generic source's secret: it is an HMAC key too (Standard Webhooks).
+        const weakness = secretWeakness(secret);
+        if (weakness) ctx.addIssue({ code: 'custom', message: weakness });
+      })
+      .optional(),
+  ),
   WHATSAPP_BRIDGE_ALLOWED_IPS: envList(),
   ADMIN_TOKEN: envOptional().pipe(z.string().min(16, 'must be at least 16 characters').optional()),
   RATE_LIMIT_PER_MINUTE: envInt(100),

@@ -39,19 +39,45 @@ describe('loadConfig', () => {
   test('booleans read "false" and "0" as false', () => {
     expect(loadConfig({ INSECURE_SKIP_SIGNATURES: 'false' }).ingest.insecureSkipSignatures).toBe(false);
     expect(loadConfig({ INSECURE_SKIP_SIGNATURES: '0' }).ingest.insecureSkipSignatures).toBe(false);
-    expect(loadConfig({ INSECURE_SKIP_SIGNATURES: 'true' }).ingest.insecureSkipSignatures).toBe(true);
+    expect(loadConfig({ NODE_ENV: 'test', INSECURE_SKIP_SIGNATURES: 'true' }).ingest.insecureSkipSignatures).toBe(true);
   });
 
-  test('signature checks cannot be switched off in production', () => {
+  test('signature checks can be switched off only with NODE_ENV explicitly development or test', () => {
     expect(problemsOf({ NODE_ENV: 'production', INSECURE_SKIP_SIGNATURES: '1' })).toEqual([
-      'INSECURE_SKIP_SIGNATURES: signature checks cannot be switched off in production',
+      'INSECURE_SKIP_SIGNATURES: only allowed when NODE_ENV is development or test (NODE_ENV is production)',
     ]);
+    // A systemd unit that forgets NODE_ENV is not a development machine.
+    expect(problemsOf({ INSECURE_SKIP_SIGNATURES: '1' })).toEqual(['INSECURE_SKIP_SIGNATURES: only allowed when NODE_ENV is development or test (NODE_ENV is unset)']);
+    expect(problemsOf({ NODE_ENV: '', INSECURE_SKIP_SIGNATURES: '1' })).toHaveLength(1);
+    expect(loadConfig({ NODE_ENV: 'development', INSECURE_SKIP_SIGNATURES: '1' }).ingest.insecureSkipSignatures).toBe(true);
+    expect(loadConfig({ NODE_ENV: 'test', INSECURE_SKIP_SIGNATURES: '1' }).ingest.insecureSkipSignatures).toBe(true);
   });
 
-  test('the console refuses to start in production without ADMIN_TOKEN, the other apps do not need it', () => {
-    expect(problemsOf({ NODE_ENV: 'production' }, 'console')).toEqual(['ADMIN_TOKEN: required by the console in production (missing)']);
-    expect(problemsOf({ NODE_ENV: 'production' }, 'ingest')).toEqual([]);
+  test('the console needs ADMIN_TOKEN unless NODE_ENV is explicitly development or test; the other apps do not need it', () => {
+    expect(problemsOf({ NODE_ENV: 'production' }, 'console')).toEqual(['ADMIN_TOKEN: required by the console unless NODE_ENV is development or test (NODE_ENV is production; missing)']);
+    expect(problemsOf({}, 'console')).toEqual(['ADMIN_TOKEN: required by the console unless NODE_ENV is development or test (NODE_ENV is unset; missing)']);
+    expect(problemsOf({ NODE_ENV: 'development' }, 'console')).toEqual([]);
+    expect(problemsOf({ NODE_ENV: 'production' }, 'listener')).toEqual([]);
     expect(problemsOf({ NODE_ENV: 'production', ADMIN_TOKEN: 'short' }, 'console')[0]).toMatch(/^ADMIN_TOKEN: .*16 characters/);
+  });
+
+  test('ingest needs PUBLIC_URL in production (the signed URL never comes from the request), not in development', () => {
+    expect(problemsOf({ NODE_ENV: 'production' }, 'ingest')).toEqual([
+      'PUBLIC_URL: required by ingest unless NODE_ENV is development or test (NODE_ENV is production; missing): signatures are checked against it',
+    ]);
+    expect(problemsOf({}, 'ingest')).toHaveLength(1);
+    expect(problemsOf({ NODE_ENV: 'production', PUBLIC_URL: 'https://hooks.example.com' }, 'ingest')).toEqual([]);
+    expect(problemsOf({ NODE_ENV: 'development' }, 'ingest')).toEqual([]);
+    expect(problemsOf({ NODE_ENV: 'production' }, 'console')).not.toContainEqual(expect.stringMatching(/^PUBLIC_URL/));
+  });
+
+  test('WHATSAPP_BRIDGE_SECRET must be a strong HMAC key, like a source secret', () => {
+    expect(problemsOf({ WHATSAPP_BRIDGE_SECRET: 'bridge-secret' })).toEqual([
+      'WHATSAPP_BRIDGE_SECRET: must be at least 32 characters, or whsec_ + base64 of at least 24 bytes',
+    ]);
+    expect(problemsOf({ WHATSAPP_BRIDGE_SECRET: 'whsec_!!!!!!!!!!!' })[0]).toMatch(/^WHATSAPP_BRIDGE_SECRET: a whsec_ secret must be followed by standard base64/);
+    expect(problemsOf({ WHATSAPP_BRIDGE_SECRET: `whsec_${Buffer.alloc(20).toString('base64')}` })[0]).toMatch(/at least 24 bytes \(this one gives 20\)/);
+    expect(loadConfig({ WHATSAPP_BRIDGE_SECRET: 'a-bridge-secret-of-32-characters' }).whatsappBridge.secret).toBe('a-bridge-secret-of-32-characters');
   });
 
   test('PUBLIC_URL loses its trailing slash and must be http(s)', () => {
@@ -61,9 +87,27 @@ describe('loadConfig', () => {
 
   test('TRUST_PROXY maps to the Express setting', () => {
     expect(loadConfig({}).ingest.trustProxy).toBe(false);
-    expect(loadConfig({ TRUST_PROXY: 'true' }).ingest.trustProxy).toBe(true);
-    expect(loadConfig({ TRUST_PROXY: '2' }).ingest.trustProxy).toBe(2);
+    expect(loadConfig({ NODE_ENV: 'test', TRUST_PROXY: 'true' }).ingest.trustProxy).toBe(true);
+    expect(loadConfig({ NODE_ENV: 'test', TRUST_PROXY: '2' }).ingest.trustProxy).toBe(2);
     expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8' }).ingest.trustProxy).toBe('loopback, 10.0.0.0/8');
+    expect(loadConfig({ TRUST_PROXY: '172.31.240.1, fd00::/8, ::1' }).ingest.trustProxy).toBe('172.31.240.1, fd00::/8, ::1');
+  });
+
+  test('in production TRUST_PROXY names the proxy: "true" and hop counts (trusting any direct client) are refused, as are typos', () => {
+    for (const value of ['true', '1', '2']) {
+      expect(problemsOf({ NODE_ENV: 'production', TRUST_PROXY: value })).toEqual([
+        'TRUST_PROXY: name the proxy\'s address ("loopback", an IP or a CIDR), not "true" or a hop count: those trust X-Forwarded-For from any client that reaches the process directly',
+      ]);
+      expect(problemsOf({ TRUST_PROXY: value })).toHaveLength(1);
+    }
+    expect(problemsOf({ TRUST_PROXY: 'loopbak, 10.0.0.0/33, 10.0.0.1' })).toEqual(['TRUST_PROXY: not an address, a CIDR or loopback/linklocal/uniquelocal: "loopbak", "10.0.0.0/33"']);
+    expect(problemsOf({ NODE_ENV: 'production', TRUST_PROXY: 'loopback' })).toEqual([]);
+    expect(problemsOf({ NODE_ENV: 'production', TRUST_PROXY: 'false' })).toEqual([]);
+  });
+
+  test('CONSOLE_PUBLIC_URL is an http(s) URL without its trailing slash', () => {
+    expect(loadConfig({ CONSOLE_PUBLIC_URL: 'https://ops.example.com/' }).console.publicUrl).toBe('https://ops.example.com');
+    expect(problemsOf({ CONSOLE_PUBLIC_URL: 'ops.example.com' })[0]).toMatch(/^CONSOLE_PUBLIC_URL:/);
   });
 
   test('lists are split on commas', () => {

@@ -2,3 +2,4 @@ export { createShutdown } from './shutdown.ts';
 export type { Shutdown, ShutdownLogger } from './shutdown.ts';
 export { runProcess } from './run-process.ts';
 export type { Service } from './run-process.ts';
+export { answerClientErrorsAsJson } from './client-errors.ts';

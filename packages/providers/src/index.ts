@@ -25,6 +25,7 @@ export type { BridgeSecrets, BridgeOptions, BridgeFields } from './whatsapp-brid
 export { ipAllowlist } from './whatsapp-bridge/ip-allowlist.ts';
 export { genericSource, normalizeGenericEvent, LEGACY_SECRET_HEADER } from './generic/index.ts';
 export type { GenericSecrets, GenericFields } from './generic/index.ts';
-export { verifyStandardWebhook, signStandardWebhook, standardWebhookKey, SECRET_PREFIX as STANDARD_WEBHOOK_SECRET_PREFIX } from './generic/standard-webhooks.ts';
+export { verifyStandardWebhook, signStandardWebhook } from './generic/standard-webhooks.ts';
+export { standardWebhookKey, verificationKeys, secretWeakness, decodeStandardBase64, SECRET_PREFIX as STANDARD_WEBHOOK_SECRET_PREFIX, MIN_KEY_BYTES, MIN_PLAIN_SECRET_CHARS } from './generic/secret.ts';
 export type { StandardWebhookInput, StandardWebhookOutcome } from './generic/standard-webhooks.ts';
 export { normalizeEvent } from './registry.ts';

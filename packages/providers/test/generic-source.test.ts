@@ -2,7 +2,17 @@ import { createHash, createHmac } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import type { RawEventPayload } from '@switchboard/events';
 import { genericEventSchema } from '@switchboard/events';
-import { genericSource, normalizeGenericEvent, normalizeEvent, signStandardWebhook, verifyStandardWebhook, type IngestRequest } from '@switchboard/providers';
+import {
+  genericSource,
+  normalizeGenericEvent,
+  normalizeEvent,
+  secretWeakness,
+  signStandardWebhook,
+  standardWebhookKey,
+  verificationKeys,
+  verifyStandardWebhook,
+  type IngestRequest,
+} from '@switchboard/providers';
 
 // The standardwebhooks libraries' own test vector (https://github.com/standard-webhooks/standard-webhooks).
 const vector = {
@@ -75,11 +85,74 @@ describe('Standard Webhooks signature', () => {
     expect(verifyStandardWebhook({ secrets: [secret], id: 'm', timestamp: future['webhook-timestamp'], signature: future['webhook-signature'], body, now })).toEqual({ ok: false, reason: 'forbidden', error: 'webhook-timestamp is in the future' });
   });
 
-  test('a secret without the whsec_ prefix is used as its raw UTF-8 bytes', () => {
-    const raw = 'plain-shared-secret';
-    const mac = createHmac('sha256', Buffer.from(raw, 'utf8')).update(`m.${nowSec}.${body}`).digest('base64');
-    expect(signStandardWebhook({ secret: raw, id: 'm', timestamp: nowSec, body })).toBe(`v1,${mac}`);
-    expect(verifyStandardWebhook({ secrets: [raw], id: 'm', timestamp: String(nowSec), signature: `v1,${mac}`, body, now })).toEqual({ ok: true });
+  test('a prefix-less base64 secret is decoded as the standardwebhooks package decodes it: its signatures verify either way', () => {
+    const plain = Buffer.from('0123456789abcdef0123456789abcdef').toString('base64');
+    const current = Math.floor(Date.now() / 1000);
+    const at = new Date(current * 1000);
+    const verify = (stored: string, signature: string) =>
+      verifyStandardWebhook({ secrets: [stored], id: 'm', timestamp: String(current), signature, body, now: at });
+    // The package signs with the same key whether the secret carries the prefix or not.
+    for (const given of [plain, `whsec_${plain}`]) {
+      const libSignature = new Webhook(given).sign('m', at, body);
+      expect(verify(plain, libSignature)).toEqual({ ok: true });
+      expect(verify(`whsec_${plain}`, libSignature)).toEqual({ ok: true });
+      expect(signStandardWebhook({ secret: given, id: 'm', timestamp: current, body })).toBe(libSignature);
+    }
+  });
+
+  test('a prefix-less secret keeps verifying signatures made with its UTF-8 bytes (sources stored before issue 15)', () => {
+    for (const raw of ['plain-shared-secret-plain-shared-secret', 'abcdefghijklmnopqrstuvwxyz012345']) {
+      const mac = createHmac('sha256', Buffer.from(raw, 'utf8')).update(`m.${nowSec}.${body}`).digest('base64');
+      expect(verifyStandardWebhook({ secrets: [raw], id: 'm', timestamp: String(nowSec), signature: `v1,${mac}`, body, now })).toEqual({ ok: true });
+    }
+    // Not base64 ('-'): the libraries cannot sign with it, so its UTF-8 bytes are its only key.
+    expect(verificationKeys('plain-shared-secret-plain-shared-secret')).toEqual([Buffer.from('plain-shared-secret-plain-shared-secret')]);
+  });
+
+  test('a whsec_ secret that is not base64 gives no key: a signature made with an empty key is refused', () => {
+    const weak = 'whsec_!!!!!!!!!!!';
+    expect(standardWebhookKey(weak)).toBeNull();
+    expect(verificationKeys(weak)).toEqual([]);
+    const emptyKeyMac = createHmac('sha256', Buffer.alloc(0)).update(`m.${nowSec}.${body}`).digest('base64');
+    expect(verifyStandardWebhook({ secrets: [weak], id: 'm', timestamp: String(nowSec), signature: `v1,${emptyKeyMac}`, body, now })).toMatchObject({ ok: false, reason: 'forbidden' });
+    expect(() => new Webhook(weak)).toThrow();
+  });
+
+  test('the key is what the standardwebhooks package derives, or none exactly where the package refuses the secret', () => {
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=-_ !.\n';
+    let seed = 15;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const cases = [
+      '', 'A', 'AAA', 'AAAA', 'AAAA=', 'AAAAB', 'AAAA!', 'AAAAAA', 'AAAAAAA', 'AA==', 'A===', '====', 'AA=A', 'QUJD', 'QUJD\n',
+      'whsec_', 'whsec_AAAA', 'whsec_!!!!!!!!!!!', 'MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', 'MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw==', 'a-b_c-d_', 'YWJj ZGVm',
+    ];
+    for (let i = 0; i < 3000; i += 1) {
+      const length = Math.floor(random() * 14);
+      let value = '';
+      for (let j = 0; j < length; j += 1) value += alphabet[Math.floor(random() * (j % 5 === 4 ? alphabet.length : 64))];
+      cases.push(random() < 0.3 ? `whsec_${value}` : value);
+    }
+    for (const candidate of cases) {
+      let expected: string | null;
+      try {
+        expected = new Webhook(candidate).sign('m', now, body);
+      } catch {
+        expected = null;
+      }
+      const key = standardWebhookKey(candidate);
+      expect([candidate, key === null ? null : signStandardWebhook({ secret: candidate, id: 'm', timestamp: now, body })]).toEqual([candidate, expected]);
+    }
+  });
+});
+
+describe('secret strength', () => {
+  test('whsec_ secrets need 24 bytes of key, plain ones 32 characters', () => {
+    expect(secretWeakness('whsec_!!!!!!!!!!!')).toMatch(/base64/);
+    expect(secretWeakness(`whsec_${Buffer.alloc(23, 7).toString('base64')}`)).toMatch(/at least 24 bytes \(this one gives 23\)/);
+    expect(secretWeakness(`whsec_${Buffer.alloc(24, 7).toString('base64')}`)).toBeUndefined();
+    expect(secretWeakness(vector.secret)).toBeUndefined();
+    expect(secretWeakness('x'.repeat(31))).toMatch(/at least 32 characters/);
+    expect(secretWeakness('x'.repeat(32))).toBeUndefined();
   });
 });
 

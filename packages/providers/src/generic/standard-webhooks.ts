@@ -1,19 +1,9 @@
 import { createHmac } from 'node:crypto';
 import { safeEqual } from '../twilio/signature.ts';
-
-/** The prefix of a Standard Webhooks secret: the rest is the key, base64. */
-export const SECRET_PREFIX = 'whsec_';
+import { verificationKeys } from './secret.ts';
 
 /** Five minutes either way, as the spec recommends (clocks drift; replays are bounded). */
 export const DEFAULT_TOLERANCE_SEC = 5 * 60;
-
-/**
- * The HMAC key of a secret: `whsec_<base64>` is decoded as the spec says; any other string is
- * used as its raw UTF-8 bytes (a secret typed by an operator, e.g. WHATSAPP_BRIDGE_SECRET).
- */
-export function standardWebhookKey(secret: string): Buffer {
-  return secret.startsWith(SECRET_PREFIX) ? Buffer.from(secret.slice(SECRET_PREFIX.length), 'base64') : Buffer.from(secret, 'utf8');
-}
 
 function signature(key: Buffer, id: string, timestamp: string, body: Buffer | string): string {
   // Signed content is `${id}.${timestamp}.${body}` over the body's exact bytes.
@@ -21,12 +11,16 @@ function signature(key: Buffer, id: string, timestamp: string, body: Buffer | st
 }
 
 /**
- * A `webhook-signature` value (`v1,<base64>`) for a message, per https://www.standardwebhooks.com/.
+ * A `webhook-signature` value (`v1,<base64>`) for a message, per https://www.standardwebhooks.com/,
+ * made with the key the official libraries derive from `secret`.
  * `timestamp` is in seconds since the epoch (a Date is truncated to seconds).
  */
 export function signStandardWebhook(input: { secret: string; id: string; timestamp: number | Date; body: Buffer | string }): string {
   const seconds = input.timestamp instanceof Date ? Math.floor(input.timestamp.getTime() / 1000) : Math.floor(input.timestamp);
-  return `v1,${signature(standardWebhookKey(input.secret), input.id, String(seconds), input.body)}`;
+  // The first key is the one the official libraries would sign with (see verificationKeys).
+  const [key] = verificationKeys(input.secret);
+  if (!key) throw new Error('the secret gives no HMAC key (a whsec_ secret must be followed by base64)');
+  return `v1,${signature(key, input.id, String(seconds), input.body)}`;
 }
 
 export type StandardWebhookInput = {
@@ -46,7 +40,8 @@ export type StandardWebhookOutcome = { ok: true } | { ok: false; reason: 'unauth
 /**
  * Verifies a Standard Webhooks signature: missing headers are `unauthorized`; a malformed or stale
  * timestamp, or no `v1` signature matching any secret, is `forbidden`. Any one of the
- * space-separated signatures matching any one secret is enough (rotation on either side).
+ * space-separated signatures matching any one secret is enough (rotation on either side). A
+ * secret that gives no key (`whsec_` followed by something that is not base64) matches nothing.
  */
 export function verifyStandardWebhook(input: StandardWebhookInput): StandardWebhookOutcome {
   const missing = [
@@ -66,7 +61,7 @@ export function verifyStandardWebhook(input: StandardWebhookInput): StandardWebh
     .filter((entry) => entry.startsWith('v1,'))
     .map((entry) => entry.slice(3));
   if (passed.length === 0) return { ok: false, reason: 'forbidden', error: 'no v1 signature in webhook-signature' };
-  const expected = input.secrets.filter((s) => s.length > 0).map((secret) => signature(standardWebhookKey(secret), id, timestamp, input.body));
+  const expected = input.secrets.flatMap(verificationKeys).map((key) => signature(key, id, timestamp, input.body));
   // Every pair is compared in constant time; which secret or entry matched is not a secret.
   let matched = false;
   for (const e of expected) for (const p of passed) if (safeEqual(e, p)) matched = true;

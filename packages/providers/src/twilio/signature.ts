@@ -23,11 +23,15 @@ export function twilioSignature(authToken: string, url: string, params: FormPara
   return hmac.digest('base64');
 }
 
-/** Constant-time equality of two strings (the length of a signature is not a secret). */
+/**
+ * Constant-time equality of two strings. Both are hashed first, so the comparison always runs
+ * over two 32-byte digests: a length mismatch does not return early, and the shared-secret
+ * headers (`X-Bridge-Secret`, `X-Webhook-Secret`) do not leak their length through timing.
+ */
 export function safeEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
+  const x = createHash('sha256').update(a, 'utf8').digest();
+  const y = createHash('sha256').update(b, 'utf8').digest();
+  return timingSafeEqual(x, y);
 }
 
 const DEFAULT_PORT: Record<string, string> = { 'https:': '443', 'http:': '80' };
