@@ -174,4 +174,43 @@ describe('redriveFailed', () => {
     expect(await redriveFailed(queue, { reason: 'CANNOT NORMALIZE' })).toEqual({ retried: 10, skipped: 0 });
     expect(await queue.getJobCountByTypes('failed')).toBe(0);
   });
+
+  test('a worker re-drives at start the jobs the old schedule parked for a transient reason, and runs each once', async () => {
+    const local = uniquePrefix();
+    const queue = new Queue(jobs.inbound.queue, { connection: redis, prefix: local });
+    closers.push(async () => {
+      await queue.obliterate({ force: true });
+      await queue.close();
+    });
+    const parked = await queue.addBulk(Array.from({ length: 6 }, (_, i) => ({ name: jobs.inbound.name, data: rawEvent(i < 4 ? 'Body=parked' : 'Body=poison'), opts: { attempts: 1 } })));
+    const old = new Worker(
+      jobs.inbound.queue,
+      async (job) => {
+        throw new Error((job.data as RawEventPayload).body === 'Body=parked' ? 'Connection terminated unexpectedly' : 'cannot normalize twilio-messaging event: no From');
+      },
+      { connection: redis, prefix: local, concurrency: 6 },
+    );
+    await waitFor(async () => (await queue.getJobCountByTypes('failed')) === 6, { what: 'six failed jobs' });
+    await old.close();
+
+    const runs = new Map<string, number>();
+    const { lines, logger } = captureLogger();
+    const resilience = createResilience({ logger });
+    // Two processes start at once: each job still runs once.
+    const workers = [0, 1].map(() =>
+      createWorker(
+        'inbound',
+        async (_payload, job) => {
+          runs.set(job.id!, (runs.get(job.id!) ?? 0) + 1);
+        },
+        { connection: redis, prefix: local, concurrency: 2, resilience },
+      ),
+    );
+    for (const w of workers) closers.push(() => w.close());
+    await waitFor(async () => (await queue.getJobCountByTypes('completed')) === 4, { what: 'the parked jobs to complete' });
+    expect([...runs.entries()].sort()).toEqual(parked.slice(0, 4).map((j) => [j.id, 1]).sort());
+    expect((await queue.getFailed()).map((j) => j.failedReason)).toEqual(Array(2).fill('cannot normalize twilio-messaging event: no From'));
+    await waitFor(() => lines.filter((l) => l.message.startsWith('re-drove')).reduce((n, l) => n + (l.meta.retried as number), 0) === 4, { what: 'the re-drive lines' });
+    for (const w of workers) await w.close();
+  });
 });
