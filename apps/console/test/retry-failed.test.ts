@@ -48,7 +48,7 @@ describe('POST /api/queues/:name/retry-failed', () => {
     expect(await unknown.json()).toEqual({ error: 'no queue nope', queues: ['inbound', 'interpret', 'deliveries', 'sends'] });
     const bad = await retry('inbound', { since: 'yesterday', everything: true });
     expect(bad.status).toBe(400);
-    expect((await bad.json()).fields.sort()).toEqual(['everything', 'since']);
+    expect(((await bad.json()) as { fields: string[] }).fields.sort()).toEqual(['everything', 'since']);
   });
 
   test('re-drives the transient failures once, even when two operators click at once; poison jobs stay until their reason is named', async () => {
@@ -56,7 +56,7 @@ describe('POST /api/queues/:name/retry-failed', () => {
 
     const [a, b] = await Promise.all([retry('inbound', {}), retry('inbound', {})]);
     expect([a.status, b.status]).toEqual([200, 200]);
-    const [ra, rb] = [await a.json(), await b.json()];
+    const [ra, rb] = [(await a.json()) as { queue: string; retried: number }, (await b.json()) as { queue: string; retried: number }];
     expect(ra.retried + rb.retried).toBe(12);
     expect(ra.queue).toBe('inbound');
     expect(await queue.getJobCountByTypes('waiting')).toBe(12);

@@ -31,25 +31,26 @@ export type Failure = { kind: 'permanent' } | { kind: 'transient'; dependency: D
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT']);
 
 /** The driver adapter's kinds for a Postgres that cannot be used right now. */
-const PG_ADAPTER_KINDS = new Set(['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout', 'TooManyConnections', 'TransactionWriteConflict']);
+const PG_ADAPTER_KINDS = new Set(['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout', 'TooManyConnections']);
 
 /**
  * Prisma's codes for the same: P1001 unreachable, P1002 timed out, P1008 operation timeout, P1017
  * server closed the connection, P2024 no pool connection in time, P2028 transaction API error
- * (its connection died or it timed out), P2034 write conflict or deadlock.
+ * (its connection died or it timed out). Write conflicts and deadlocks are not outages: they are
+ * errors, retried within the job's bounded attempts.
  */
-const PRISMA_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2028', 'P2034']);
+const PRISMA_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2028']);
 
 /**
  * Postgres SQLSTATEs that are about the server, not the statement: class 08 (connection), 53
- * (insufficient resources), 57P01-57P03 (shutdown, cannot connect now), 40001/40P01 (serialization,
- * deadlock: running again succeeds).
+ * (insufficient resources: a full disk, out of memory, too many connections), 57P01-57P03
+ * (shutdown, cannot connect now).
  */
-const PG_STATE = /^(08...|53...|57P0[123]|40001|40P01)$/;
+const PG_STATE = /^(08...|53...|57P0[123])$/;
 
 /** Messages of the same failures, as they read once wrapped (and in the failed set, where only the message is kept). */
 const POSTGRES_MESSAGE =
-  /can't reach database server|connection terminated|timeout exceeded when trying to connect|server closed the connection|terminating connection|the database system is (starting up|shutting down|in recovery mode)|too many (clients|connections)|Timed out fetching a new connection|Transaction already closed|Client has encountered a connection error|Connection (closed|refused)/i;
+  /can't reach database server|connection terminated|timeout exceeded when trying to connect|server closed the connection|terminating connection|the database system is (starting up|shutting down|in recovery mode)|too many (clients|connections)|Timed out fetching a new connection|Transaction already closed|Client has encountered a connection error|Server has closed the connection/i;
 const REDIS_MESSAGE = /Connection is closed|Command timed out|Stream isn't writeable|enableOfflineQueue|MaxRetriesPerRequest|Reached the max retries per request|\bLOADING\b|\bREADONLY\b|\bCLUSTERDOWN\b|\bTRYAGAIN\b|\bMASTERDOWN\b/;
 const NETWORK_MESSAGE = /\b(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN)\b/;
 

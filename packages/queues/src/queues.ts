@@ -28,6 +28,11 @@ export type WorkerExtraOptions = {
    * worker still retries transient failures without end, on the default schedule, but logs nothing.
    */
   resilience?: Resilience;
+  /**
+   * Whether transient failures are retried without end (default true). A processor that keeps its
+   * own retry schedule and attempt log (webhook deliveries) catches its errors, or sets this to false.
+   */
+  retryTransient?: boolean;
 };
 
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined };
@@ -51,7 +56,7 @@ export function createWorker<K extends JobKey>(
   options: QueueOptions & WorkerExtraOptions & Partial<Omit<WorkerOptions, 'connection' | 'prefix' | 'concurrency'>>,
 ): Worker {
   const def = jobs[key];
-  const { connection, prefix, concurrency, resilience: given, settings, ...rest } = options;
+  const { connection, prefix, concurrency, resilience: given, retryTransient = true, settings, ...rest } = options;
   const resilience = given ?? createResilience({ logger: silent });
   const log = resilience.logger;
   const deferred = new Set<string>();
@@ -72,7 +77,7 @@ export function createWorker<K extends JobKey>(
         return result;
       } catch (err) {
         const failure = classifyFailure(err);
-        if (failure.kind !== 'transient' || !token || !job.id) throw err;
+        if (failure.kind !== 'transient' || !retryTransient || !token || !job.id) throw err;
         const monitor = resilience.monitor(failure.dependency);
         monitor.failed(failure.code);
         monitor.held(`${def.queue}:${job.id}`);
