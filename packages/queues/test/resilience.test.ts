@@ -213,4 +213,55 @@ describe('redriveFailed', () => {
     await waitFor(() => lines.filter((l) => l.message.startsWith('re-drove')).reduce((n, l) => n + (l.meta.retried as number), 0) === 4, { what: 'the re-drive lines' });
     for (const w of workers) await w.close();
   });
+
+  test('while Postgres is down the worker pauses; when its probe answers it resumes, runs its deferred jobs at once and re-drives what failed meanwhile', async () => {
+    const local = uniquePrefix();
+    let postgresUp = false;
+    const { lines, logger } = captureLogger();
+    // A long base delay: without the catch-up, the deferred jobs would wait a minute.
+    const resilience = createResilience({
+      logger,
+      backoff: { baseMs: 60_000, maxMs: 60_000 },
+      probeIntervalMs: 20,
+      probes: { postgres: async () => {
+        if (!postgresUp) throw new Error('down');
+      } },
+    });
+    const runs: string[] = [];
+    const worker = createWorker(
+      'inbound',
+      async (payload) => {
+        runs.push(payload.dedupKey);
+        if (!postgresUp) throw Object.assign(new Error("Can't reach database server at 127.0.0.1:5432"), { name: 'PrismaClientKnownRequestError', code: 'P1001' });
+      },
+      { connection: redis, prefix: local, concurrency: 2, resilience },
+    );
+    const queue = createQueue('inbound', { connection: redis, prefix: local });
+    closers.push(async () => {
+      await worker.close();
+      await queue.obliterate({ force: true });
+      await queue.close();
+    });
+    await queue.addBulk(Array.from({ length: 2 }, () => ({ name: jobs.inbound.name, data: rawEvent() })));
+    await waitFor(async () => (await queue.getJobCountByTypes('delayed')) === 2, { what: 'two deferred jobs' });
+    expect(lines.filter((l) => l.meta.outage === 'down')).toHaveLength(1);
+
+    // Paused: new work waits. One job fails meanwhile elsewhere (another process on the old code).
+    const later = await queue.add(jobs.inbound.name, rawEvent(), { attempts: 1 });
+    const manual = new Worker(jobs.inbound.queue, null, { connection: redis, prefix: local });
+    const fetched = (await manual.getNextJob('manual-token'))!;
+    expect(fetched.id).toBe(later.id);
+    await fetched.moveToFailed(new Error('Connection terminated unexpectedly'), 'manual-token');
+    await manual.close();
+    const waiting = await queue.add(jobs.inbound.name, rawEvent());
+    expect(await queue.getJobState(waiting.id!)).toBe('waiting');
+    expect(runs).toHaveLength(2);
+
+    postgresUp = true;
+    await waitFor(async () => (await queue.getJobCountByTypes('completed')) === 4, { what: 'every job done', timeoutMs: 5_000 });
+    expect(await queue.getJobCountByTypes('failed', 'delayed')).toBe(0);
+    expect(runs.filter((k) => k === later.data.dedupKey)).toHaveLength(1);
+    await waitFor(() => lines.some((l) => l.meta.outage === 'up'), { what: 'the back line' });
+    expect(lines.find((l) => l.meta.outage === 'up')!.meta).toMatchObject({ dependency: 'postgres', jobsHeld: 2 });
+  });
 });
