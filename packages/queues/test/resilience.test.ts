@@ -223,9 +223,11 @@ describe('redriveFailed', () => {
       logger,
       backoff: { baseMs: 60_000, maxMs: 60_000 },
       probeIntervalMs: 20,
-      probes: { postgres: async () => {
-        if (!postgresUp) throw new Error('down');
-      } },
+      probes: {
+        postgres: async () => {
+          if (!postgresUp) throw new Error('down');
+        },
+      },
     });
     const runs: string[] = [];
     const worker = createWorker(
