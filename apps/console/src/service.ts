@@ -38,7 +38,7 @@ export async function startConsole(config: Config, logger: Logger): Promise<Cons
       resolve();
     });
   });
-  const db = createDb({ url: config.database.url, poolSize: 4, applicationName: 'switchboard-console', onError: resilience.onError('postgres connection') });
+  const db = createDb({ url: config.database.url, poolSize: 4, applicationName: 'switchboard-console', onError: resilience.onError('postgres connection', 'postgres') });
   const keys = Object.keys(jobs) as JobKey[];
   const queues = keys.map((key) => createQueue(key, { connection: redis, prefix: config.redis.prefix, resilience }));
   const retryQueues = keys.map((key) => createQueue(key, { connection: fastRedis, prefix: config.redis.prefix, resilience }));

@@ -14,7 +14,7 @@ export async function startDispatcher(config: Config, logger: Logger): Promise<D
   // Outages are logged as a few lines each; pass `resilience` to every createWorker/createQueue here.
   const resilience = createResilience({ logger, backoff: config.workers.backoff, probes: { postgres: () => db.$queryRaw`SELECT 1` } });
   resilience.watchRedis(redis, 'dispatcher');
-  const db = createDb({ url: config.database.url, poolSize: 2, applicationName: 'switchboard-dispatcher', onError: resilience.onError('postgres connection') });
+  const db = createDb({ url: config.database.url, poolSize: 2, applicationName: 'switchboard-dispatcher', onError: resilience.onError('postgres connection', 'postgres') });
   const deliveries = createQueue('delivery', { connection: redis, prefix: config.redis.prefix, resilience });
   const sends = createQueue('send', { connection: redis, prefix: config.redis.prefix, resilience });
   await Promise.all([deliveries.waitUntilReady(), sends.waitUntilReady(), db.$queryRaw`SELECT 1`]);

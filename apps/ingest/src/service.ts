@@ -33,7 +33,7 @@ export async function startIngest(config: Config, logger: Logger): Promise<Inges
   const redis = createRedis(config.redis.url, 'producer', 'ingest');
   resilience.watchRedis(redis, 'ingest');
   const queue = createQueue('inbound', { connection: redis, prefix: config.redis.prefix, resilience });
-  const db = createDb({ url: config.database.url, poolSize: 2, applicationName: 'switchboard-ingest', onError: resilience.onError('postgres connection') });
+  const db = createDb({ url: config.database.url, poolSize: 2, applicationName: 'switchboard-ingest', onError: resilience.onError('postgres connection', 'postgres') });
   const spool = await openSpool({
     dir: config.ingest.spoolDir,
     onCorrupt: (file, line) => logger.warn('skipped an unreadable spool line (a write that was never acknowledged)', { file, line }),
@@ -43,7 +43,7 @@ export async function startIngest(config: Config, logger: Logger): Promise<Inges
   const limiter = createFailureLimiter({ redis, perMinute: config.ingest.rateLimitPerMinute, keyPrefix: `${config.redis.prefix}:ingest-failures` });
   // What waited out a Redis outage here is the spool's backlog.
   resilience.register({ pause: () => undefined, resume: () => undefined, catchUp: async () => undefined, backlog: async () => spool.depth() });
-  const sources = createSourceCache({ db, logger, onReloadError: resilience.onError('source registry reload') });
+  const sources = createSourceCache({ db, logger, onReloadError: resilience.onError('source registry reload', 'postgres') });
   void sources.refresh();
 
   if (config.ingest.insecureSkipSignatures) logger.warn('INSECURE_SKIP_SIGNATURES is set: webhooks are accepted without signature checks');

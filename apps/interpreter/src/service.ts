@@ -17,7 +17,7 @@ export async function startInterpreter(config: Config, logger: Logger): Promise<
   // Outages are logged as a few lines each (down, summaries, back); while Postgres is down the worker pauses.
   const resilience = createResilience({ logger, backoff: config.workers.backoff, probes: { postgres: () => db.$queryRaw`SELECT 1` } });
   resilience.watchRedis(redis, 'interpreter');
-  const db = createDb({ url: config.database.url, poolSize: 4, applicationName: 'switchboard-interpreter', onError: resilience.onError('postgres connection') });
+  const db = createDb({ url: config.database.url, poolSize: 4, applicationName: 'switchboard-interpreter', onError: resilience.onError('postgres connection', 'postgres') });
   const classifier = createClassifier(classifierOptions(config));
   const deliveryQueue = createQueue('delivery', { connection: redis, prefix: config.redis.prefix, resilience });
   const processor = createInterpretProcessor({
@@ -50,7 +50,7 @@ export async function startInterpreter(config: Config, logger: Logger): Promise<
         if (added > 0) logger.debug('outbox sweep', { added });
       })
       // An outage is the monitor's to report, once; anything else is logged as an error.
-      .catch(resilience.onError('outbox sweep'))
+      .catch(resilience.onError('outbox sweep', 'postgres'))
       .finally(() => {
         sweeping = undefined;
       });

@@ -12,7 +12,7 @@ export async function startListener(config: Config, logger: Logger): Promise<Lis
   // Outages are logged as a few lines each (down, summaries, back); while Postgres is down the worker pauses.
   const resilience = createResilience({ logger, backoff: config.workers.backoff, probes: { postgres: () => db.$queryRaw`SELECT 1` } });
   resilience.watchRedis(redis, 'listener');
-  const db = createDb({ url: config.database.url, poolSize: 4, applicationName: 'switchboard-listener', onError: resilience.onError('postgres connection') });
+  const db = createDb({ url: config.database.url, poolSize: 4, applicationName: 'switchboard-listener', onError: resilience.onError('postgres connection', 'postgres') });
   const interpretQueue = createQueue('interpret', { connection: redis, prefix: config.redis.prefix, resilience });
   const deliveryQueue = createQueue('delivery', { connection: redis, prefix: config.redis.prefix, resilience });
   const processor = createRawEventProcessor({ db, interpretQueue, deliveryQueue, logger, batchSize: Math.min(config.workers.listenerConcurrency, 200) });

@@ -56,8 +56,12 @@ export type Resilience = {
   readonly backoff: BackoffSchedule;
   readonly logger: OutageLogger;
   monitor(dependency: Dependency): OutageMonitor;
-  /** Handles an error event of a connection, queue or worker: outages become monitor lines, the rest is logged once as an error. */
-  onError(source: string): (err: Error) => void;
+  /**
+   * Handles an error event of a connection, queue or worker: outages become monitor lines, the
+   * rest is logged as an error. A bare socket error is counted against `dependency` (default
+   * Redis: the queues' and workers' connections are Redis's).
+   */
+  onError(source: string, dependency?: Dependency): (err: Error) => void;
   /** Follows a Redis connection's errors and readiness (a shared connection may be watched more than once). */
   watchRedis(redis: Redis, name: string): void;
   register(participant: OutageParticipant): () => void;
@@ -154,13 +158,13 @@ export function createResilience(options: ResilienceOptions): Resilience {
       if (!m) monitors.set(dependency, (m = createMonitor(dependency)));
       return m;
     },
-    onError(source) {
+    onError(source, dependency = 'redis') {
       return (err: Error) => {
         const failure = classifyFailure(err);
         if (failure.kind === 'transient') {
           // Connection errors come from every connection and every reconnect attempt: the monitor
-          // turns them into one line per outage. Socket errors here are Redis's (these are its clients).
-          resilience.monitor(failure.dependency === 'network' ? 'redis' : failure.dependency).failed(failure.code);
+          // turns them into one line per outage.
+          resilience.monitor(failure.dependency === 'network' ? dependency : failure.dependency).failed(failure.code);
           log.debug(`${source} error`, { error: err.message });
           return;
         }
