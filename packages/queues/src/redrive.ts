@@ -36,27 +36,33 @@ export async function redriveFailed(queue: RedriveQueue, filter: RedriveFilter =
     if (since !== undefined && (job.finishedOn ?? 0) < since) return false;
     return needle === undefined ? isTransientReason(job.failedReason) : (job.failedReason ?? '').toLowerCase().includes(needle);
   };
-  // Collect first, then retry: retrying while paging would shift the pages under us.
-  const chosen: Job[] = [];
-  for (let start = 0; ; start += PAGE) {
+  let retried = 0;
+  let skipped = 0;
+  // One page in memory at a time (failed jobs keep their payloads). A job moved out of the set (by
+  // us or a concurrent re-drive) lets the rest move up, so the next page starts that much earlier.
+  // Jobs failing meanwhile push the pages down, which at worst shows a job twice (then skipped);
+  // a job a concurrent re-drive moves before we reach its page may shift one of ours past us: the
+  // next re-drive (each outage's end, each start) takes it.
+  for (let start = 0; ; ) {
     const page = (await queue.getFailed(start, start + PAGE - 1)).filter(Boolean);
-    chosen.push(...page.filter(matches));
+    let moved = 0;
+    for (const job of page.filter(matches)) {
+      try {
+        await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+        retried += 1;
+        moved += 1;
+      } catch (err) {
+        // BullMQ's script codes (negative numbers): gone, locked, or not in the failed set any more.
+        // Someone else moved it; anything else (Redis down) stops the re-drive.
+        if (typeof (err as { code?: unknown }).code !== 'number') throw err;
+        skipped += 1;
+        moved += 1;
+      }
+    }
     // The failed set is ordered newest first: past `since`, nothing older can match.
     const oldest = page.at(-1)?.finishedOn;
     if (page.length < PAGE || (since !== undefined && oldest !== undefined && oldest < since)) break;
-  }
-  let retried = 0;
-  let skipped = 0;
-  for (const job of chosen) {
-    try {
-      await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
-      retried += 1;
-    } catch (err) {
-      // BullMQ's script codes (negative numbers): gone, locked, or not in the failed set any more.
-      // Someone else moved it; anything else (Redis down) stops the re-drive.
-      if (typeof (err as { code?: unknown }).code !== 'number') throw err;
-      skipped += 1;
-    }
+    start += page.length - moved;
   }
   return { retried, skipped };
 }

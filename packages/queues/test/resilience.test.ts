@@ -175,6 +175,28 @@ describe('redriveFailed', () => {
     expect(await queue.getJobCountByTypes('failed')).toBe(0);
   });
 
+  test('pages through a failed set larger than one page without missing a job', async () => {
+    const local = uniquePrefix();
+    const queue = new Queue(jobs.inbound.queue, { connection: redis, prefix: local });
+    closers.push(async () => {
+      await queue.obliterate({ force: true });
+      await queue.close();
+    });
+    const reasons = ['Connection terminated unexpectedly', 'cannot normalize mailgun event e2: no sender'];
+    await queue.addBulk(Array.from({ length: 1_300 }, (_, i) => ({ name: jobs.inbound.name, data: { reason: reasons[i % 2] }, opts: { attempts: 1 } })));
+    const old = new Worker(
+      jobs.inbound.queue,
+      async (job) => {
+        throw new Error((job.data as { reason: string }).reason);
+      },
+      { connection: redis, prefix: local, concurrency: 50 },
+    );
+    await waitFor(async () => (await queue.getJobCountByTypes('failed')) === 1_300, { what: '1,300 failed jobs', timeoutMs: 30_000 });
+    await old.close();
+    expect(await redriveFailed(queue)).toEqual({ retried: 650, skipped: 0 });
+    expect(await queue.getJobCountByTypes('failed')).toBe(650);
+  });
+
   test('a worker re-drives at start the jobs the old schedule parked for a transient reason, and runs each once', async () => {
     const local = uniquePrefix();
     const queue = new Queue(jobs.inbound.queue, { connection: redis, prefix: local });
