@@ -68,6 +68,8 @@ export type Resilience = {
   close(): void;
 };
 
+const PROBE_TIMEOUT_MS = 5_000;
+
 const errorCode = (err: Error & { code?: unknown }) => (typeof err.code === 'string' ? err.code : classifyCode(err));
 
 /** See {@link Resilience}. */
@@ -95,15 +97,26 @@ export function createResilience(options: ResilienceOptions): Resilience {
       clearTimeout(probing);
       summary = probing = undefined;
     };
+    // One chain of probes per outage: each schedules the next while the dependency stays down.
     const scheduleProbe = () => {
-      if (!probe || closed) return;
+      if (!probe || closed || probing) return;
       probing = setTimeout(() => {
-        probe().then(
-          () => monitor.recovered(),
-          () => {
-            if (since !== undefined) scheduleProbe();
-          },
-        );
+        // A probe that hangs (a half-open connection) must not keep the workers paused for good.
+        let timer: NodeJS.Timeout | undefined;
+        const deadline = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error('probe timed out')), PROBE_TIMEOUT_MS);
+        });
+        Promise.race([probe(), deadline])
+          .finally(() => {
+            clearTimeout(timer);
+            probing = undefined;
+          })
+          .then(
+            () => monitor.recovered(),
+            () => {
+              if (since !== undefined) scheduleProbe();
+            },
+          );
       }, probeIntervalMs);
       probing.unref();
     };
