@@ -82,6 +82,29 @@ describe('classifyFailure', () => {
   });
 });
 
+describe('createResilience', () => {
+  test('an outage reads as one line down, a summary per interval while it lasts, one line back, however many failures', async () => {
+    const { lines, logger } = captureLogger();
+    const resilience = createResilience({ logger, summaryIntervalMs: 40 });
+    const redisMonitor = resilience.monitor('redis');
+    for (let i = 0; i < 500; i++) redisMonitor.failed(i % 2 ? 'ECONNREFUSED' : 'ECONNRESET');
+    redisMonitor.held('inbound:1');
+    redisMonitor.held('inbound:1');
+    await waitFor(() => lines.filter((l) => l.meta.outage === 'ongoing').length >= 2, { what: 'two summaries' });
+    redisMonitor.recovered();
+    redisMonitor.recovered();
+    await waitFor(() => lines.some((l) => l.meta.outage === 'up'), { what: 'the back line' });
+    resilience.close();
+    const kinds = lines.map((l) => l.meta.outage);
+    expect(kinds[0]).toBe('down');
+    expect(kinds.at(-1)).toBe('up');
+    expect(kinds.slice(1, -1).every((k) => k === 'ongoing')).toBe(true);
+    expect(lines[0]).toEqual({ level: 'warn', message: 'redis unreachable', meta: { dependency: 'redis', outage: 'down', code: 'ECONNRESET' } });
+    expect(lines[1]!.meta).toMatchObject({ code: 'ECONNREFUSED', failures: 500, jobsHeld: 1, downForMs: expect.any(Number) });
+    expect(lines.at(-1)).toMatchObject({ level: 'info', message: 'redis reachable again', meta: { failures: 500, jobsHeld: 1, jobsWaiting: 0 } });
+  });
+});
+
 describe('createWorker', () => {
   test('a job failing for a transient reason outlives its attempts, is logged as one outage, and completes when the dependency is back', async () => {
     const { lines, logger } = captureLogger();
