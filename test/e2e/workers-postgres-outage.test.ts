@@ -1,12 +1,14 @@
 import net from 'node:net';
-import { createDb, type Db } from '@switchboard/db';
+import { Writable } from 'node:stream';
+import winston from 'winston';
+import { attachTwilioSid, createDb, type Db } from '@switchboard/db';
+import type { RawEventPayload } from '@switchboard/events';
 import { startInterpreter, type InterpreterService } from '@switchboard/interpreter';
 import { startListener, type ListenerService } from '@switchboard/listener';
-import { createQueue, createRedis, jobs } from '@switchboard/queues';
-import { createTestDatabase, testConfig, testLogger, uniquePrefix, waitFor, type TestDatabase } from '@switchboard/testing';
-import { enableSubscriber, rawSms } from './workers-fixtures.ts';
-
-const N = 300;
+import { createLogger, type Logger } from '@switchboard/logger';
+import { backoffDelay, createQueue, createRedis, jobs } from '@switchboard/queues';
+import { createTestDatabase, testConfig, uniquePrefix, waitFor, type TestDatabase } from '@switchboard/testing';
+import { enableSubscriber, outboundSid, rawSms, rawStatus, seedCampaign } from './workers-fixtures.ts';
 
 /** A TCP proxy in front of the shared Postgres that the test can cut (connections reset, new ones refused) and restore. */
 type Proxy = { port: number; cut(): Promise<void>; restore(): Promise<void>; close(): Promise<void> };
@@ -36,11 +38,54 @@ async function startProxy(target: { host: string; port: number }): Promise<Proxy
   return { port, cut, restore: () => listen(port), close: cut };
 }
 
+/** An inbound Mailgun email as ingest queues it (urlencoded text fields). */
+function rawEmail(i: number): RawEventPayload {
+  const token = `tok${Date.now().toString(36)}x${i}`;
+  const params = {
+    sender: `client${i}@example.com`,
+    recipient: 'contact@switchboard.test',
+    subject: 'Re: votre offre',
+    'body-plain': "Oui, ça m'intéresse",
+    'stripped-text': "Oui, ça m'intéresse",
+    'Message-Id': `<${token}@mail.example.com>`,
+    timestamp: String(Math.floor(Date.now() / 1000)),
+    token,
+    signature: 'f'.repeat(64),
+  };
+  return {
+    provider: 'mailgun',
+    dedupKey: `token.${token}`,
+    route: '/webhooks/mailgun/inbound',
+    url: 'http://127.0.0.1/webhooks/mailgun/inbound',
+    receivedAt: new Date().toISOString(),
+    contentType: 'application/x-www-form-urlencoded',
+    headers: {},
+    body: new URLSearchParams(params).toString(),
+    bodyEncoding: 'utf8',
+  };
+}
+
+type Line = Record<string, unknown> & { level: string; message: string; timestamp: string };
+
+/** The app's own logger (JSON, redaction and all), its lines kept for the test to read. */
+function capturingLogger(service: string): { logger: Logger; lines: Line[] } {
+  const lines: Line[] = [];
+  const logger = createLogger({ service, level: 'info', format: 'json', console: false });
+  logger.add(new winston.transports.Stream({ stream: new Writable({ objectMode: true, write: (info: Line, _enc, done) => (lines.push({ ...info }), done()) }) }));
+  return { logger, lines };
+}
+
+const OUTAGE_MS = 60_000;
+// The compressed schedule: 50 ms doubling up to 800 ms. A job's whole bounded budget (its nine
+// retries) is under 5 s, so a 60 s outage outlasts it twelve times over.
+const BACKOFF = { JOB_BACKOFF_BASE_MS: '50', JOB_BACKOFF_MAX_MS: '800' };
+
 let database: TestDatabase;
 let db: Db;
 let proxy: Proxy;
 let listener: ListenerService;
 let interpreter: InterpreterService;
+const logs = { listener: capturingLogger('listener'), interpreter: capturingLogger('interpreter') };
 const prefix = uniquePrefix();
 const redis = createRedis('redis://127.0.0.1:6379', 'worker');
 const inboundQueue = createQueue('inbound', { connection: redis, prefix });
@@ -55,9 +100,9 @@ beforeAll(async () => {
   proxy = await startProxy({ host: direct.hostname, port: Number(direct.port || 5432) });
   const viaProxy = new URL(database.url);
   viaProxy.port = String(proxy.port);
-  const config = testConfig({ DATABASE_URL: viaProxy.toString(), QUEUE_PREFIX: prefix, LISTENER_CONCURRENCY: '16', INTERPRETER_CONCURRENCY: '16' });
-  listener = await startListener(config, testLogger('listener'));
-  interpreter = await startInterpreter(config, testLogger('interpreter'));
+  const config = testConfig({ DATABASE_URL: viaProxy.toString(), QUEUE_PREFIX: prefix, LISTENER_CONCURRENCY: '16', INTERPRETER_CONCURRENCY: '16', ...BACKOFF });
+  listener = await startListener(config, logs.listener.logger);
+  interpreter = await startInterpreter(config, logs.interpreter.logger);
 });
 
 afterAll(async () => {
@@ -72,33 +117,108 @@ afterAll(async () => {
   await database?.drop();
 });
 
-test('a Postgres outage mid-load loses and doubles nothing once the jobs have retried', async () => {
-  const events = Array.from({ length: N }, (_, i) => rawSms({ Body: i % 2 ? 'Oui intéressé' : 'Rappelez-moi', From: `+3365${String(i).padStart(7, '0')}` }));
-  // Short fixed retries instead of the production schedule (1 s doubling), so the test is quick.
-  const retry = { attempts: 50, backoff: { type: 'fixed', delay: 200 } };
-  await inboundQueue.addBulk(events.map((data) => ({ name: jobs.inbound.name, data, opts: retry })));
+test('a 60 s Postgres outage under steady load parks nothing: every acknowledged event is stored once with its intent, and only the poison event fails', async () => {
+  const budget = Array.from({ length: jobs.inbound.options.attempts - 1 }, (_, i) => backoffDelay(i + 1, { baseMs: 50, maxMs: 800 })).reduce((a, b) => a + b, 0);
+  expect(budget).toBeLessThanOrEqual(5_000);
 
-  await waitFor(async () => (await db.message.count()) > 0, { what: 'the first messages', timeoutMs: 20_000, intervalMs: 5 });
-  await proxy.cut();
-  const atCut = await db.message.count();
-  expect(atCut).toBeLessThan(N);
-  // Jobs fail against the dead database and wait for their retry.
-  await waitFor(async () => (await inboundQueue.getJobCountByTypes('delayed')) + (await interpretQueue.getJobCountByTypes('delayed')) > 0, { what: 'jobs failing during the outage' });
-  expect(await db.message.count()).toBe(atCut);
-  await proxy.restore();
+  // Status callbacks need sent campaign messages to move.
+  const { campaign, messages } = await seedCampaign(db, Array.from({ length: 200 }, (_, i) => `+3367${String(i).padStart(7, '0')}`));
+  const sids: string[] = [];
+  for (const m of messages) {
+    const sid = outboundSid();
+    await attachTwilioSid(db, m.id, sid);
+    sids.push(sid);
+  }
 
-  await waitFor(async () => (await db.message.count()) === N && (await interpretQueue.getJobCountByTypes('waiting', 'active', 'delayed', 'prioritized')) === 0, {
-    what: 'every message persisted after the outage',
-    timeoutMs: 45_000,
-  });
-  expect(await db.rawEvent.count()).toBe(N);
-  expect(await db.messageIntent.count()).toBe(N);
-  expect(await db.callbackRequest.count()).toBe(N / 2);
-  expect(await inboundQueue.getJobCountByTypes('failed')).toBe(0);
+  // Steady load: an SMS, an email or a status callback every 100 ms, queued as ingest queues them.
+  const sent = { sms: [] as RawEventPayload[], email: [] as RawEventPayload[], status: [] as RawEventPayload[] };
+  let tick = 0;
+  let adding = Promise.resolve();
+  const load = setInterval(() => {
+    const i = tick++;
+    const kind = (['sms', 'email', 'status'] as const)[i % 3]!;
+    const k = Math.floor(i / 3);
+    if (kind === 'status' && k >= sids.length) return;
+    const event = kind === 'sms' ? rawSms({ Body: k % 2 ? 'Oui intéressé' : 'Rappelez-moi', From: `+3365${String(k).padStart(7, '0')}` }) : kind === 'email' ? rawEmail(k) : rawStatus(sids[k]!, 'delivered');
+    adding = adding.then(async () => {
+      await inboundQueue.add(jobs.inbound.name, event, { jobId: `${event.provider}.${event.dedupKey}` });
+      sent[kind].push(event);
+    });
+  }, 100);
+
+  try {
+    await waitFor(async () => (await db.message.count()) >= 5, { what: 'the first messages', timeoutMs: 20_000 });
+    await proxy.cut();
+    const cutAt = Date.now();
+    await waitFor(() => logs.listener.lines.some((l) => l.outage === 'down'), { what: 'the listener to notice the outage' });
+
+    // A poison event arrives during the outage: it can never normalize.
+    const poison = rawStatus(outboundSid(), 'exploded');
+    await inboundQueue.add(jobs.inbound.name, poison, { jobId: `poison.${poison.dedupKey}` });
+
+    // The outage lasts a minute; the failed sets stay empty throughout.
+    let failedDuringOutage = 0;
+    await waitFor(
+      async () => {
+        failedDuringOutage = Math.max(failedDuringOutage, (await inboundQueue.getJobCountByTypes('failed')) + (await interpretQueue.getJobCountByTypes('failed')));
+        return Date.now() - cutAt >= OUTAGE_MS;
+      },
+      { what: 'the end of the outage', timeoutMs: OUTAGE_MS + 10_000, intervalMs: 1_000 },
+    );
+    expect(failedDuringOutage).toBe(0);
+    await proxy.restore();
+    await waitFor(() => logs.listener.lines.some((l) => l.outage === 'up'), { what: 'the listener to see Postgres back', timeoutMs: 10_000 });
+    // A little more load after the restore, then it stops.
+    const after = tick + 20;
+    await waitFor(() => tick >= after, { what: 'load after the restore' });
+  } finally {
+    clearInterval(load);
+    await adding;
+  }
+
+  const total = sent.sms.length + sent.email.length + sent.status.length;
+  const idle = async () => (await inboundQueue.getJobCountByTypes('waiting', 'active', 'delayed', 'prioritized')) + (await interpretQueue.getJobCountByTypes('waiting', 'active', 'delayed', 'prioritized'));
+  await waitFor(async () => (await db.message.count()) === sent.sms.length + sent.email.length && (await idle()) === 0, { what: 'every event processed', timeoutMs: 60_000, intervalMs: 250 });
+
+  // Every acknowledged event stored exactly once (the poison event's raw copy too), each message with its intent.
+  expect(await db.rawEvent.count()).toBe(total + 1);
+  const dedupKeys = [...sent.sms, ...sent.email, ...sent.status].map((e) => e.dedupKey);
+  expect(await db.rawEvent.count({ where: { dedupKey: { in: dedupKeys } } })).toBe(total);
+  expect(await db.message.count({ where: { source: 'sms' } })).toBe(sent.sms.length);
+  expect(await db.message.count({ where: { source: 'email' } })).toBe(sent.email.length);
+  expect(await db.messageIntent.count()).toBe(sent.sms.length + sent.email.length);
+  const perEvent = await db.$queryRaw<{ n: bigint }[]>`SELECT count(*) AS n FROM raw_events r JOIN messages m ON m.event_id = r.id`;
+  expect(Number(perEvent[0]!.n)).toBe(sent.sms.length + sent.email.length);
+  expect(await db.messageStatus.count()).toBe(sent.status.length);
+  expect(await db.campaignMessage.count({ where: { campaignId: campaign.id, status: 'delivered' } })).toBe(sent.status.length);
+
+  // Only the poison event is in a failed set, with its reason.
+  const failed = await inboundQueue.getFailed();
+  expect(failed.map((j) => j.id)).toEqual([expect.stringMatching(/^poison\./)]);
+  expect(failed[0]!.failedReason).toMatch(/^cannot normalize twilio-status event .*unknown Twilio message status "exploded"/);
   expect(await interpretQueue.getJobCountByTypes('failed')).toBe(0);
-  // Two announcements per message, each with its dispatcher job: a commit whose answer the outage
-  // swallowed is enqueued by the outbox sweeper.
-  expect(await db.webhookDelivery.count()).toBe(2 * N);
+
+  // The outage in the logs: one line down (with the code), at most one summary, one line back
+  // (how long, how much work waited); nothing else above info meanwhile.
+  for (const [name, { lines }] of Object.entries(logs)) {
+    const outage = lines.filter((l) => l.dependency === 'postgres');
+    if (name === 'listener') expect(outage.length).toBeGreaterThanOrEqual(2);
+    if (outage.length === 0) continue;
+    expect(outage[0]).toMatchObject({ level: 'warn', message: 'postgres unreachable', outage: 'down', code: expect.any(String) });
+    expect(outage.at(-1)).toMatchObject({ level: 'info', message: 'postgres reachable again', outage: 'up', downForMs: expect.any(Number), jobsHeld: expect.any(Number), jobsWaiting: expect.any(Number) });
+    expect(outage.at(-1)!.downForMs as number).toBeGreaterThanOrEqual(OUTAGE_MS - 5_000);
+    expect(outage.slice(1, -1).every((l) => l.outage === 'ongoing')).toBe(true);
+    expect(outage.length).toBeLessThanOrEqual(3);
+    const downAt = Date.parse(outage[0]!.timestamp);
+    const upAt = Date.parse(outage.at(-1)!.timestamp);
+    const noisy = lines.filter((l) => l.level !== 'info' && l.dependency !== 'postgres' && Date.parse(l.timestamp) > downAt && Date.parse(l.timestamp) < upAt);
+    expect(noisy).toEqual([]);
+  }
+  const listenerUp = logs.listener.lines.find((l) => l.outage === 'up')!;
+  expect((listenerUp.jobsHeld as number) + (listenerUp.jobsWaiting as number)).toBeGreaterThan(0);
+
+  // Every delivery the outage's messages announced has its dispatcher job (the outbox sweeper adds any a lost commit answer left behind).
   const ids = (await db.webhookDelivery.findMany({ select: { id: true } })).map((d) => d.id);
+  expect(ids.length).toBeGreaterThanOrEqual(2 * (sent.sms.length + sent.email.length));
   await waitFor(async () => (await Promise.all(ids.map((id) => deliveryQueue.getJob(id)))).every(Boolean), { what: 'a job for every delivery', timeoutMs: 30_000, intervalMs: 500 });
-});
+}, 180_000);

@@ -16,6 +16,7 @@ import { eventsRoutes } from './events.route.ts';
 import { loginRoutes } from './login.route.ts';
 import { logsRoutes } from './logs.route.ts';
 import { messagesRoutes } from './messages.route.ts';
+import { queuesRoutes } from './queues.route.ts';
 import { createSessionStore } from './session-store.ts';
 import { sourcesRoutes } from './sources.route.ts';
 
@@ -24,6 +25,8 @@ export type ConsoleAppDeps = {
   db: Db;
   /** Every queue, for Bull Board and the dashboard. */
   queues: Queue[];
+  /** The queues `POST /api/queues/:name/retry-failed` works on, on a fail-fast connection (default: `queues`). */
+  retryQueues?: Queue[];
   /** Where replays go. */
   inboundQueue: Queue<JobInput<'inbound'>>;
   /** A fail-fast connection for sessions, the login limiter and replays: a request never hangs on Redis. */
@@ -68,6 +71,7 @@ export function createConsoleApp(deps: ConsoleAppDeps): Express {
   app.use(callsRoutes({ db: deps.db }));
   app.use(sourcesRoutes({ db: deps.db }));
   app.use(logsRoutes({ logDir: deps.logDir }));
+  app.use(queuesRoutes({ queues: deps.retryQueues ?? deps.queues, logger: deps.logger }));
 
   app.use((req, res) => {
     res.status(404).json({ error: `no route for ${req.method} ${req.path}` });

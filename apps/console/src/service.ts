@@ -5,7 +5,7 @@ import type { Config } from '@switchboard/config';
 import { createDb } from '@switchboard/db';
 import { answerClientErrorsAsJson } from '@switchboard/lifecycle';
 import type { Logger } from '@switchboard/logger';
-import { createQueue, createRedis, jobs, type JobKey } from '@switchboard/queues';
+import { createQueue, createRedis, createResilience, jobs, type JobKey } from '@switchboard/queues';
 import { createConsoleApp } from './app.ts';
 
 export type ConsoleService = { url: string; adminToken: string; close(): Promise<void> };
@@ -20,11 +20,13 @@ export async function startConsole(config: Config, logger: Logger): Promise<Cons
     adminToken = randomBytes(24).toString('base64url');
     process.stdout.write(`\nconsole: no ADMIN_TOKEN set; this run's token is ${adminToken}\n\n`);
   }
+  // Outages are logged as a few lines each (down, summaries, back), not one per reconnect attempt.
+  const resilience = createResilience({ logger, backoff: config.workers.backoff, probes: { postgres: () => db.$queryRaw`SELECT 1` } });
   const redis = createRedis(config.redis.url, 'worker', 'console');
-  redis.on('error', (err) => logger.debug('redis connection error', { error: err.message }));
+  resilience.watchRedis(redis, 'console');
   // Sessions, the login limiter and replays fail fast when Redis is down instead of hanging the request.
   const fastRedis = createRedis(config.redis.url, 'producer', 'console-fast');
-  fastRedis.on('error', (err) => logger.debug('redis connection error', { error: err.message }));
+  resilience.watchRedis(fastRedis, 'console-fast');
   // It queues nothing while disconnected, so give it a moment to connect: the first login would fail otherwise.
   // Redis down at start does not stop the console (bearer reads still work); it connects when Redis is back.
   await new Promise<void>((resolve) => {
@@ -37,13 +39,16 @@ export async function startConsole(config: Config, logger: Logger): Promise<Cons
       resolve();
     });
   });
-  const db = createDb({ url: config.database.url, poolSize: 4, applicationName: 'switchboard-console' });
-  const queues = (Object.keys(jobs) as JobKey[]).map((key) => createQueue(key, { connection: redis, prefix: config.redis.prefix }));
-  const inboundQueue = createQueue('inbound', { connection: fastRedis, prefix: config.redis.prefix });
+  const db = createDb({ url: config.database.url, poolSize: 4, applicationName: 'switchboard-console', onError: resilience.onError('postgres connection', 'postgres') });
+  const keys = Object.keys(jobs) as JobKey[];
+  const queues = keys.map((key) => createQueue(key, { connection: redis, prefix: config.redis.prefix, resilience }));
+  const retryQueues = keys.map((key) => createQueue(key, { connection: fastRedis, prefix: config.redis.prefix, resilience }));
+  const inboundQueue = createQueue('inbound', { connection: fastRedis, prefix: config.redis.prefix, resilience });
   const app = createConsoleApp({
     adminToken,
     db,
     queues,
+    retryQueues,
     inboundQueue,
     redis: fastRedis,
     prefix: config.redis.prefix,
@@ -72,7 +77,8 @@ export async function startConsole(config: Config, logger: Logger): Promise<Cons
           server.close(() => resolve());
           server.closeIdleConnections();
         });
-        await Promise.all([...queues, inboundQueue].map((q) => q.close()));
+        resilience.close();
+        await Promise.all([...queues, ...retryQueues, inboundQueue].map((q) => q.close()));
         redis.disconnect();
         fastRedis.disconnect();
         await db.$disconnect();

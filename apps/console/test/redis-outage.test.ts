@@ -59,6 +59,10 @@ describe('the console while Redis is down', () => {
     });
     expect(range.status).toBe(503);
     expect(await range.json()).toEqual({ error: 'queue unavailable (Redis) after 0 events were replayed', count: 0 });
+
+    const retryFailed = await fetch(`${consoleService.url}/api/queues/inbound/retry-failed`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    expect(retryFailed.status).toBe(503);
+    expect(await retryFailed.json()).toEqual({ error: 'queue unavailable (Redis); retry when it is back' });
   });
 
   test('once Redis is back, logins and replays work again without a restart', async () => {

@@ -1,7 +1,7 @@
 import type { Config } from '@switchboard/config';
 import { createDb } from '@switchboard/db';
 import type { Logger } from '@switchboard/logger';
-import { createQueue, createRedis } from '@switchboard/queues';
+import { createQueue, createRedis, createResilience } from '@switchboard/queues';
 
 export type DispatcherService = { close(): Promise<void> };
 
@@ -11,16 +11,19 @@ export type DispatcherService = { close(): Promise<void> };
  */
 export async function startDispatcher(config: Config, logger: Logger): Promise<DispatcherService> {
   const redis = createRedis(config.redis.url, 'worker', 'dispatcher');
-  redis.on('error', (err) => logger.debug('redis connection error', { error: err.message }));
-  const db = createDb({ url: config.database.url, poolSize: 2, applicationName: 'switchboard-dispatcher' });
-  const deliveries = createQueue('delivery', { connection: redis, prefix: config.redis.prefix });
-  const sends = createQueue('send', { connection: redis, prefix: config.redis.prefix });
+  // Outages are logged as a few lines each; pass `resilience` to every createWorker/createQueue here.
+  const resilience = createResilience({ logger, backoff: config.workers.backoff, probes: { postgres: () => db.$queryRaw`SELECT 1` } });
+  resilience.watchRedis(redis, 'dispatcher');
+  const db = createDb({ url: config.database.url, poolSize: 2, applicationName: 'switchboard-dispatcher', onError: resilience.onError('postgres connection', 'postgres') });
+  const deliveries = createQueue('delivery', { connection: redis, prefix: config.redis.prefix, resilience });
+  const sends = createQueue('send', { connection: redis, prefix: config.redis.prefix, resilience });
   await Promise.all([deliveries.waitUntilReady(), sends.waitUntilReady(), db.$queryRaw`SELECT 1`]);
   logger.info('dispatcher started');
   let closing: Promise<void> | undefined;
   return {
     close() {
       closing ??= (async () => {
+        resilience.close();
         await Promise.all([deliveries.close(), sends.close()]);
         redis.disconnect();
         await db.$disconnect();

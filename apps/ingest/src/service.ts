@@ -5,7 +5,7 @@ import type { Config } from '@switchboard/config';
 import { createDb } from '@switchboard/db';
 import { answerClientErrorsAsJson } from '@switchboard/lifecycle';
 import type { Logger } from '@switchboard/logger';
-import { createQueue, createRedis } from '@switchboard/queues';
+import { createQueue, createRedis, createResilience } from '@switchboard/queues';
 import { createIngestApp } from './app.ts';
 import { providerBindings } from './bindings.ts';
 import { checkReadiness } from './health.ts';
@@ -29,11 +29,12 @@ export type IngestService = {
  * Postgres client for readiness and sources (never on the hot path).
  */
 export async function startIngest(config: Config, logger: Logger): Promise<IngestService> {
+  // Outages are logged as a few lines each (down, summaries, back), not one per reconnect attempt.
+  const resilience = createResilience({ logger, backoff: config.workers.backoff, probes: { postgres: () => db.$queryRaw`SELECT 1` } });
   const redis = createRedis(config.redis.url, 'producer', 'ingest');
-  redis.on('error', (err) => logger.debug('redis connection error', { error: err.message }));
-  const queue = createQueue('inbound', { connection: redis, prefix: config.redis.prefix });
-  queue.on('error', (err) => logger.debug('inbound queue error', { error: err.message }));
-  const db = createDb({ url: config.database.url, poolSize: 2, applicationName: 'switchboard-ingest' });
+  resilience.watchRedis(redis, 'ingest');
+  const queue = createQueue('inbound', { connection: redis, prefix: config.redis.prefix, resilience });
+  const db = createDb({ url: config.database.url, poolSize: 2, applicationName: 'switchboard-ingest', onError: resilience.onError('postgres connection', 'postgres') });
   const spool = await openSpool({
     dir: config.ingest.spoolDir,
     onCorrupt: (file, line) => logger.warn('skipped an unreadable spool line (a write that was never acknowledged)', { file, line }),
@@ -41,7 +42,9 @@ export async function startIngest(config: Config, logger: Logger): Promise<Inges
   const sink = durableSink({ queue, redis, spool, logger });
   const metrics = createMetrics(() => spool.depth());
   const limiter = createFailureLimiter({ redis, perMinute: config.ingest.rateLimitPerMinute, keyPrefix: `${config.redis.prefix}:ingest-failures` });
-  const sources = createSourceCache({ db, logger });
+  // What waited out a Redis outage here is the spool's backlog.
+  resilience.register({ pause: () => undefined, resume: () => undefined, catchUp: async () => undefined, backlog: async () => spool.depth() });
+  const sources = createSourceCache({ db, logger, onReloadError: resilience.onError('source registry reload', 'postgres') });
   void sources.refresh();
 
   if (config.ingest.insecureSkipSignatures) logger.warn('INSECURE_SKIP_SIGNATURES is set: webhooks are accepted without signature checks');
@@ -82,6 +85,7 @@ export async function startIngest(config: Config, logger: Logger): Promise<Inges
           server.closeIdleConnections();
         });
         sources.close();
+        resilience.close();
         await sink.close();
         await queue.close();
         redis.disconnect();

@@ -23,6 +23,11 @@ export type SourceCacheOptions = {
   missTtlMs?: number;
   /** Most concurrent miss lookups: random ids from a scanner cannot flood Postgres. */
   maxMissLookups?: number;
+  /**
+   * Where a failed reload goes (it repeats every `refreshMs` while Postgres is down, so the
+   * process's outage monitor should report it once). Default: a warning per failure.
+   */
+  onReloadError?: (err: Error) => void;
   now?: () => number;
 };
 
@@ -56,7 +61,8 @@ export function createSourceCache(options: SourceCacheOptions): SourceCache {
         const t = now();
         for (const [id, miss] of misses) if (miss.until <= t || sources.has(id)) misses.delete(id);
       } catch (err) {
-        options.logger.warn('could not reload the source registry; keeping the last one', { error: (err as Error).message });
+        if (options.onReloadError) options.onReloadError(err as Error);
+        else options.logger.warn('could not reload the source registry; keeping the last one', { error: (err as Error).message });
       } finally {
         refreshing = undefined;
       }

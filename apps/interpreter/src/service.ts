@@ -2,7 +2,7 @@ import type { Config } from '@switchboard/config';
 import { createDb, enqueuePendingDeliveries } from '@switchboard/db';
 import { createClassifier } from '@switchboard/intent';
 import type { Logger } from '@switchboard/logger';
-import { createQueue, createRedis, createWorker, jobs } from '@switchboard/queues';
+import { createQueue, createRedis, createResilience, createWorker, jobs } from '@switchboard/queues';
 import { createInterpretProcessor } from './interpret.processor.ts';
 import { classifierOptions } from './classifier-options.ts';
 
@@ -14,11 +14,12 @@ const SWEEP_INTERVAL_MS = 10_000;
 /** Starts the interpreter worker on the interpret queue. */
 export async function startInterpreter(config: Config, logger: Logger): Promise<InterpreterService> {
   const redis = createRedis(config.redis.url, 'worker', 'interpreter');
-  redis.on('error', (err) => logger.debug('redis connection error', { error: err.message }));
-  const db = createDb({ url: config.database.url, poolSize: 4, applicationName: 'switchboard-interpreter' });
+  // Outages are logged as a few lines each (down, summaries, back); while Postgres is down the worker pauses.
+  const resilience = createResilience({ logger, backoff: config.workers.backoff, probes: { postgres: () => db.$queryRaw`SELECT 1` } });
+  resilience.watchRedis(redis, 'interpreter');
+  const db = createDb({ url: config.database.url, poolSize: 4, applicationName: 'switchboard-interpreter', onError: resilience.onError('postgres connection', 'postgres') });
   const classifier = createClassifier(classifierOptions(config));
-  const deliveryQueue = createQueue('delivery', { connection: redis, prefix: config.redis.prefix });
-  deliveryQueue.on('error', (err) => logger.debug('queue error', { queue: deliveryQueue.name, error: err.message }));
+  const deliveryQueue = createQueue('delivery', { connection: redis, prefix: config.redis.prefix, resilience });
   const processor = createInterpretProcessor({
     db,
     classifier,
@@ -34,9 +35,9 @@ export async function startInterpreter(config: Config, logger: Logger): Promise<
     // A crashed worker's jobs are taken back once their lock expires and the stalled check sees it.
     lockDuration: config.workers.stalledIntervalMs,
     stalledInterval: config.workers.stalledIntervalMs,
+    resilience,
   });
   worker.on('failed', (job, err) => logger.warn('interpret job failed', { jobId: job?.id, attempt: job?.attemptsMade, error: err.message }));
-  worker.on('error', (err) => logger.error('interpreter worker error', { error: err.message }));
   await worker.waitUntilReady();
   logger.info('interpreter started', { concurrency: config.workers.interpreterConcurrency, classifier: classifier.name });
 
@@ -48,7 +49,8 @@ export async function startInterpreter(config: Config, logger: Logger): Promise<
       .then((added) => {
         if (added > 0) logger.debug('outbox sweep', { added });
       })
-      .catch((err: Error) => logger.warn('outbox sweep failed', { error: err.message }))
+      // An outage is the monitor's to report, once; anything else is logged as an error.
+      .catch(resilience.onError('outbox sweep', 'postgres'))
       .finally(() => {
         sweeping = undefined;
       });
@@ -61,6 +63,7 @@ export async function startInterpreter(config: Config, logger: Logger): Promise<
       closing ??= (async () => {
         clearInterval(sweeper);
         await worker.close();
+        resilience.close();
         await sweeping;
         await deliveryQueue.close();
         redis.disconnect();

@@ -102,6 +102,7 @@ function shape(env: Env) {
       interpreterConcurrency: env.INTERPRETER_CONCURRENCY,
       dispatcherConcurrency: env.DISPATCHER_CONCURRENCY,
       stalledIntervalMs: env.WORKER_STALLED_INTERVAL_MS,
+      backoff: { baseMs: env.JOB_BACKOFF_BASE_MS, maxMs: env.JOB_BACKOFF_MAX_MS },
     },
     intent: {
       classifier: env.INTENT_CLASSIFIER,
@@ -141,6 +142,9 @@ export function loadConfig(env: Record<string, string | undefined>, app: AppName
   }
   const trustProxy = trustProxyProblem(parsed.data.TRUST_PROXY, !config.relaxed);
   if (trustProxy) problems.push(trustProxy);
+  if (config.workers.backoff.maxMs < config.workers.backoff.baseMs) {
+    problems.push('JOB_BACKOFF_MAX_MS: must be at least JOB_BACKOFF_BASE_MS');
+  }
   if (config.intent.classifier === 'llm' && !(config.intent.llm.url && config.intent.llm.model)) {
     problems.push('INTENT_LLM_URL, INTENT_LLM_MODEL: required when INTENT_CLASSIFIER=llm');
   }

@@ -59,6 +59,9 @@ export const envSchema = z.object({
   DISPATCHER_CONCURRENCY: envInt(16, 1, 1000),
   /** BullMQ lock duration and stalled-job check of the workers (a crashed worker's jobs run again after about this long). */
   WORKER_STALLED_INTERVAL_MS: envInt(30_000, 100),
+  /** Workers' retry schedule: the first delay, doubling with each retry up to the cap. */
+  JOB_BACKOFF_BASE_MS: envInt(1_000, 1),
+  JOB_BACKOFF_MAX_MS: envInt(60_000, 1),
   INTENT_CLASSIFIER: z.enum(['builtin', 'llm']).default('builtin'),
   INTENT_LLM_URL: envOptional().pipe(envUrl(['http:', 'https:']).optional()),
   INTENT_LLM_API_KEY: envOptional(),

@@ -110,6 +110,13 @@ describe('loadConfig', () => {
     expect(problemsOf({ CONSOLE_PUBLIC_URL: 'ops.example.com' })[0]).toMatch(/^CONSOLE_PUBLIC_URL:/);
   });
 
+  test('the workers\' retry schedule: 1 s doubling up to 60 s by default, configurable, the cap never below the base', () => {
+    expect(loadConfig({}).workers.backoff).toEqual({ baseMs: 1_000, maxMs: 60_000 });
+    expect(loadConfig({ JOB_BACKOFF_BASE_MS: '50', JOB_BACKOFF_MAX_MS: '800' }).workers.backoff).toEqual({ baseMs: 50, maxMs: 800 });
+    expect(problemsOf({ JOB_BACKOFF_BASE_MS: '5000', JOB_BACKOFF_MAX_MS: '1000' })).toEqual(['JOB_BACKOFF_MAX_MS: must be at least JOB_BACKOFF_BASE_MS']);
+    expect(problemsOf({ JOB_BACKOFF_BASE_MS: '0' })).toEqual([expect.stringMatching(/^JOB_BACKOFF_BASE_MS: /)]);
+  });
+
   test('lists are split on commas', () => {
     expect(loadConfig({ WHATSAPP_BRIDGE_ALLOWED_IPS: '10.0.0.1, 192.168.0.0/16,' }).whatsappBridge.allowedIps).toEqual(['10.0.0.1', '192.168.0.0/16']);
   });

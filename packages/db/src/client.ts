@@ -11,17 +11,26 @@ export type DbOptions = {
   poolSize?: number;
   /** Name shown in pg_stat_activity. */
   applicationName?: string;
+  /**
+   * Errors of the pool's connections outside any query (an idle connection cut by a Postgres
+   * restart or a network failure). The pool drops such a connection either way; without a
+   * handler they go unreported.
+   */
+  onError?: (err: Error) => void;
 };
 
 /** A Prisma client over the Postgres driver adapter (no native engine: see ENVIRONMENT.md). */
 export function createDb(options: DbOptions): Db {
-  const adapter = new PrismaPg({
-    connectionString: options.url,
-    max: options.poolSize ?? 10,
-    application_name: options.applicationName ?? 'switchboard',
-    // A connection that cannot be had within this time fails the job (it retries), rather than hanging it.
-    connectionTimeoutMillis: 5_000,
-  });
+  const adapter = new PrismaPg(
+    {
+      connectionString: options.url,
+      max: options.poolSize ?? 10,
+      application_name: options.applicationName ?? 'switchboard',
+      // A connection that cannot be had within this time fails the job (it retries), rather than hanging it.
+      connectionTimeoutMillis: 5_000,
+    },
+    options.onError ? { onPoolError: options.onError, onConnectionError: options.onError } : undefined,
+  );
   return new PrismaClient({ adapter: releasingBrokenTransactions(adapter) });
 }
 

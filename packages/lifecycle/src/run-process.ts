@@ -12,6 +12,16 @@ export type Service = { close(): Promise<void> };
 export async function runProcess(env: Record<string, string | undefined>, app: Exclude<AppName, 'cli'>, start: (config: Config, logger: Logger) => Promise<Service>): Promise<void> {
   const config = loadConfigOrExit(env, app);
   const logger = createLogger({ service: app, ...config.log });
+  // What escapes every handler still ends the process (as Node would), but as one JSON line
+  // rather than a raw stack on the terminal.
+  const fatal = (what: string) => (err: unknown) => {
+    const error = err instanceof Error ? err : new Error(String(err));
+    logger.error(what, { error: error.message, stack: error.stack });
+    // The logger writes through streams: give the line a moment to reach stdout.
+    setTimeout(() => process.exit(1), 50);
+  };
+  process.on('uncaughtException', fatal('uncaught exception'));
+  process.on('unhandledRejection', fatal('unhandled rejection'));
   const shutdown = createShutdown({ timeoutMs: config.shutdownTimeoutMs, logger });
   shutdown.onSignals();
   let service: Service;

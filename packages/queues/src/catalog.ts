@@ -23,6 +23,13 @@ const retention = {
   removeOnFail: { age: 14 * DAY_S },
 } satisfies DefaultJobOptions;
 
+/**
+ * The workers' own backoff strategy (`createWorker` sets it): JOB_BACKOFF_BASE_MS doubling with
+ * each attempt, capped at JOB_BACKOFF_MAX_MS. BullMQ's `exponential` has no cap, and its delay is
+ * fixed when the job is added, whereas this one follows the workers' configuration.
+ */
+export const cappedBackoff = { type: 'capped' } as const;
+
 export const interpretPayloadSchema = z.object({
   eventId: z.uuid(),
   message: inboundMessageSchema,
@@ -44,15 +51,18 @@ export const jobs = {
     queue: 'inbound',
     name: 'raw-event',
     schema: rawEventSchema,
-    // About 17 minutes of retries (1 s doubling): long enough to ride out a Postgres restart.
-    options: { attempts: 10, backoff: { type: 'exponential', delay: 1_000 }, ...retention },
+    // Transient failures (Postgres or Redis unreachable) are retried without end and spend no
+    // attempt (see createWorker). The 10 attempts are for anything else: 9 retries on the capped
+    // schedule, JOB_BACKOFF_BASE_MS doubling up to JOB_BACKOFF_MAX_MS (1, 2, 4, … 32, 60, 60, 60 s:
+    // about 4 minutes by default) before the failed set.
+    options: { attempts: 10, backoff: cappedBackoff, ...retention },
   },
   /** Normalized inbound messages → interpreter. */
   interpret: {
     queue: 'interpret',
     name: 'interpret',
     schema: interpretPayloadSchema,
-    options: { attempts: 10, backoff: { type: 'exponential', delay: 1_000 }, ...retention },
+    options: { attempts: 10, backoff: cappedBackoff, ...retention },
   },
   /** Outbound webhooks to the subscriber → dispatcher. */
   delivery: {

@@ -1,9 +1,15 @@
-export { jobs, jobIdFor, interpretPayloadSchema, deliveryPayloadSchema, sendPayloadSchema } from './catalog.ts';
+export { jobs, jobIdFor, cappedBackoff, interpretPayloadSchema, deliveryPayloadSchema, sendPayloadSchema } from './catalog.ts';
 export type { JobDefinition, JobKey, JobPayload, JobInput, InterpretPayload, DeliveryPayload, SendPayload } from './catalog.ts';
 export { createRedis } from './connection.ts';
 export type { RedisRole } from './connection.ts';
 export { createQueue, createWorker } from './queues.ts';
-export type { QueueOptions, Processor } from './queues.ts';
+export type { QueueOptions, Processor, WorkerExtraOptions } from './queues.ts';
+export { TransientError, classifyFailure, isTransientReason, backoffDelay, DEFAULT_BACKOFF } from './failures.ts';
+export type { Failure, Dependency, BackoffSchedule } from './failures.ts';
+export { createResilience } from './outage.ts';
+export type { Resilience, ResilienceOptions, OutageMonitor, OutageLogger, OutageParticipant } from './outage.ts';
+export { redriveFailed } from './redrive.ts';
+export type { RedriveFilter, RedriveResult, RedriveQueue } from './redrive.ts';
 export { UnrecoverableError } from 'bullmq';
 export { createBatcher } from './batcher.ts';
 export type { Batcher, BatcherOptions } from './batcher.ts';
