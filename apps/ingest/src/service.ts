@@ -53,6 +53,7 @@ export async function startIngest(config: Config, logger: Logger): Promise<Inges
     publicUrl: config.ingest.publicUrl,
     maxBodyBytes: config.ingest.maxBodyBytes,
     mailgunMaxBodyBytes: config.ingest.mailgunMaxBodyBytes,
+    mailgunMaxTextBytes: config.ingest.mailgunMaxTextBytes,
     attachmentsDir: config.ingest.attachmentsDir,
     insecureSkipSignatures: config.ingest.insecureSkipSignatures,
     trustProxy: config.ingest.trustProxy,
