@@ -165,7 +165,8 @@ export function webhookHandler(route: WebhookRoute, binding: ProviderBinding, de
       if (outcome.reason === 'invalid' && outcome.fields.length > 0) body.fields = outcome.fields;
       return reject(ip, res, STATUS[outcome.reason], body);
     }
-    const utf8 = isUtf8(read.body);
+    // Postgres text cannot hold NUL: a body with a NUL byte is kept as base64, like one that is not UTF-8.
+    const utf8 = isUtf8(read.body) && !read.body.includes(0);
     const event: RawEventPayload = {
       provider: provider.id,
       dedupKey: outcome.dedupKey,
@@ -174,7 +175,8 @@ export function webhookHandler(route: WebhookRoute, binding: ProviderBinding, de
       sourceId,
       receivedAt: request.now.toISOString(),
       remoteIp: request.remoteIp,
-      contentType: read.contentType,
+      // How the provider verified and read the body (Twilio: from the signed URL), else the request's.
+      contentType: outcome.bodyContentType ?? read.contentType,
       headers: keptHeaders(req),
       body: read.body.toString(utf8 ? 'utf8' : 'base64'),
       bodyEncoding: utf8 ? 'utf8' : 'base64',

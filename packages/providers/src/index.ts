@@ -5,6 +5,7 @@ export { twilioSignature, verifyTwilioForm, verifyTwilioJson, urlVariants, safeE
 export type { FormParams } from './twilio/signature.ts';
 export { parseForm } from './twilio/form.ts';
 export { twiml, xmlEscape, EMPTY_TWIML, TWIML_CONTENT_TYPE } from './twilio/twiml.ts';
+export { parseTwilioBody, twilioBodyType, twilioParams } from './twilio/common.ts';
 export type { TwilioSecrets } from './twilio/common.ts';
 export { twilioMessaging, normalizeTwilioMessage, campaignFromUrl, REQUIRED_MESSAGE_FIELDS } from './twilio/messaging/index.ts';
 export type { MessagingFields, MessagingOptions } from './twilio/messaging/index.ts';
@@ -27,4 +28,4 @@ export { genericSource, normalizeGenericEvent, LEGACY_SECRET_HEADER } from './ge
 export type { GenericSecrets, GenericFields } from './generic/index.ts';
 export { verifyStandardWebhook, signStandardWebhook, standardWebhookKey, SECRET_PREFIX as STANDARD_WEBHOOK_SECRET_PREFIX } from './generic/standard-webhooks.ts';
 export type { StandardWebhookInput, StandardWebhookOutcome } from './generic/standard-webhooks.ts';
-export { normalizeEvent } from './registry.ts';
+export { normalizeEvent, withoutNul, NUL_REPLACEMENT } from './registry.ts';

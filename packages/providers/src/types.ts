@@ -20,8 +20,13 @@ export type Rejection =
   | { ok: false; reason: 'invalid'; error: string; fields: string[] }
   | { ok: false; reason: 'not_configured'; error: string };
 
-/** A request that passed verification and validation: its dedup key and the fields ingest needs to answer. */
-export type Acceptance<F> = { ok: true; dedupKey: string; fields: F };
+/**
+ * A request that passed verification and validation: its dedup key (from signed content only) and
+ * the fields ingest needs to answer. `bodyContentType`: how the body was verified and read, stored
+ * as the raw event's content type for the workers to read it the same way (when absent, the
+ * request's own Content-Type is stored).
+ */
+export type Acceptance<F> = { ok: true; dedupKey: string; fields: F; bodyContentType?: string };
 
 export type AcceptOutcome<F> = Acceptance<F> | Rejection;
 
