@@ -115,7 +115,7 @@ describe('a Twilio body is read the one way it was signed', () => {
     const { Body: _b, ...sms } = inboundSms({ From: '+33612340003' });
     const params = { ...sms, ...padding, Body: 'Rappelez-moi demain' };
     expect((await postSignedTwilio(messages(), params, { authToken })).status).toBe(200);
-    const message = await waitFor(() => messageBySid(params.MessageSid!), { what: 'the message row' });
+    const message = await waitFor(() => messageBySid(sms.MessageSid!), { what: 'the message row' });
     expect(message.content).toBe('Rappelez-moi demain');
   });
 
@@ -136,7 +136,7 @@ describe('a Twilio body is read the one way it was signed', () => {
     const url = `${messages()}?bodySHA256=${createHash('sha256').update(json).digest('hex')}`;
     const answer = await postTwilio(url, json, getExpectedTwilioSignature(authToken, url, {}), 'application/x-www-form-urlencoded');
     expect(answer.status).toBe(200);
-    const message = await waitFor(() => messageBySid(sms.MessageSid), { what: 'the message row' });
+    const message = await waitFor(() => messageBySid(sms.MessageSid!), { what: 'the message row' });
     expect(message).toMatchObject({ sender: '+33612340005', content: 'Je suis intéressé' });
     expect(message.event.contentType).toBe('application/json');
   });
@@ -146,7 +146,7 @@ describe('NUL in a signed body', () => {
   test('Body=a%00b is acknowledged and its message reaches Postgres, the NUL replaced', async () => {
     const sms = inboundSms({ Body: 'oui\u0000merci', From: '+33612340006' });
     expect((await postSignedTwilio(messages(), sms, { authToken })).status).toBe(200);
-    const message = await waitFor(() => messageBySid(sms.MessageSid), { what: 'the message row' });
+    const message = await waitFor(() => messageBySid(sms.MessageSid!), { what: 'the message row' });
     expect(message.content).toBe('oui\uFFFDmerci');
     // The raw event is byte for byte: the NUL is percent-encoded there.
     expect(message.event.body).toBe(new URLSearchParams(sms).toString());
@@ -158,7 +158,7 @@ describe('NUL in a signed body', () => {
     const body = new URLSearchParams(sms).toString().replace('%00', '\u0000');
     const answer = await postTwilio(messages(), body, getExpectedTwilioSignature(authToken, messages(), sms));
     expect(answer.status).toBe(200);
-    const message = await waitFor(() => messageBySid(sms.MessageSid), { what: 'the message row' });
+    const message = await waitFor(() => messageBySid(sms.MessageSid!), { what: 'the message row' });
     expect(message.content).toBe('nul\uFFFDbyte');
     expect(message.event.bodyEncoding).toBe('base64');
     expect(Buffer.from(message.event.body, 'base64').toString('utf8')).toBe(body);

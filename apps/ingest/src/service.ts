@@ -35,6 +35,7 @@ export async function startIngest(config: Config, logger: Logger): Promise<Inges
   const db = createDb({ url: config.database.url, poolSize: 2, applicationName: 'switchboard-ingest' });
   const spool = await openSpool({
     dir: config.ingest.spoolDir,
+    maxBytes: config.ingest.spoolMaxBytes,
     onCorrupt: (file, line) => logger.warn('skipped an unreadable spool line (a write that was never acknowledged)', { file, line }),
   });
   const sink = durableSink({ queue, redis, spool, logger });
