@@ -51,7 +51,8 @@ export function parseTwilioBody(body: Buffer, type: string): TwilioParse {
 
 /** A form's parameters with each repeated name down to its one value, or refused when its values differ. */
 function singleValues(raw: FormParams): TwilioParse {
-  const params: FormParams = { ...raw };
+  // No prototype, like querystring's own result: a field named `__proto__` stays a field.
+  const params: FormParams = Object.assign(Object.create(null) as FormParams, raw);
   const ambiguous: string[] = [];
   for (const [name, value] of Object.entries(params)) {
     if (!Array.isArray(value)) continue;
