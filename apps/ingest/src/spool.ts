@@ -294,23 +294,26 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
         options.onCorrupt?.(name, lineNo);
       }
     };
-    let rest: Buffer = Buffer.alloc(0);
+    // The start of a line whose end has not come yet: kept as pieces, joined once (a line may be
+    // megabytes long, and joining at every chunk would copy it over and over).
+    let pending: Buffer[] = [];
     for await (const chunk of fs.createReadStream(path.join(dir, name)) as AsyncIterable<Buffer>) {
-      let data = rest.length > 0 ? Buffer.concat([rest, chunk]) : chunk;
-      let newline = data.indexOf(0x0a);
+      let start = 0;
+      let newline = chunk.indexOf(0x0a);
       while (newline >= 0) {
-        parse(data.subarray(0, newline));
-        data = data.subarray(newline + 1);
-        newline = data.indexOf(0x0a);
+        const piece = chunk.subarray(start, newline);
+        parse(pending.length > 0 ? Buffer.concat([...pending, piece]) : piece);
+        pending = [];
+        start = newline + 1;
+        newline = chunk.indexOf(0x0a, start);
         if (batch.length >= batchSize) {
           yield batch;
           batch = [];
         }
       }
-      // Copied, so that the chunk it came from can be freed.
-      rest = Buffer.from(data);
+      if (start < chunk.length) pending.push(chunk.subarray(start));
     }
-    if (rest.length > 0) parse(rest);
+    if (pending.length > 0) parse(Buffer.concat(pending));
     if (batch.length > 0) yield batch;
   }
 

@@ -268,4 +268,16 @@ describe('the spool journal', () => {
     expect(files(dir)).toEqual([]);
     await spool.close();
   });
+
+  test('a line far longer than a read chunk, its multi-byte characters cut across chunks, drains intact', async () => {
+    const dir = tmpDir();
+    const spool = await openSpool({ dir });
+    const big = { ...event('big'), body: `Body=${'é😊'.repeat(600_000)}` };
+    await spool.append([event('before'), big, event('after')]);
+    const drained: RawEventPayload[] = [];
+    expect(await spool.drain(async (events) => void drained.push(...events), 2)).toBe(3);
+    expect(drained.map((e) => e.dedupKey)).toEqual(['before', 'big', 'after']);
+    expect(drained[1]!.body).toBe(big.body);
+    await spool.close();
+  });
 });
