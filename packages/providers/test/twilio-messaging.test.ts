@@ -95,15 +95,14 @@ describe('Twilio messaging: parsed once, the way it is signed', () => {
   });
 
   test('a name sent twice with different values is refused (400, named); with one value, it is that value', () => {
-    const url2 = url;
     const body = `${formBody(twilioSms)}&Body=${encodeURIComponent('autre texte')}`;
-    const params = parseForm2(body);
+    const params = pairsAsTwilioSigns(body);
     const req: IngestRequest = { ...request(twilioSms), body: Buffer.from(body) };
-    req.headers['x-twilio-signature'] = getExpectedTwilioSignature(token, url2, params);
+    req.headers['x-twilio-signature'] = getExpectedTwilioSignature(token, url, params);
     expect(provider.accept(req, secrets)).toEqual({ ok: false, reason: 'invalid', error: 'fields sent more than once with different values: Body', fields: ['Body'] });
     const same = `${formBody(twilioSms)}&Body=${encodeURIComponent(twilioSms.Body)}`;
     const sameReq: IngestRequest = { ...request(twilioSms), body: Buffer.from(same) };
-    sameReq.headers['x-twilio-signature'] = getExpectedTwilioSignature(token, url2, parseForm2(same));
+    sameReq.headers['x-twilio-signature'] = getExpectedTwilioSignature(token, url, pairsAsTwilioSigns(same));
     expect(provider.accept(sameReq, secrets)).toMatchObject({ ok: true, fields: { body: twilioSms.Body } });
     expect(parseTwilioBody(Buffer.from(same), 'application/x-www-form-urlencoded')).toEqual({ ok: true, params: twilioSms });
   });
@@ -131,7 +130,7 @@ describe('Twilio messaging: parsed once, the way it is signed', () => {
 });
 
 /** A form parsed the way Twilio's own validator sees it (repeated names as arrays). */
-function parseForm2(body: string): Record<string, string | string[]> {
+function pairsAsTwilioSigns(body: string): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
   for (const [k, v] of new URLSearchParams(body)) {
     const prev = out[k];
