@@ -66,12 +66,12 @@ describe('a Twilio inbound SMS, end to end', () => {
     expect(await db.message.count({ where: { externalId: sms.MessageSid } })).toBe(1);
   });
 
-  test('retries carrying the same I-Twilio-Idempotency-Token are one event', async () => {
+  test('retries carrying the same I-Twilio-Idempotency-Token are one event, keyed by the signed MessageSid', async () => {
     const sms = inboundSms({ Body: 'Je veux bien plus d’infos', From: '+33633333333' });
     const headers = { 'i-twilio-idempotency-token': `${sms.MessageSid}-token` };
     for (let i = 0; i < 3; i++) expect((await postSignedTwilio(url, sms, { authToken, headers })).status).toBe(200);
     await waitFor(() => messageBySid(sms.MessageSid!), { what: 'the message row' });
-    expect(await db.rawEvent.count({ where: { dedupKey: `idem.${sms.MessageSid}-token` } })).toBe(1);
+    expect(await db.rawEvent.count({ where: { dedupKey: sms.MessageSid } })).toBe(1);
     expect(await db.message.count({ where: { externalId: sms.MessageSid } })).toBe(1);
   });
 

@@ -29,6 +29,8 @@ export type HandlerDeps = {
   maxBodyBytes: number;
   /** The limit of providers with `bodyLimit: 'mailgun'`. */
   mailgunMaxBodyBytes?: number;
+  /** MAILGUN_MAX_TEXT_BYTES: a Mailgun post's text fields, as stored. */
+  mailgunMaxTextBytes?: number;
   /** Where providers that read their own body stream attachments. */
   attachmentsDir?: string;
   insecureSkipSignatures: boolean;
@@ -89,15 +91,16 @@ export function webhookHandler(route: WebhookRoute, binding: ProviderBinding, de
     res.status(status).json(body);
   };
 
-  const readBody = async (req: Request, res: Response, ip: string, contentType: string): Promise<Body | undefined> => {
+  const readBody = async (req: Request, res: Response, ip: string, contentType: string, secrets: unknown): Promise<Body | undefined> => {
     if (provider.readBody) {
-      const read: BodyRead = await provider.readBody(req, { maxBytes, attachmentsDir });
+      const read: BodyRead = await provider.readBody(req, { maxBytes, attachmentsDir, maxTextBytes: deps.mailgunMaxTextBytes, now: new Date() }, secrets ?? null);
       if (read.ok) return { body: read.body, contentType: read.contentType, attachments: read.attachments, settle: read.settle };
       if (read.reason === 'aborted') return undefined;
-      if (read.reason === 'too_large') {
-        res.setHeader('Connection', 'close');
-        reject(ip, res, 413, { error: `body exceeds ${maxBytes} bytes` });
-      } else reject(ip, res, 400, { error: read.error });
+      // Refused before the body was read whole: what remains of it is not read, the connection goes.
+      res.setHeader('Connection', 'close');
+      if (read.reason === 'too_large') reject(ip, res, 413, { error: read.error });
+      else if (read.reason === 'malformed') reject(ip, res, 400, { error: read.error });
+      else reject(ip, res, STATUS[read.reason], { error: read.error });
       return undefined;
     }
     const read = await readRawBody(req, maxBytes);
@@ -143,7 +146,7 @@ export function webhookHandler(route: WebhookRoute, binding: ProviderBinding, de
     if (secrets === undefined && !deps.insecureSkipSignatures) {
       return reject(ip, res, 503, { error: 'source not configured' });
     }
-    const read = await readBody(req, res, ip, contentType);
+    const read = await readBody(req, res, ip, contentType, secrets);
     if (!read) return;
     const request: IngestRequest = {
       url: signedUrl(req, deps.publicUrl),
@@ -162,7 +165,8 @@ export function webhookHandler(route: WebhookRoute, binding: ProviderBinding, de
       if (outcome.reason === 'invalid' && outcome.fields.length > 0) body.fields = outcome.fields;
       return reject(ip, res, STATUS[outcome.reason], body);
     }
-    const utf8 = isUtf8(read.body);
+    // Postgres text cannot hold NUL: a body with a NUL byte is kept as base64, like one that is not UTF-8.
+    const utf8 = isUtf8(read.body) && !read.body.includes(0);
     const event: RawEventPayload = {
       provider: provider.id,
       dedupKey: outcome.dedupKey,
@@ -171,7 +175,8 @@ export function webhookHandler(route: WebhookRoute, binding: ProviderBinding, de
       sourceId,
       receivedAt: request.now.toISOString(),
       remoteIp: request.remoteIp,
-      contentType: read.contentType,
+      // How the provider verified and read the body (Twilio: from the signed URL), else the request's.
+      contentType: outcome.bodyContentType ?? read.contentType,
       headers: keptHeaders(req),
       body: read.body.toString(utf8 ? 'utf8' : 'base64'),
       bodyEncoding: utf8 ? 'utf8' : 'base64',

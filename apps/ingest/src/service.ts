@@ -37,6 +37,7 @@ export async function startIngest(config: Config, logger: Logger): Promise<Inges
   const db = createDb({ url: config.database.url, poolSize: 2, applicationName: 'switchboard-ingest', onError: resilience.onError('postgres connection', 'postgres') });
   const spool = await openSpool({
     dir: config.ingest.spoolDir,
+    maxBytes: config.ingest.spoolMaxBytes,
     onCorrupt: (file, line) => logger.warn('skipped an unreadable spool line (a write that was never acknowledged)', { file, line }),
   });
   const sink = durableSink({ queue, redis, spool, logger });
@@ -57,6 +58,7 @@ export async function startIngest(config: Config, logger: Logger): Promise<Inges
     publicUrl: config.ingest.publicUrl,
     maxBodyBytes: config.ingest.maxBodyBytes,
     mailgunMaxBodyBytes: config.ingest.mailgunMaxBodyBytes,
+    mailgunMaxTextBytes: config.ingest.mailgunMaxTextBytes,
     attachmentsDir: config.ingest.attachmentsDir,
     insecureSkipSignatures: config.ingest.insecureSkipSignatures,
     trustProxy: config.ingest.trustProxy,

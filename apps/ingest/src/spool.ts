@@ -41,13 +41,27 @@ export type SpoolOptions = {
   dir: string;
   /** Start a new segment past this size. */
   maxSegmentBytes?: number;
+  /**
+   * SPOOL_MAX_BYTES: appends that would take the spool directory past this size are refused with
+   * a `SpoolFullError` (ingest answers 503). Unset: no cap.
+   */
+  maxBytes?: number;
   /** Whether another process, by its token (`<pid>` or `<pid>-<start time>`), is alive (injectable for tests). */
   isAlive?: (token: string) => boolean;
   /** Called for each unreadable line skipped while draining (a torn write). */
   onCorrupt?: (file: string, line: number) => void;
 };
 
-type Waiter = { data: string; count: number; resolve(): void; reject(err: unknown): void };
+type Waiter = { data: Buffer; count: number; resolve(): void; reject(err: unknown): void };
+
+/** An append refused because the spool is at SPOOL_MAX_BYTES: nothing of it was written. */
+export class SpoolFullError extends Error {
+  readonly code = 'SPOOL_FULL';
+  constructor(maxBytes: number) {
+    super(`the spool is full (SPOOL_MAX_BYTES=${maxBytes})`);
+    this.name = 'SpoolFullError';
+  }
+}
 
 const SEGMENT = /^(\d+(?:-\d+)?)\.([0-9a-f]+)\.(\d+)\.(open|jsonl)$/;
 const CLAIMED = /^(\d+(?:-\d+)?)\.([0-9a-f]+)\.(\d+)\.claimed-(\d+(?:-\d+)?)\.([0-9a-f]+)$/;
@@ -97,6 +111,23 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
     writer === token ? liveInstances.has(writerInstance) : (options.isAlive ?? defaultIsAlive)(writer);
   await fsp.mkdir(dir, { recursive: true });
   liveInstances.add(instance);
+  const maxBytes = options.maxBytes ?? Infinity;
+
+  /** The size of every segment in the directory, whoever wrote it. */
+  async function measure(): Promise<number> {
+    let total = 0;
+    for (const name of await fsp.readdir(dir)) {
+      if (!SEGMENT.test(name) && !CLAIMED.test(name)) continue;
+      total += await fsp.stat(path.join(dir, name)).then((st) => st.size, () => 0);
+    }
+    return total;
+  }
+  /**
+   * Bytes in the spool as this process counts them: measured at open, grown by its appends,
+   * shrunk by its drains. Other processes sharing the directory move it too, so it is measured
+   * again before an append is refused.
+   */
+  let usedBytes = Number.isFinite(maxBytes) ? await measure() : 0;
 
   let seq = 0;
   let current: { name: string; handle: fsp.FileHandle; size: number; count: number } | undefined;
@@ -149,11 +180,25 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
       waiting = [];
       try {
         if (closed) throw new Error('spool closed');
+        // The cap: what fits is written, the rest refused (nothing of a refused append is on disk).
+        let accepted = batch;
+        if (Number.isFinite(maxBytes)) {
+          const size = batch.reduce((n, w) => n + w.data.length, 0);
+          if (usedBytes + size > maxBytes) usedBytes = await measure();
+          let room = maxBytes - usedBytes;
+          accepted = [];
+          for (const w of batch) {
+            if (w.data.length <= room) {
+              accepted.push(w);
+              room -= w.data.length;
+            } else w.reject(new SpoolFullError(maxBytes));
+          }
+          if (accepted.length === 0) continue;
+        }
         if (current && current.size >= maxSegmentBytes) await sealCurrent();
         if (!current) await openSegment();
         const segment = current!;
-        const data = batch.length === 1 ? batch[0]!.data : batch.map((w) => w.data).join('');
-        const bytes = Buffer.from(data, 'utf8');
+        const bytes = accepted.length === 1 ? accepted[0]!.data : Buffer.concat(accepted.map((w) => w.data));
         try {
           let offset = 0;
           while (offset < bytes.length) offset += (await segment.handle.write(bytes, offset)).bytesWritten;
@@ -162,15 +207,18 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
           // A torn write leaves a partial line: abandon this segment (sealed as it is; drains skip
           // the unreadable line) so later entries never follow garbage.
           segment.count += 1;
+          usedBytes += bytes.length;
           await sealCurrent().catch(() => undefined);
           throw err;
         }
-        const count = batch.reduce((n, w) => n + w.count, 0);
+        usedBytes += bytes.length;
+        const count = accepted.reduce((n, w) => n + w.count, 0);
         segment.size += bytes.length;
         segment.count += count;
         known.set(segment.name, segment.count);
-        for (const w of batch) w.resolve();
+        for (const w of accepted) w.resolve();
       } catch (err) {
+        // Rejecting a settled promise again is a no-op: the ones refused by the cap stay refused.
         for (const w of batch) w.reject(err);
       }
     }
@@ -229,21 +277,44 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
     return claimed.sort(bySegmentOrder);
   }
 
-  async function readEntries(name: string): Promise<RawEventPayload[]> {
-    const text = await fsp.readFile(path.join(dir, name), 'utf8');
-    const lines = text.split('\n');
-    const entries: RawEventPayload[] = [];
-    lines.forEach((line, i) => {
-      if (line === '') return;
+  /**
+   * The entries of a segment, `batchSize` at a time, read as a stream of lines: a segment is never
+   * held whole (it may be far larger than a string can be), only the batch being pushed.
+   */
+  async function* readBatches(name: string, batchSize: number): AsyncGenerator<RawEventPayload[]> {
+    let lineNo = 0;
+    let batch: RawEventPayload[] = [];
+    const parse = (line: Buffer) => {
+      lineNo += 1;
+      if (line.length === 0) return;
       try {
-        entries.push(JSON.parse(line) as RawEventPayload);
+        batch.push(JSON.parse(line.toString('utf8')) as RawEventPayload);
       } catch {
         // A partial last line is a write that never reached its fdatasync: it was never acknowledged.
-        options.onCorrupt?.(name, i + 1);
+        options.onCorrupt?.(name, lineNo);
       }
-    });
-    known.set(name, entries.length);
-    return entries;
+    };
+    // The start of a line whose end has not come yet: kept as pieces, joined once (a line may be
+    // megabytes long, and joining at every chunk would copy it over and over).
+    let pending: Buffer[] = [];
+    for await (const chunk of fs.createReadStream(path.join(dir, name)) as AsyncIterable<Buffer>) {
+      let start = 0;
+      let newline = chunk.indexOf(0x0a);
+      while (newline >= 0) {
+        const piece = chunk.subarray(start, newline);
+        parse(pending.length > 0 ? Buffer.concat([...pending, piece]) : piece);
+        pending = [];
+        start = newline + 1;
+        newline = chunk.indexOf(0x0a, start);
+        if (batch.length >= batchSize) {
+          yield batch;
+          batch = [];
+        }
+      }
+      if (start < chunk.length) pending.push(chunk.subarray(start));
+    }
+    if (pending.length > 0) parse(Buffer.concat(pending));
+    if (batch.length > 0) yield batch;
   }
 
   return {
@@ -252,7 +323,7 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
       return new Promise<void>((resolve, reject) => {
         let data = '';
         for (const event of events) data += JSON.stringify(event) + '\n';
-        waiting.push({ data, count: events.length, resolve, reject });
+        waiting.push({ data: Buffer.from(data, 'utf8'), count: events.length, resolve, reject });
         void kick();
       });
     },
@@ -264,15 +335,20 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
       });
       let pushed = 0;
       for (const name of claimed) {
-        const entries = await readEntries(name);
-        for (let i = 0; i < entries.length; i += batchSize) {
-          const batch = entries.slice(i, i + batchSize);
+        const file = path.join(dir, name);
+        const size = await fsp.stat(file).then((st) => st.size, () => 0);
+        let left = known.get(name);
+        for await (const batch of readBatches(name, batchSize)) {
           await push(batch);
           pushed += batch.length;
-          known.set(name, entries.length - i - batch.length);
+          if (left !== undefined) {
+            left = Math.max(0, left - batch.length);
+            known.set(name, left);
+          }
         }
-        await fsp.rm(path.join(dir, name), { force: true });
+        await fsp.rm(file, { force: true });
         known.delete(name);
+        usedBytes = Math.max(0, usedBytes - size);
       }
       if (claimed.length > 0) await syncDir();
       return pushed;

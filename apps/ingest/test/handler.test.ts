@@ -14,14 +14,16 @@ type Fields = { id: string };
 /** A provider that reads its own body (like Mailgun's multipart) and records what it was given. */
 function streamingProvider(result: () => BodyRead) {
   const reads: BodyReadOptions[] = [];
+  const secretsSeen: (Secrets | null)[] = [];
   const settled: boolean[] = [];
   const provider: Provider<Secrets, Fields> = {
     id: 'mailgun',
     contentTypes: ['multipart/form-data'],
     integration: 'email',
     bodyLimit: 'mailgun',
-    async readBody(req, options) {
+    async readBody(req, options, secrets) {
       reads.push(options);
+      secretsSeen.push(secrets);
       for await (const _chunk of req) void _chunk; // drain the request
       const read = result();
       return read.ok ? { ...read, settle: async (keep) => void settled.push(keep) } : read;
@@ -36,7 +38,7 @@ function streamingProvider(result: () => BodyRead) {
       throw new Error('not used');
     },
   };
-  return { provider, reads, settled };
+  return { provider, reads, secretsSeen, settled };
 }
 
 function recordingSink(outcome: SinkOutcome | Error = 'queued'): EventSink & { events: RawEventPayload[] } {
@@ -59,6 +61,7 @@ async function serve(binding: ProviderBinding, sink: EventSink) {
     publicUrl: undefined,
     maxBodyBytes: 1_000,
     mailgunMaxBodyBytes: 5_000,
+    mailgunMaxTextBytes: 2_000,
     attachmentsDir: '/tmp/attachments-here',
     insecureSkipSignatures: false,
     trustProxy: false,
@@ -76,13 +79,15 @@ const post = (url: string, headers: Record<string, string> = {}) =>
 
 describe('the webhook handler with a provider that reads its own body', () => {
   test('the provider reads with the Mailgun limit and the attachments directory; the event keeps its body, type and attachments; attachments are kept once durable', async () => {
-    const { provider, reads, settled } = streamingProvider(() => ({ ok: true, body: Buffer.from('sender=a%40b.c'), contentType: 'application/x-www-form-urlencoded', attachments: [attachment], settle: async () => undefined }));
+    const { provider, reads, secretsSeen, settled } = streamingProvider(() => ({ ok: true, body: Buffer.from('sender=a%40b.c'), contentType: 'application/x-www-form-urlencoded', attachments: [attachment], settle: async () => undefined }));
     const sink = recordingSink();
     const app = await serve({ provider, secrets: () => ({ key: 'k' }) }, sink);
     const response = await post(app.url);
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ ok: 'M1' });
-    expect(reads).toEqual([{ maxBytes: 5_000, attachmentsDir: '/tmp/attachments-here' }]);
+    expect(reads).toEqual([{ maxBytes: 5_000, attachmentsDir: '/tmp/attachments-here', maxTextBytes: 2_000, now: expect.any(Date) }]);
+    // The provider gets its secrets, to verify what it can while it reads.
+    expect(secretsSeen).toEqual([{ key: 'k' }]);
     expect(sink.events).toEqual([expect.objectContaining({ provider: 'mailgun', dedupKey: 'M1', body: 'sender=a%40b.c', contentType: 'application/x-www-form-urlencoded', attachments: [attachment] })]);
     expect(settled).toEqual([true]);
     await app.close();
@@ -111,18 +116,28 @@ describe('the webhook handler with a provider that reads its own body', () => {
     await app.close();
   });
 
-  test('a body over the limit while streaming is 413; a malformed one is 400 with the provider’s message', async () => {
-    let next: BodyRead = { ok: false, reason: 'too_large', error: 'too big' };
+  test('a body over a limit while streaming is 413, a malformed one 400, one refused while reading 401/403, each with the provider’s message and the connection closed', async () => {
+    let next: BodyRead = { ok: false, reason: 'too_large', error: 'body exceeds 5000 bytes' };
     const { provider } = streamingProvider(() => next);
     const app = await serve({ provider, secrets: () => ({ key: 'k' }) }, recordingSink());
-    const tooLarge = await post(app.url);
-    expect(tooLarge.status).toBe(413);
-    expect(await tooLarge.json()).toEqual({ error: 'body exceeds 5000 bytes' });
-    next = { ok: false, reason: 'malformed', error: 'multipart: missing boundary' };
-    const malformed = await post(app.url);
-    expect(malformed.status).toBe(400);
-    expect(await malformed.json()).toEqual({ error: 'multipart: missing boundary' });
-    await app.close();
+    try {
+      const expectations: [BodyRead, number][] = [
+        [next, 413],
+        [{ ok: false, reason: 'too_large', error: 'text fields exceed 2000 bytes' }, 413],
+        [{ ok: false, reason: 'malformed', error: 'multipart: missing boundary' }, 400],
+        [{ ok: false, reason: 'forbidden', error: 'invalid Mailgun signature' }, 403],
+        [{ ok: false, reason: 'unauthorized', error: 'missing timestamp, token, signature' }, 401],
+      ];
+      for (const [read, status] of expectations) {
+        next = read;
+        const response = await post(app.url);
+        expect(response.status).toBe(status);
+        expect(response.headers.get('connection')).toBe('close');
+        expect(await response.json()).toEqual({ error: read.ok ? '' : read.error });
+      }
+    } finally {
+      await app.close();
+    }
   });
 
   test('an unconfigured provider is 503 before its body is read; an unknown source is 404', async () => {

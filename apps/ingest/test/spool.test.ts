@@ -2,7 +2,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { RawEventPayload } from '@switchboard/events';
-import { openSpool } from '../src/spool.ts';
+import { execFileSync } from 'node:child_process';
+import { waitFor } from '@switchboard/testing';
+import { openSpool, SpoolFullError } from '../src/spool.ts';
 
 function event(key: string): RawEventPayload {
   return {
@@ -200,5 +202,82 @@ describe('the spool journal', () => {
     fs.writeFileSync(dir, 'not a directory');
     await expect(spool.append([event('nowhere')])).rejects.toThrow();
     fs.rmSync(dir);
+  });
+
+  test('past SPOOL_MAX_BYTES an append is refused and nothing of it is written; a drain makes room again', async () => {
+    const dir = tmpDir();
+    const lineBytes = Buffer.byteLength(JSON.stringify(event('k0')) + '\n');
+    const spool = await openSpool({ dir, maxBytes: lineBytes * 3 });
+    await spool.append([event('k1'), event('k2')]);
+    // Appends waiting together: the one that fits is written, the one past the cap refused.
+    const [third, fourth] = await Promise.allSettled([spool.append([event('k3')]), spool.append([event('k4')])]);
+    expect(third.status).toBe('fulfilled');
+    expect(fourth).toMatchObject({ status: 'rejected', reason: expect.any(SpoolFullError) });
+    await expect(spool.append([event('k5')])).rejects.toThrow(`the spool is full (SPOOL_MAX_BYTES=${lineBytes * 3})`);
+    const onDisk = () => files(dir).reduce((n, name) => n + fs.statSync(path.join(dir, name)).size, 0);
+    expect(onDisk()).toBe(lineBytes * 3);
+    const { seen, push } = collect();
+    expect(await spool.drain(push)).toBe(3);
+    expect(seen).toEqual(['k1', 'k2', 'k3']);
+    await spool.append([event('k6')]);
+    expect(spool.depth()).toBe(1);
+    await spool.close();
+  });
+
+  test('segments left by another process count toward the cap', async () => {
+    const dir = tmpDir();
+    const line = JSON.stringify(event('old')) + '\n';
+    fs.writeFileSync(path.join(dir, '999999999.deadbeef.00000001.jsonl'), line.repeat(4));
+    const spool = await openSpool({ dir, maxBytes: line.length * 4 + 10, isAlive: () => false });
+    await expect(spool.append([event('new')])).rejects.toThrow(SpoolFullError);
+    expect(await spool.drain(collect().push)).toBe(4);
+    await spool.append([event('new')]);
+    await spool.close();
+  });
+
+  test('a segment is read as a stream: its first batch is pushed before the rest of it exists', async () => {
+    const dir = tmpDir();
+    // A named pipe as a sealed segment of a dead writer: its end is written only once a batch was
+    // pushed, so a drain that read the whole file first would never push anything.
+    const fifo = path.join(dir, '999999999.deadbeef.00000001.jsonl');
+    execFileSync('mkfifo', [fifo]);
+    // Read-write: opening does not wait for a reader, and the pipe ends when this closes.
+    const writer = fs.openSync(fifo, 'r+');
+    const line = (key: string) => JSON.stringify(event(key)) + '\n';
+    fs.writeSync(writer, line('s1') + line('s2') + line('s3').slice(0, 50));
+    const spool = await openSpool({ dir, isAlive: () => false });
+    const seen: string[] = [];
+    let closed = false;
+    const finish = () => {
+      if (closed) return;
+      closed = true;
+      fs.writeSync(writer, line('s3').slice(50) + line('s4'));
+      fs.closeSync(writer);
+    };
+    const drained = spool.drain(async (events) => {
+      seen.push(...events.map((e) => e.dedupKey));
+      finish();
+    }, 2);
+    try {
+      await waitFor(() => seen.length >= 2, { timeoutMs: 5_000, what: 'a first batch pushed while the segment is still being written' });
+    } finally {
+      finish();
+    }
+    expect(await drained).toBe(4);
+    expect(seen).toEqual(['s1', 's2', 's3', 's4']);
+    expect(files(dir)).toEqual([]);
+    await spool.close();
+  });
+
+  test('a line far longer than a read chunk, its multi-byte characters cut across chunks, drains intact', async () => {
+    const dir = tmpDir();
+    const spool = await openSpool({ dir });
+    const big = { ...event('big'), body: `Body=${'é😊'.repeat(600_000)}` };
+    await spool.append([event('before'), big, event('after')]);
+    const drained: RawEventPayload[] = [];
+    expect(await spool.drain(async (events) => void drained.push(...events), 2)).toBe(3);
+    expect(drained.map((e) => e.dedupKey)).toEqual(['before', 'big', 'after']);
+    expect(drained[1]!.body).toBe(big.body);
+    await spool.close();
   });
 });

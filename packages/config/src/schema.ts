@@ -41,6 +41,8 @@ export const envSchema = z.object({
   RATE_LIMIT_PER_MINUTE: envInt(100),
   OPERATOR_PHONE: envOptional(),
   SPOOL_DIR: z.string().min(1).default('./var/spool'),
+  /** Past this many bytes on disk, the spool takes no more events (ingest answers 503). */
+  SPOOL_MAX_BYTES: envInt(1024 * MiB),
   ATTACHMENTS_DIR: z.string().min(1).default('./var/attachments'),
   VOICE_LANGUAGE: z.string().trim().min(2).default('fr-FR'),
   VOICE_NAME: z.string().trim().min(1).default('Polly.Lea'),
@@ -51,6 +53,8 @@ export const envSchema = z.object({
   OUTBOUND_ALLOWLIST: envList(),
   MAX_BODY_BYTES: envInt(1 * MiB),
   MAILGUN_MAX_BODY_BYTES: envInt(25 * MiB),
+  /** A Mailgun post's text fields (everything but attachments), urlencoded as stored. */
+  MAILGUN_MAX_TEXT_BYTES: envInt(8 * MiB),
   INSECURE_SKIP_SIGNATURES: envBoolean(false),
   KEYWORDS_FILE: envOptional(),
   IVR_FILE: envOptional(),

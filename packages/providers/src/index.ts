@@ -5,6 +5,7 @@ export { twilioSignature, verifyTwilioForm, verifyTwilioJson, urlVariants, safeE
 export type { FormParams } from './twilio/signature.ts';
 export { parseForm } from './twilio/form.ts';
 export { twiml, xmlEscape, EMPTY_TWIML, TWIML_CONTENT_TYPE } from './twilio/twiml.ts';
+export { parseTwilioBody, twilioBodyType, twilioParams } from './twilio/common.ts';
 export type { TwilioSecrets } from './twilio/common.ts';
 export { twilioMessaging, normalizeTwilioMessage, campaignFromUrl, REQUIRED_MESSAGE_FIELDS } from './twilio/messaging/index.ts';
 export type { MessagingFields, MessagingOptions } from './twilio/messaging/index.ts';
@@ -28,4 +29,4 @@ export type { GenericSecrets, GenericFields } from './generic/index.ts';
 export { verifyStandardWebhook, signStandardWebhook } from './generic/standard-webhooks.ts';
 export { standardWebhookKey, verificationKeys, secretWeakness, decodeStandardBase64, SECRET_PREFIX as STANDARD_WEBHOOK_SECRET_PREFIX, MIN_KEY_BYTES, MIN_PLAIN_SECRET_CHARS } from './generic/secret.ts';
 export type { StandardWebhookInput, StandardWebhookOutcome } from './generic/standard-webhooks.ts';
-export { normalizeEvent } from './registry.ts';
+export { normalizeEvent, withoutNul, NUL_REPLACEMENT } from './registry.ts';

@@ -19,9 +19,28 @@ const normalizers: Record<RawEventPayload['provider'], Normalizer> = {
   generic: normalizeGenericEvent,
 };
 
-/** Normalizes a stored raw event; throws for a provider with no normalizer (a bug, not bad input). */
+/**
+ * Normalizes a stored raw event; throws for a provider with no normalizer (a bug, not bad input).
+ * Every NUL character in the result becomes U+FFFD: Postgres text and jsonb cannot hold NUL, and a
+ * signed `Body=a%00b` would otherwise fail its insert on every retry, acknowledged but never saved.
+ */
 export function normalizeEvent(event: RawEventPayload, context: NormalizeContext = {}): NormalizedEvent {
   const normalize = normalizers[event.provider];
   if (!normalize) throw new Error(`no normalizer for provider ${event.provider}`);
-  return normalize(event, context);
+  return withoutNul(normalize(event, context));
+}
+
+/** The replacement for NUL in normalized text: what a decoder puts for a character it cannot keep. */
+export const NUL_REPLACEMENT = '\uFFFD';
+
+/** `value` with NUL replaced in every string it holds, keys included (a copy only where needed). */
+export function withoutNul<T>(value: T): T {
+  if (typeof value === 'string') return (value.includes('\u0000') ? value.replaceAll('\u0000', NUL_REPLACEMENT) : value) as T;
+  if (Array.isArray(value)) return value.map((v: unknown) => withoutNul(v)) as T;
+  // Plain objects only (querystring's results have no prototype).
+  const proto: unknown = value && typeof value === 'object' ? Object.getPrototypeOf(value) : undefined;
+  if (proto === Object.prototype || proto === null) {
+    return Object.fromEntries(Object.entries(value as object).map(([k, v]) => [withoutNul(k), withoutNul(v)])) as T;
+  }
+  return value;
 }

@@ -20,8 +20,13 @@ export type Rejection =
   | { ok: false; reason: 'invalid'; error: string; fields: string[] }
   | { ok: false; reason: 'not_configured'; error: string };
 
-/** A request that passed verification and validation: its dedup key and the fields ingest needs to answer. */
-export type Acceptance<F> = { ok: true; dedupKey: string; fields: F };
+/**
+ * A request that passed verification and validation: its dedup key (from signed content only) and
+ * the fields ingest needs to answer. `bodyContentType`: how the body was verified and read, stored
+ * as the raw event's content type for the workers to read it the same way (when absent, the
+ * request's own Content-Type is stored).
+ */
+export type Acceptance<F> = { ok: true; dedupKey: string; fields: F; bodyContentType?: string };
 
 export type AcceptOutcome<F> = Acceptance<F> | Rejection;
 
@@ -29,7 +34,14 @@ export type AcceptOutcome<F> = Acceptance<F> | Rejection;
 export type Reply = { contentType: string; body: string };
 
 /** Limits and places for a provider that reads its own body (multipart with attachments). */
-export type BodyReadOptions = { maxBytes: number; attachmentsDir: string };
+export type BodyReadOptions = {
+  maxBytes: number;
+  attachmentsDir: string;
+  /** The text fields' total as stored (Mailgun: MAILGUN_MAX_TEXT_BYTES). */
+  maxTextBytes?: number;
+  /** The clock for signature timestamps checked while reading. */
+  now?: Date;
+};
 
 /**
  * A body read by the provider itself. `body` is what is kept as the raw event (with
@@ -38,7 +50,9 @@ export type BodyReadOptions = { maxBytes: number; attachmentsDir: string };
  */
 export type BodyRead =
   | { ok: true; body: Buffer; contentType: string; attachments: Attachment[]; settle(keep: boolean): Promise<void> }
-  | { ok: false; reason: 'too_large' | 'aborted' | 'malformed'; error: string };
+  | { ok: false; reason: 'too_large' | 'aborted' | 'malformed'; error: string }
+  /** Refused while reading, before the body was read whole (an unsigned post, for instance). */
+  | Exclude<Rejection, { reason: 'invalid' }>;
 
 /** Whatever a worker needs besides the raw event to normalize it. */
 export type NormalizeContext = { defaultCountry?: string };
@@ -55,8 +69,11 @@ export type Provider<S, F> = {
   integration: 'sms' | 'email' | 'whatsapp' | 'voice' | 'webhook';
   /** Which body limit applies: MAX_BODY_BYTES, or MAILGUN_MAX_BODY_BYTES. */
   bodyLimit?: 'default' | 'mailgun';
-  /** Reads the body itself (streaming multipart); when absent, ingest reads the raw bytes. */
-  readBody?(req: IncomingMessage, options: BodyReadOptions): Promise<BodyRead>;
+  /**
+   * Reads the body itself (streaming multipart); when absent, ingest reads the raw bytes. It may
+   * verify what it can while reading (`secrets` null: INSECURE_SKIP_SIGNATURES), and refuse early.
+   */
+  readBody?(req: IncomingMessage, options: BodyReadOptions, secrets: S | null): Promise<BodyRead>;
   accept(request: IngestRequest, secrets: S): AcceptOutcome<F>;
   /** Accept without a signature check (INSECURE_SKIP_SIGNATURES outside production). */
   acceptUnsigned(request: IngestRequest): AcceptOutcome<F>;

@@ -260,4 +260,10 @@ describe('Generic source: normalize', () => {
     expect(normalizeGenericEvent(rawEvent('{"type": 3}')).type).toBeNull();
     expect(normalizeGenericEvent(rawEvent('[1,2]'))).toMatchObject({ type: null, data: [1, 2] });
   });
+
+  test('NUL, which Postgres text and jsonb refuse, becomes U+FFFD everywhere in a normalized event, keys included', () => {
+    const event = normalizeEvent(rawEvent('{"type":"a\\u0000b","data":{"k\\u0000":["x\\u0000", 1, null, {"n": "\\u0000"}]}}'));
+    expect(event).toMatchObject({ type: 'a\uFFFDb', data: { type: 'a\uFFFDb', data: { 'k\uFFFD': ['x\uFFFD', 1, null, { n: '\uFFFD' }] } } });
+    expect(JSON.stringify(event)).not.toContain('\\u0000');
+  });
 });

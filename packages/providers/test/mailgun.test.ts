@@ -161,7 +161,11 @@ describe('Mailgun: normalize', () => {
 
 // --- readBody: a real node:http server, multipart bodies built here and streamed to it. ---
 
-type Part = { name: string; value: string } | { name: string; filename: string; contentType: string; chunks: () => Iterable<Buffer> };
+type Part =
+  | { name: string; value: string }
+  | { name: string; filename: string; contentType: string; chunks: () => Iterable<Buffer> }
+  /** A text field given as bytes (not necessarily UTF-8). */
+  | { name: string; chunks: () => Iterable<Buffer> };
 
 /** A multipart/form-data body, produced chunk by chunk (a file part is never materialized whole). */
 function multipart(boundary: string, parts: Part[]): Readable {
@@ -169,6 +173,10 @@ function multipart(boundary: string, parts: Part[]): Readable {
     for (const part of parts) {
       if ('value' in part) {
         yield Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${part.name}"\r\n\r\n${part.value}\r\n`);
+      } else if (!('filename' in part)) {
+        yield Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${part.name}"\r\n\r\n`);
+        yield* part.chunks();
+        yield Buffer.from('\r\n');
       } else {
         yield Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${part.name}"; filename="${part.filename}"\r\nContent-Type: ${part.contentType}\r\n\r\n`);
         yield* part.chunks();
@@ -210,10 +218,20 @@ describe('Mailgun: readBody', () => {
   let server: http.Server;
   let base: string;
   let pending: ((read: BodyRead) => void) | null = null;
+  /** null: INSECURE_SKIP_SIGNATURES (nothing verified while reading); set by the tests of verification. */
+  let secrets: { signingKey: string } | null = null;
+  let maxTextBytes: number | undefined;
+  /** How many bytes the server had received when readBody answered. */
+  let receivedAtAnswer = 0;
+  afterEach(() => {
+    secrets = null;
+    maxTextBytes = undefined;
+  });
 
   beforeAll(async () => {
     server = http.createServer((req, res) => {
-      void readMailgunBody(req, { maxBytes, attachmentsDir }).then((read) => {
+      void readMailgunBody(req, { maxBytes, attachmentsDir, maxTextBytes, now }, secrets).then((read) => {
+        receivedAtAnswer = req.socket.bytesRead;
         pending?.(read);
         pending = null;
         if (read.ok) res.end('ok');
@@ -338,5 +356,74 @@ describe('Mailgun: readBody', () => {
     expect(read.body.toString('utf8')).toBe(raw);
     expect(read.attachments).toEqual([]);
     expect(read.contentType).toBe('application/x-www-form-urlencoded');
+  });
+
+  describe('verification while reading', () => {
+    const ff = (count: number) => () => Array.from({ length: count }, () => Buffer.alloc(64 * 1024, 0xff));
+    const signed = (token = 'f'.repeat(50)) => [
+      { name: 'timestamp', value: String(nowSec) },
+      { name: 'token', value: token },
+      { name: 'signature', value: mailgunSign(String(nowSec), token) },
+    ];
+
+    test('a wrong signature is refused as soon as its fields arrive, before the 20 MiB text part that follows is read', async () => {
+      secrets = { signingKey };
+      const boundary = 'forged';
+      const parts: Part[] = [...signed().slice(0, 2), { name: 'signature', value: '0'.repeat(64) }, { name: 'body-plain', chunks: ff(20 * 16) }];
+      expect(await post(multipart(boundary, parts), `multipart/form-data; boundary=${boundary}`)).toEqual({ ok: false, reason: 'forbidden', error: 'invalid Mailgun signature' });
+      expect(receivedAtAnswer).toBeLessThan(2 * MiB);
+    });
+
+    test('signature fields that come after 64 KiB of other parts are refused there', async () => {
+      secrets = { signingKey };
+      const boundary = 'late';
+      const parts: Part[] = [{ name: 'body-plain', chunks: ff(20 * 16) }, ...signed()];
+      expect(await post(multipart(boundary, parts), `multipart/form-data; boundary=${boundary}`)).toEqual({
+        ok: false,
+        reason: 'forbidden',
+        error: 'timestamp, token and signature must come before 65536 bytes of other parts',
+      });
+      expect(receivedAtAnswer).toBeLessThan(2 * MiB);
+    });
+
+    test('a post with no signature fields at all is unauthorized', async () => {
+      secrets = { signingKey };
+      const boundary = 'nosig';
+      expect(await post(multipart(boundary, [{ name: 'recipient', value: 'a@example.com' }]), `multipart/form-data; boundary=${boundary}`)).toEqual({
+        ok: false,
+        reason: 'unauthorized',
+        error: 'missing timestamp, token, signature',
+      });
+    });
+
+    test('a signed post keeps its fields in order, those before the signature included', async () => {
+      secrets = { signingKey };
+      const boundary = 'good';
+      const fields = inbound({}, String(nowSec), 'g'.repeat(50));
+      const { timestamp, token, signature, ...rest } = fields;
+      const parts: Part[] = [{ name: 'recipient', value: rest.recipient! }, { name: 'timestamp', value: timestamp! }, { name: 'token', value: token! }, { name: 'signature', value: signature! }, ...Object.entries(rest).filter(([k]) => k !== 'recipient').map(([name, value]) => ({ name, value }))];
+      const read = await post(multipart(boundary, parts), `multipart/form-data; boundary=${boundary}`);
+      if (!read.ok) throw new Error(read.error);
+      expect([...new URLSearchParams(read.body.toString('utf8')).keys()]).toEqual(parts.map((p) => p.name));
+      expect(parseForm(read.body)).toEqual(fields);
+    });
+
+    test('signed text fields past the text limit are refused, counted as stored (an invalid byte stores as 9)', async () => {
+      secrets = { signingKey };
+      maxTextBytes = 1 * MiB;
+      const boundary = 'bigtext';
+      // 128 KiB of 0xFF: far below the limit as bytes, 1.1 MiB once stored urlencoded.
+      const parts: Part[] = [...signed(), { name: 'recipient', value: 'a@example.com' }, { name: 'body-html', chunks: ff(2) }];
+      expect(await post(multipart(boundary, parts), `multipart/form-data; boundary=${boundary}`)).toEqual({ ok: false, reason: 'too_large', error: `text fields exceed ${MiB} bytes` });
+      const underLimit: Part[] = [...signed('h'.repeat(50)), { name: 'recipient', value: 'a@example.com' }, { name: 'body-html', value: 'x'.repeat(MiB - 500) }];
+      const read = await post(multipart(boundary, underLimit), `multipart/form-data; boundary=${boundary}`);
+      expect(read.ok).toBe(true);
+    });
+
+    test('a urlencoded post past the text limit is refused', async () => {
+      maxTextBytes = 64 * 1024;
+      const raw = new URLSearchParams(inbound({ 'body-html': 'x'.repeat(70 * 1024) })).toString();
+      expect(await post(Readable.from([Buffer.from(raw)]), 'application/x-www-form-urlencoded')).toEqual({ ok: false, reason: 'too_large', error: `body exceeds ${64 * 1024} bytes` });
+    });
   });
 });

@@ -1,7 +1,8 @@
 import webhooks from 'twilio/lib/webhooks/webhooks.js';
 import type { RawEventPayload } from '@switchboard/events';
 import { inboundMessageSchema } from '@switchboard/events';
-import { twilioMessaging, normalizeTwilioMessage, type IngestRequest } from '@switchboard/providers';
+import { createHash } from 'node:crypto';
+import { parseTwilioBody, twilioMessaging, normalizeTwilioMessage, type IngestRequest } from '@switchboard/providers';
 import { formBody, twilioMms, twilioSms, twilioWhatsapp } from './fixtures/twilio.ts';
 
 const { getExpectedTwilioSignature } = webhooks as { getExpectedTwilioSignature(token: string, url: string, params: object): string };
@@ -37,12 +38,12 @@ describe('Twilio messaging: accept', () => {
   const provider = twilioMessaging();
 
   test('a signed SMS is accepted with MessageSid as its dedup key', () => {
-    expect(provider.accept(request(twilioSms), { authToken: token })).toEqual({ ok: true, dedupKey: twilioSms.MessageSid, fields: { body: twilioSms.Body } });
+    expect(provider.accept(request(twilioSms), { authToken: token })).toEqual({ ok: true, dedupKey: twilioSms.MessageSid, fields: { body: twilioSms.Body }, bodyContentType: 'application/x-www-form-urlencoded' });
   });
 
-  test("Twilio's idempotency token, when present, is the dedup key", () => {
+  test("Twilio's idempotency token is not signed: a request with a new one keeps the MessageSid key", () => {
     const outcome = provider.accept(request(twilioSms, { 'i-twilio-idempotency-token': 'b7c2f0e4-1d7a-4d0e-9a55-2c1f0e9f7a11' }), { authToken: token });
-    expect(outcome).toMatchObject({ ok: true, dedupKey: 'idem.b7c2f0e4-1d7a-4d0e-9a55-2c1f0e9f7a11' });
+    expect(outcome).toMatchObject({ ok: true, dedupKey: twilioSms.MessageSid });
   });
 
   test('a missing signature header is unauthorized', () => {
@@ -78,6 +79,65 @@ describe('Twilio messaging: accept', () => {
     expect(custom.reply({ body: 'promo' }, request(twilioSms)).body).toContain('<Message>Fish &amp; &lt;Chips&gt; &quot;today&quot;</Message>');
   });
 });
+
+describe('Twilio messaging: parsed once, the way it is signed', () => {
+  const provider = twilioMessaging();
+  const secrets = { authToken: token };
+
+  test('a form of more than 1,000 pairs is signed and read whole', () => {
+    const padding = Object.fromEntries(Array.from({ length: 1_100 }, (_, i) => [`X${String(i).padStart(4, '0')}`, 'x']));
+    const { Body, ...rest } = twilioSms;
+    // Body after the 1,000th pair: querystring's default would drop it from both signing and reading.
+    const params = { ...rest, ...padding, Body };
+    const outcome = provider.accept(request(params), secrets);
+    expect(outcome).toMatchObject({ ok: true, fields: { body: Body } });
+    expect(normalizeTwilioMessage({ ...rawEvent(params) }).content).toBe(Body);
+  });
+
+  test('a name sent twice with different values is refused (400, named); with one value, it is that value', () => {
+    const body = `${formBody(twilioSms)}&Body=${encodeURIComponent('autre texte')}`;
+    const params = pairsAsTwilioSigns(body);
+    const req: IngestRequest = { ...request(twilioSms), body: Buffer.from(body) };
+    req.headers['x-twilio-signature'] = getExpectedTwilioSignature(token, url, params);
+    expect(provider.accept(req, secrets)).toEqual({ ok: false, reason: 'invalid', error: 'fields sent more than once with different values: Body', fields: ['Body'] });
+    const same = `${formBody(twilioSms)}&Body=${encodeURIComponent(twilioSms.Body)}`;
+    const sameReq: IngestRequest = { ...request(twilioSms), body: Buffer.from(same) };
+    sameReq.headers['x-twilio-signature'] = getExpectedTwilioSignature(token, url, pairsAsTwilioSigns(same));
+    expect(provider.accept(sameReq, secrets)).toMatchObject({ ok: true, fields: { body: twilioSms.Body } });
+    expect(parseTwilioBody(Buffer.from(same), 'application/x-www-form-urlencoded')).toEqual({ ok: true, params: twilioSms });
+  });
+
+  test('JSON or form comes from the signed URL (bodySHA256), never from the Content-Type header, and is stored with the event', () => {
+    const json = JSON.stringify(twilioSms);
+    const jsonUrl = `${url}?bodySHA256=${createHash('sha256').update(json).digest('hex')}`;
+    const jsonReq: IngestRequest = {
+      ...request({}, {}, jsonUrl),
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': getExpectedTwilioSignature(token, jsonUrl, {}) },
+      body: Buffer.from(json),
+    };
+    expect(provider.accept(jsonReq, secrets)).toMatchObject({ ok: true, dedupKey: twilioSms.MessageSid, bodyContentType: 'application/json' });
+    const formReq = request(twilioSms, { 'content-type': 'application/json' });
+    expect(provider.accept(formReq, secrets)).toMatchObject({ ok: true, bodyContentType: 'application/x-www-form-urlencoded' });
+    // The normalizer reads the body as stored with it.
+    const stored = { ...rawEvent(twilioSms), url: jsonUrl, body: json, contentType: 'application/json' };
+    expect(normalizeTwilioMessage(stored)).toMatchObject({ externalId: twilioSms.MessageSid, content: twilioSms.Body, sender: '+33612345678' });
+  });
+
+  test('a JSON body that is not an object is refused, naming no field', () => {
+    expect(parseTwilioBody(Buffer.from('[1,2]'), 'application/json')).toEqual({ ok: false, error: 'body is not a JSON object', fields: [] });
+    expect(parseTwilioBody(Buffer.from('{'), 'application/json')).toEqual({ ok: false, error: 'body is not valid JSON', fields: [] });
+  });
+});
+
+/** A form parsed the way Twilio's own validator sees it (repeated names as arrays). */
+function pairsAsTwilioSigns(body: string): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [k, v] of new URLSearchParams(body)) {
+    const prev = out[k];
+    out[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+  }
+  return out;
+}
 
 describe('Twilio messaging: normalize', () => {
   test('an SMS becomes the seed shape: E.164 sender, UTF-8 content intact, every field kept raw', () => {

@@ -43,6 +43,7 @@ describe('Twilio status: accept', () => {
       ok: true,
       dedupKey: `${twilioStatusCallback.MessageSid}.delivered`,
       fields: { messageSid: twilioStatusCallback.MessageSid, status: 'delivered' },
+      bodyContentType: 'application/x-www-form-urlencoded',
     });
   });
 
@@ -57,8 +58,8 @@ describe('Twilio status: accept', () => {
     }
   });
 
-  test("Twilio's idempotency token comes first", () => {
-    expect(provider.accept(request(twilioStatusCallback, { 'i-twilio-idempotency-token': 'tok-42' }), secrets)).toMatchObject({ ok: true, dedupKey: 'idem.tok-42' });
+  test("Twilio's idempotency token (unsigned) does not change the dedup key", () => {
+    expect(provider.accept(request(twilioStatusCallback, { 'i-twilio-idempotency-token': 'tok-42' }), secrets)).toMatchObject({ ok: true, dedupKey: `${twilioStatusCallback.MessageSid}.delivered` });
   });
 
   test('a missing signature is unauthorized, a tampered one forbidden', () => {

@@ -56,12 +56,12 @@ describe('Twilio voice: accept', () => {
   const provider = twilioVoice({ operatorPhone: '+33100000000' });
 
   test('an incoming call is accepted with CallSid.CallStatus as its dedup key', () => {
-    expect(provider.accept(request(voice, twilioIncomingCall), secrets)).toEqual({ ok: true, dedupKey: `${twilioIncomingCall.CallSid}.ringing`, fields: { route: 'call' } });
+    expect(provider.accept(request(voice, twilioIncomingCall), secrets)).toEqual({ ok: true, dedupKey: `${twilioIncomingCall.CallSid}.ringing`, fields: { route: 'call' }, bodyContentType: 'application/x-www-form-urlencoded' });
   });
 
   test('a menu choice is keyed CallSid.menu.Digits: the same key again is a duplicate, another key is not', () => {
     const one = provider.accept(request(`${voice}/menu`, twilioGather('1')), secrets);
-    expect(one).toEqual({ ok: true, dedupKey: `${twilioIncomingCall.CallSid}.menu.1`, fields: { route: 'menu', digits: '1' } });
+    expect(one).toEqual({ ok: true, dedupKey: `${twilioIncomingCall.CallSid}.menu.1`, fields: { route: 'menu', digits: '1' }, bodyContentType: 'application/x-www-form-urlencoded' });
     expect(provider.accept(request(`${voice}/menu`, twilioGather('2')), secrets)).toMatchObject({ dedupKey: `${twilioIncomingCall.CallSid}.menu.2` });
   });
 
@@ -70,14 +70,16 @@ describe('Twilio voice: accept', () => {
       ok: true,
       dedupKey: `${twilioRecordingStatus.RecordingSid}.completed`,
       fields: { route: 'recording' },
+      bodyContentType: 'application/x-www-form-urlencoded',
     });
   });
 
-  test("Twilio's idempotency token comes first on every route", () => {
-    const idem = { 'i-twilio-idempotency-token': 'tok-9' };
-    expect(provider.accept(request(voice, twilioIncomingCall, idem), secrets)).toMatchObject({ dedupKey: 'idem.tok-9' });
-    expect(provider.accept(request(`${voice}/menu`, twilioGather('1'), idem), secrets)).toMatchObject({ dedupKey: 'idem.tok-9' });
-    expect(provider.accept(request(`${voice}/recording`, twilioRecordingStatus, idem), secrets)).toMatchObject({ dedupKey: 'idem.tok-9' });
+  test("Twilio's idempotency token (unsigned) changes no route's dedup key", () => {
+    for (const [route, params] of [[voice, twilioIncomingCall], [`${voice}/menu`, twilioGather('1')], [`${voice}/recording`, twilioRecordingStatus]] as const) {
+      const plain = provider.accept(request(route, params), secrets);
+      const tokened = provider.accept(request(route, params, { 'i-twilio-idempotency-token': 'tok-9' }), secrets);
+      expect(plain.ok && tokened.ok && tokened.dedupKey === plain.dedupKey).toBe(true);
+    }
   });
 
   test('each route names its own missing fields', () => {
@@ -100,7 +102,7 @@ describe('Twilio voice: accept', () => {
   test('the <Record> action (RecordingUrl, no Digits) on the menu route is accepted once per call', () => {
     const { Digits: _d, ...rest } = twilioGather('2');
     const recorded = { ...rest, RecordingUrl: twilioRecordingStatus.RecordingUrl, RecordingDuration: '37' };
-    expect(provider.accept(request(`${voice}/menu`, recorded), secrets)).toEqual({ ok: true, dedupKey: `${twilioIncomingCall.CallSid}.recorded`, fields: { route: 'menu', recorded: true } });
+    expect(provider.accept(request(`${voice}/menu`, recorded), secrets)).toEqual({ ok: true, dedupKey: `${twilioIncomingCall.CallSid}.recorded`, fields: { route: 'menu', recorded: true }, bodyContentType: 'application/x-www-form-urlencoded' });
   });
 });
 

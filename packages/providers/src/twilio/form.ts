@@ -1,9 +1,13 @@
 import { parse } from 'node:querystring';
 import type { FormParams } from './signature.ts';
 
-/** Parses an application/x-www-form-urlencoded body ('+' is a space; a repeated key gives an array). */
+/**
+ * Parses an application/x-www-form-urlencoded body ('+' is a space; a repeated key gives an
+ * array). Every pair is kept: querystring's default stops at 1,000, which would leave pairs in
+ * the stored body that neither the signature nor the reader saw. The body limit bounds the count.
+ */
 export function parseForm(body: Buffer): FormParams {
-  return parse(body.toString('utf8')) as FormParams;
+  return parse(body.toString('utf8'), '&', '=', { maxKeys: 0 }) as FormParams;
 }
 
 /** The single value of a form field (the first, if sent twice). */

@@ -1,8 +1,7 @@
 import type { InboundMessage, RawEventPayload } from '@switchboard/events';
 import { parseTwilioAddress } from '../../address.ts';
 import type { IngestRequest, NormalizeContext, Provider } from '../../types.ts';
-import { acceptTwilio, field, FORM, twilioDedupKey, type TwilioSecrets } from '../common.ts';
-import { parseForm } from '../form.ts';
+import { acceptTwilio, field, FORM, JSON_TYPE, twilioParams, type TwilioSecrets } from '../common.ts';
 import type { FormParams } from '../signature.ts';
 import { EMPTY_TWIML, twiml, TWIML_CONTENT_TYPE, xmlEscape } from '../twiml.ts';
 import { keywordMatcher, DEFAULT_KEYWORD_REPLIES, type KeywordReplies } from './keywords.ts';
@@ -20,12 +19,13 @@ export function twilioMessaging(options: MessagingOptions = {}): Provider<Twilio
   const accept = (request: IngestRequest, secrets: TwilioSecrets | null) => {
     const outcome = acceptTwilio(request, secrets, REQUIRED_MESSAGE_FIELDS);
     if (!outcome.ok) return outcome;
+    // MessageSid is signed; Twilio's idempotency header is not (see IDEMPOTENCY_HEADER).
     const sid = field(outcome.params, 'MessageSid')!;
-    return { ok: true as const, dedupKey: twilioDedupKey(request, sid), fields: { body: field(outcome.params, 'Body') ?? '' } };
+    return { ok: true as const, dedupKey: sid, fields: { body: field(outcome.params, 'Body') ?? '' }, bodyContentType: outcome.bodyContentType };
   };
   return {
     id: 'twilio-messaging',
-    contentTypes: [FORM, 'application/json'],
+    contentTypes: [FORM, JSON_TYPE],
     integration: 'sms',
     accept,
     acceptUnsigned: (request) => accept(request, null),
@@ -61,9 +61,7 @@ function definedOnly(entries: Record<string, unknown>): Record<string, unknown> 
 
 /** A Twilio inbound message → the seed's message shape. */
 export function normalizeTwilioMessage(event: RawEventPayload, context: NormalizeContext = {}): InboundMessage {
-  const params = event.bodyEncoding === 'utf8' && event.contentType?.startsWith('application/json')
-    ? (JSON.parse(event.body) as FormParams)
-    : parseForm(Buffer.from(event.body, event.bodyEncoding));
+  const params = twilioParams(event);
   const from = parseTwilioAddress(field(params, 'From') ?? '', field(params, 'FromCountry') ?? context.defaultCountry);
   const to = field(params, 'To');
   const latitude = field(params, 'Latitude');

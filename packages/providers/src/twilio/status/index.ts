@@ -1,9 +1,7 @@
 import { MESSAGE_STATUSES, type MessageStatusValue, type RawEventPayload, type StatusUpdate } from '@switchboard/events';
 import { parseTwilioAddress } from '../../address.ts';
 import type { IngestRequest, NormalizeContext, Provider } from '../../types.ts';
-import { acceptTwilio, field, FORM, twilioDedupKey, type TwilioSecrets } from '../common.ts';
-import { parseForm } from '../form.ts';
-import type { FormParams } from '../signature.ts';
+import { acceptTwilio, field, FORM, JSON_TYPE, twilioParams, type TwilioSecrets } from '../common.ts';
 import { EMPTY_TWIML, TWIML_CONTENT_TYPE } from '../twiml.ts';
 
 /** Fields every status callback carries (https://www.twilio.com/docs/messaging/guides/track-outbound-message-status). */
@@ -13,8 +11,8 @@ export type StatusFields = { messageSid: string; status: string };
 
 /**
  * Twilio message status callbacks (`POST /webhooks/twilio/status`). Each status is its own event:
- * the dedup key is Twilio's idempotency token, else `MessageSid.MessageStatus`, so a retried
- * callback is a duplicate and the next status is not.
+ * the dedup key is `MessageSid.MessageStatus` (both signed), so a retried or replayed callback is
+ * a duplicate and the next status is not.
  */
 export function twilioStatus(): Provider<TwilioSecrets, StatusFields> {
   const accept = (request: IngestRequest, secrets: TwilioSecrets | null) => {
@@ -22,24 +20,17 @@ export function twilioStatus(): Provider<TwilioSecrets, StatusFields> {
     if (!outcome.ok) return outcome;
     const messageSid = field(outcome.params, 'MessageSid')!;
     const status = field(outcome.params, 'MessageStatus')!;
-    return { ok: true as const, dedupKey: twilioDedupKey(request, `${messageSid}.${status}`), fields: { messageSid, status } };
+    return { ok: true as const, dedupKey: `${messageSid}.${status}`, fields: { messageSid, status }, bodyContentType: outcome.bodyContentType };
   };
   return {
     id: 'twilio-status',
-    contentTypes: [FORM, 'application/json'],
+    contentTypes: [FORM, JSON_TYPE],
     integration: 'sms',
     accept,
     acceptUnsigned: (request) => accept(request, null),
     reply: () => ({ contentType: TWIML_CONTENT_TYPE, body: EMPTY_TWIML }),
     normalize: normalizeTwilioStatus,
   };
-}
-
-/** The parameters of a stored Twilio event, form-encoded or JSON (the `bodySHA256` variant). */
-export function twilioParams(event: RawEventPayload): FormParams {
-  return event.contentType?.startsWith('application/json')
-    ? (JSON.parse(Buffer.from(event.body, event.bodyEncoding).toString('utf8')) as FormParams)
-    : parseForm(Buffer.from(event.body, event.bodyEncoding));
 }
 
 function isMessageStatus(value: string): value is MessageStatusValue {

@@ -1,9 +1,8 @@
 import type { CallStepEvent, RawEventPayload, RecordingEvent } from '@switchboard/events';
 import { parseTwilioAddress } from '../../address.ts';
 import type { AcceptOutcome, IngestRequest, NormalizeContext, Provider, Reply } from '../../types.ts';
-import { acceptTwilio, field, FORM, twilioDedupKey, type TwilioSecrets } from '../common.ts';
+import { acceptTwilio, field, FORM, JSON_TYPE, twilioParams, type TwilioSecrets } from '../common.ts';
 import { missingFields } from '../form.ts';
-import { twilioParams } from '../status/index.ts';
 import { twiml, TWIML_CONTENT_TYPE, xmlEscape } from '../twiml.ts';
 import { DEFAULT_IVR_MENU, type IvrMenu } from './ivr-menu.ts';
 
@@ -78,25 +77,25 @@ export function twilioVoice(options: VoiceOptions = {}): Provider<TwilioSecrets,
       const outcome = acceptTwilio(request, secrets, REQUIRED_CALL_FIELDS);
       if (!outcome.ok) return outcome;
       const p = outcome.params;
-      return { ok: true, dedupKey: twilioDedupKey(request, `${field(p, 'CallSid')}.${field(p, 'CallStatus')}`), fields: { route } };
+      return { ok: true, dedupKey: `${field(p, 'CallSid')}.${field(p, 'CallStatus')}`, fields: { route }, bodyContentType: outcome.bodyContentType };
     }
     if (route === 'recording') {
       const outcome = acceptTwilio(request, secrets, REQUIRED_RECORDING_FIELDS);
       if (!outcome.ok) return outcome;
       const p = outcome.params;
-      return { ok: true, dedupKey: twilioDedupKey(request, `${field(p, 'RecordingSid')}.${field(p, 'RecordingStatus')}`), fields: { route } };
+      return { ok: true, dedupKey: `${field(p, 'RecordingSid')}.${field(p, 'RecordingStatus')}`, fields: { route }, bodyContentType: outcome.bodyContentType };
     }
     // The menu route also receives the `<Record>` action (RecordingUrl, maybe no Digits).
     const outcome = acceptTwilio(request, secrets, ['CallSid']);
     if (!outcome.ok) return outcome;
     const callSid = field(outcome.params, 'CallSid')!;
     if (field(outcome.params, 'RecordingUrl') !== undefined) {
-      return { ok: true, dedupKey: twilioDedupKey(request, `${callSid}.recorded`), fields: { route, recorded: true } };
+      return { ok: true, dedupKey: `${callSid}.recorded`, fields: { route, recorded: true }, bodyContentType: outcome.bodyContentType };
     }
     const missing = missingFields(outcome.params, REQUIRED_MENU_FIELDS);
     if (missing.length > 0) return { ok: false, reason: 'invalid', error: `missing required fields: ${missing.join(', ')}`, fields: missing };
     const digits = field(outcome.params, 'Digits')!;
-    return { ok: true, dedupKey: twilioDedupKey(request, `${callSid}.menu.${digits}`), fields: { route, digits } };
+    return { ok: true, dedupKey: `${callSid}.menu.${digits}`, fields: { route, digits }, bodyContentType: outcome.bodyContentType };
   };
 
   const reply = (fields: VoiceFields, request: IngestRequest): Reply => {
@@ -125,7 +124,7 @@ export function twilioVoice(options: VoiceOptions = {}): Provider<TwilioSecrets,
 
   return {
     id: 'twilio-voice',
-    contentTypes: [FORM, 'application/json'],
+    contentTypes: [FORM, JSON_TYPE],
     integration: 'voice',
     accept,
     acceptUnsigned: (request) => accept(request, null),
