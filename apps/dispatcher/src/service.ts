@@ -2,6 +2,7 @@ import type { Config } from '@switchboard/config';
 import { createDb } from '@switchboard/db';
 import type { Logger } from '@switchboard/logger';
 import { createQueue, createRedis } from '@switchboard/queues';
+import { startCampaignSender } from './campaign-sender.ts';
 
 export type DispatcherService = { close(): Promise<void> };
 
@@ -16,11 +17,13 @@ export async function startDispatcher(config: Config, logger: Logger): Promise<D
   const deliveries = createQueue('delivery', { connection: redis, prefix: config.redis.prefix });
   const sends = createQueue('send', { connection: redis, prefix: config.redis.prefix });
   await Promise.all([deliveries.waitUntilReady(), sends.waitUntilReady(), db.$queryRaw`SELECT 1`]);
+  const campaignSender = await startCampaignSender({ config, logger, redis, db, deliveryQueue: deliveries });
   logger.info('dispatcher started');
   let closing: Promise<void> | undefined;
   return {
     close() {
       closing ??= (async () => {
+        await campaignSender?.close();
         await Promise.all([deliveries.close(), sends.close()]);
         redis.disconnect();
         await db.$disconnect();

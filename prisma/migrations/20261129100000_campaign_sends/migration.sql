@@ -9,7 +9,6 @@ ADD COLUMN     "send_at" TIMESTAMPTZ(3);
 
 -- AlterTable
 ALTER TABLE "campaign_messages" ADD COLUMN     "claimed_at" TIMESTAMPTZ(3),
-ADD COLUMN     "enqueued" INTEGER NOT NULL DEFAULT -1,
 ADD COLUMN     "next_send_at" TIMESTAMPTZ(3),
 ADD COLUMN     "previous_sids" TEXT[] DEFAULT ARRAY[]::TEXT[],
 ADD COLUMN     "retries" INTEGER NOT NULL DEFAULT 0,
