@@ -49,6 +49,7 @@ export async function startConsole(config: Config, logger: Logger): Promise<Cons
     logDir: config.log.dir,
     trustProxy: config.ingest.trustProxy,
     logger,
+    campaigns: { maxRetries: config.campaigns.maxRetries, retryBaseMs: config.campaigns.retryBaseMs, alertFailureRate: config.campaigns.alertFailureRate },
   });
   const server = app.listen(config.console.port, config.console.host);
   await once(server, 'listening');
