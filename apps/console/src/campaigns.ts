@@ -66,22 +66,22 @@ export async function createCampaignFromStream(db: Db, body: AsyncIterable<Uint8
   const created = await db.$transaction(async (tx) => {
     const id = await openCampaign(tx, settings);
     const fields: Record<string, unknown> = {};
-    const unknown: string[] = [];
     const errors: { index: number; reason: string }[] = [];
     let invalid = 0;
     let count = 0;
     let recipientsSeen = false;
     let batch: Recipient[] = [];
 
-    const parser = new JSONParser({ paths: ['$.*', '$.recipients.*'], keepStack: false });
+    // Only these paths are emitted, and keepStack false drops each recipient once emitted: the
+    // array is never built. (A `$.*` path would keep the whole array for its own emission.)
+    const parser = new JSONParser({ paths: ['$.name', '$.channel', '$.body', '$.recipients.*'], keepStack: false });
     parser.onValue = ({ value, key, stack }) => {
-      if (stack.length === 1 && typeof key === 'string') {
-        if (key === 'recipients') recipientsSeen = Array.isArray(value);
-        else if (key === 'name' || key === 'channel' || key === 'body') fields[key] = value;
-        else unknown.push(key);
+      if (stack.length === 1 && (key === 'name' || key === 'channel' || key === 'body')) {
+        fields[key] = value;
         return;
       }
       if (stack.length === 2 && stack[1]?.key === 'recipients' && typeof key === 'number') {
+        recipientsSeen = true;
         count += 1;
         if (count > MAX_RECIPIENTS) return;
         const check = checkRecipient(value);
@@ -108,7 +108,8 @@ export async function createCampaignFromStream(db: Db, body: AsyncIterable<Uint8
       parse(() => parser.write(chunk));
       if (batch.length >= INSERT_BATCH) await flush();
     }
-    parse(() => parser.end());
+    // The parser ends by itself when the top-level value closes; a body cut short leaves it open.
+    if (!parser.isEnded) parse(() => parser.end());
     await flush();
 
     const problems: string[] = [];
@@ -117,12 +118,10 @@ export async function createCampaignFromStream(db: Db, body: AsyncIterable<Uint8
       bad.push(field);
       problems.push(`${field}: ${message}`);
     };
-    for (const key of unknown) problem(key, 'unknown field');
     if (typeof fields.name !== 'string' || fields.name.trim() === '' || fields.name.length > 200) problem('name', 'must be a non-empty string of at most 200 characters');
     if (!(CHANNELS as readonly unknown[]).includes(fields.channel)) problem('channel', 'must be "sms" or "whatsapp"');
     if (typeof fields.body !== 'string' || fields.body.trim() === '' || fields.body.length > 1_600) problem('body', 'must be a non-empty string of at most 1600 characters');
-    if (!recipientsSeen) problem('recipients', 'must be an array of E.164 numbers or {address, …} objects');
-    else if (count === 0) problem('recipients', 'must not be empty');
+    if (!recipientsSeen) problem('recipients', 'must be a non-empty array of E.164 numbers or {address, …} objects');
     else if (count > MAX_RECIPIENTS) problem('recipients', `at most ${MAX_RECIPIENTS} recipients (got ${count})`);
     if (invalid > 0) {
       problems.push(`recipients: ${invalid} invalid (first: index ${errors[0]!.index}: ${errors[0]!.reason})`);
