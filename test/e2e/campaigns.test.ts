@@ -214,6 +214,18 @@ describe('campaigns through the console, the dispatcher and Twilio', () => {
     expect(message).toMatchObject({ status: 'queued', twilioSid: messageTo(to!)!.sid, retries: 0 });
   });
 
+  test('a 500 after Twilio created the message: the retry finds it at Twilio and adopts it instead of sending again', async () => {
+    const [to] = numbers(1);
+    scripted.set(to!, [{ kind: 'create-then-500' }]);
+    const lists = twilio.listRequests;
+    const campaign = await createCampaign({ name: '500', channel: 'sms', body: 'Bonjour', recipients: [to] });
+    await send(campaign.id);
+    const message = await waitFor(() => db.campaignMessage.findFirst({ where: { campaignId: campaign.id, sendState: 'sent' } }), { what: 'the SID stored' });
+    expect(requestsTo(to!)).toHaveLength(1);
+    expect(message.twilioSid).toBe(messageTo(to!)!.sid);
+    expect(twilio.listRequests).toBeGreaterThan(lists);
+  });
+
   test('a 21211 fails the message with Twilio\'s code and message, without retry', async () => {
     const [bad, good] = numbers(2);
     scripted.set(bad!, [{ kind: 'error', status: 400, code: 21211, message: `The 'To' number ${bad} is not a valid phone number.` }]);
