@@ -1,8 +1,9 @@
 import type { Job } from 'bullmq';
 import { classifySendAnswer, fillTemplate, retryAfterMs } from '@switchboard/campaigns';
 import {
-  attachTwilioSid,
+  attachTwilioSids,
   claimCampaignSend,
+  claimCampaignSends,
   enqueueDeliveries,
   refuseCampaignSend,
   releaseCampaignClaim,
@@ -10,9 +11,10 @@ import {
   type ClaimedSend,
   type DeliveryQueue,
   type Db,
+  type SidAttachment,
 } from '@switchboard/db';
 import type { Logger } from '@switchboard/logger';
-import type { JobPayload } from '@switchboard/queues';
+import { createBatcher, type JobPayload } from '@switchboard/queues';
 import type { TwilioClient } from './twilio-client.ts';
 
 export type SendProcessorDeps = {
@@ -26,6 +28,8 @@ export type SendProcessorDeps = {
   logger: Logger;
   /** Holds the whole send queue (every replica) for `ms`, then the job is returned to the queue: BullMQ's `worker.rateLimit` + `RateLimitError`. */
   throttle(ms: number): Promise<Error>;
+  /** Claims and SID stores of the jobs in flight share one statement or transaction, up to this many. */
+  batchSize?: number;
   now?: () => Date;
 };
 
@@ -73,13 +77,36 @@ export function createSendProcessor(deps: SendProcessorDeps) {
     return match?.sid;
   }
 
+  // Postgres, not Twilio, bounds a dispatcher's rate: the jobs in flight claim together (one
+  // UPDATE) and store their SIDs together (one transaction), each still settling on its own.
+  const batchSize = deps.batchSize ?? 64;
+  const claims = createBatcher({
+    maxSize: batchSize,
+    maxWaitMs: 2,
+    run: async (ids: string[]) => {
+      const claimed = await claimCampaignSends(deps.db, ids, now());
+      return ids.map((id) => claimed.get(id) ?? null);
+    },
+  });
+  const stores = createBatcher({
+    maxSize: batchSize,
+    maxWaitMs: 2,
+    run: async (items: SidAttachment[]) => {
+      const { results, deliveryIds } = await attachTwilioSids(deps.db, items);
+      await enqueueDeliveries(deps.deliveryQueue, deliveryIds);
+      return results;
+    },
+  });
+
   async function store(send: ClaimedSend, sid: string): Promise<void> {
-    const { deliveryIds } = await attachTwilioSid(deps.db, send.id, sid, now());
-    await enqueueDeliveries(deps.deliveryQueue, deliveryIds);
+    const result = await stores.push({ campaignMessageId: send.id, sid, sentAt: now() });
+    // A message has one SID per send: another one stored means two sends, which the claim exists to prevent.
+    if (result !== 'attached') throw new Error(`cannot store ${sid} for campaign message ${send.id}: ${result}`);
   }
 
   return async (payload: JobPayload<'send'>, job: Pick<Job, 'attemptsMade' | 'opts' | 'id'>): Promise<SendResult> => {
-    const claim = await claimCampaignSend(deps.db, payload.campaignMessageId, now());
+    const fast = await claims.push(payload.campaignMessageId);
+    const claim = fast ? { outcome: 'claimed' as const, send: fast } : await claimCampaignSend(deps.db, payload.campaignMessageId, now());
     let send: ClaimedSend;
     switch (claim.outcome) {
       case 'done':

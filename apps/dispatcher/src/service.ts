@@ -13,7 +13,9 @@ export type DispatcherService = { close(): Promise<void> };
 export async function startDispatcher(config: Config, logger: Logger): Promise<DispatcherService> {
   const redis = createRedis(config.redis.url, 'worker', 'dispatcher');
   redis.on('error', (err) => logger.debug('redis connection error', { error: err.message }));
-  const db = createDb({ url: config.database.url, poolSize: 2, applicationName: 'switchboard-dispatcher' });
+  // Each campaign send is two short transactions (claim, then store the SID): a pool of 2 would
+  // serialize the sends in flight.
+  const db = createDb({ url: config.database.url, poolSize: Math.min(config.workers.dispatcherConcurrency, 10), applicationName: 'switchboard-dispatcher' });
   const deliveries = createQueue('delivery', { connection: redis, prefix: config.redis.prefix });
   const sends = createQueue('send', { connection: redis, prefix: config.redis.prefix });
   await Promise.all([deliveries.waitUntilReady(), sends.waitUntilReady(), db.$queryRaw`SELECT 1`]);

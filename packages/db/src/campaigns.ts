@@ -116,12 +116,36 @@ type SendRow = {
 };
 
 /**
+ * The common case of {@link claimCampaignSend} for many messages in one statement (the dispatcher
+ * batches the jobs in flight): each due message of a campaign being sent, whose contact is not
+ * opted out, is claimed. Returns the claimed ones; the others go through claimCampaignSend, which
+ * says why (done, unsettled, skipped).
+ */
+export async function claimCampaignSends(db: Db, campaignMessageIds: string[], now: Date = new Date()): Promise<Map<string, ClaimedSend>> {
+  if (campaignMessageIds.length === 0) return new Map();
+  const rows = await db.$queryRaw<SendRow[]>`
+    UPDATE campaign_messages cm SET send_state = 'claimed', claimed_at = ${now}
+    FROM campaigns c
+    WHERE cm.id = ANY(${campaignMessageIds}::uuid[]) AND c.id = cm.campaign_id AND cm.send_state IN ('pending', 'enqueued')
+      AND c.status = 'sending' AND cm.next_send_at <= ${now}
+      AND NOT EXISTS (SELECT 1 FROM contacts ct WHERE ct.address = cm.recipient AND ct.opted_out)
+    RETURNING cm.id, cm.campaign_id, cm.recipient, cm.channel, cm.variables, cm.status, cm.send_state, cm.retries, cm.claimed_at, cm.next_send_at,
+      c.body, c.status AS campaign_status`;
+  return new Map(rows.map((r) => [r.id, toSend(r, now)]));
+}
+
+/**
  * Claims a campaign message for sending, in one transaction committed before any HTTP call: a
  * message moves `pending`/`enqueued` → `claimed` once, so two runs of its job (a stall, a crash,
  * a second replica) cannot both send it. The recipient's opt-out is checked here, at send time: an
  * opted-out contact's message is `skipped` instead (counted, announced, never sent).
  */
 export async function claimCampaignSend(db: Db, campaignMessageId: string, now: Date = new Date()): Promise<ClaimOutcome> {
+  // The common case in one statement (one round trip): due, campaign sending, contact not opted
+  // out (recipients are stored in E.164, the contacts' key for a phone). Anything else is sorted
+  // out below, in a transaction.
+  const fast = (await claimCampaignSends(db, [campaignMessageId], now)).get(campaignMessageId);
+  if (fast) return { outcome: 'claimed', send: fast };
   const result = await db.$transaction(async (tx) => {
     const rows = await tx.$queryRaw<SendRow[]>`
       SELECT cm.id, cm.campaign_id, cm.recipient, cm.channel, cm.variables, cm.status, cm.send_state, cm.retries, cm.claimed_at, cm.next_send_at,

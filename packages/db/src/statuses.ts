@@ -104,29 +104,53 @@ export async function applyStatusCallbacks(db: Db, callbacks: StatusCallback[]):
  * Returns the ids of the delivery rows created (announce them after commit).
  */
 export async function attachTwilioSid(db: Db, campaignMessageId: string, sid: string, sentAt: Date = new Date()): Promise<{ deliveryIds: string[] }> {
+  const { results, deliveryIds } = await attachTwilioSids(db, [{ campaignMessageId, sid, sentAt }]);
+  if (results[0] === 'conflict') throw new Error(`campaign message ${campaignMessageId} already has another Twilio SID`);
+  if (results[0] === 'missing') throw new Error(`no campaign message ${campaignMessageId}`);
+  return { deliveryIds };
+}
+
+/** One SID to store: see {@link attachTwilioSids}. */
+export type SidAttachment = { campaignMessageId: string; sid: string; sentAt: Date };
+
+/**
+ * {@link attachTwilioSid} for many messages in one transaction (the dispatcher batches the sends
+ * in flight): each is marked sent with its SID, and the callbacks that were waiting for those
+ * SIDs are applied. Per item: `attached`, `conflict` (the message has another SID) or `missing`.
+ */
+export async function attachTwilioSids(db: Db, items: SidAttachment[]): Promise<{ results: ('attached' | 'conflict' | 'missing')[]; deliveryIds: string[] }> {
+  if (items.length === 0) return { results: [], deliveryIds: [] };
   return db.$transaction(async (tx) => {
-    await lockSids(tx, [sid]);
+    const sids = items.map((i) => i.sid);
+    await lockSids(tx, sids);
     const rows = await tx.$queryRaw<CampaignMessageRow[]>`
-      UPDATE campaign_messages SET twilio_sid = ${sid}, sent_at = COALESCE(sent_at, ${sentAt}), send_state = 'sent'
-      WHERE id = ${campaignMessageId}::uuid AND (twilio_sid IS NULL OR twilio_sid = ${sid})
-      RETURNING id, campaign_id, recipient, channel, status, twilio_sid, retries`;
-    if (rows.length === 0) {
-      const existing = await tx.campaignMessage.findUnique({ where: { id: campaignMessageId }, select: { twilioSid: true } });
-      throw new Error(existing ? `campaign message ${campaignMessageId} already has another Twilio SID` : `no campaign message ${campaignMessageId}`);
-    }
-    const pending = await tx.$queryRaw<{ id: string; status: string; error_code: number | null; received_at: Date }[]>`
-      DELETE FROM pending_statuses WHERE twilio_sid = ${sid} RETURNING id, status, error_code, received_at`;
+      UPDATE campaign_messages cm SET twilio_sid = u.sid, sent_at = COALESCE(cm.sent_at, u.sent_at), send_state = 'sent'
+      FROM UNNEST(${items.map((i) => i.campaignMessageId)}::uuid[], ${sids}::text[], ${items.map((i) => i.sentAt)}::timestamptz[]) AS u(id, sid, sent_at)
+      WHERE cm.id = u.id AND (cm.twilio_sid IS NULL OR cm.twilio_sid = u.sid)
+      RETURNING cm.id, cm.campaign_id, cm.recipient, cm.channel, cm.status, cm.twilio_sid, cm.retries`;
+    const attached = new Set(rows.map((r) => r.id));
+    const missed = items.filter((i) => !attached.has(i.campaignMessageId)).map((i) => i.campaignMessageId);
+    const existing = new Set(missed.length === 0 ? [] : (await tx.campaignMessage.findMany({ where: { id: { in: missed } }, select: { id: true } })).map((r) => r.id));
+    const results = items.map((i) => (attached.has(i.campaignMessageId) ? 'attached' as const : existing.has(i.campaignMessageId) ? 'conflict' as const : 'missing' as const));
+    if (rows.length === 0) return { results, deliveryIds: [] };
+
+    const pending = await tx.$queryRaw<{ twilio_sid: string; status: string; error_code: number | null; received_at: Date }[]>`
+      DELETE FROM pending_statuses WHERE twilio_sid = ANY(${rows.map((r) => r.twilio_sid)}::text[]) RETURNING twilio_sid, status, error_code, received_at`;
+    if (pending.length === 0) return { results, deliveryIds: [] };
     pending.sort((a, b) => a.received_at.getTime() - b.received_at.getTime());
-    const message = rows[0]!;
-    const updates = pending.map((p, key) => ({
-      key,
-      update: {
-        kind: 'status' as const, twilioSid: sid, status: p.status as StatusUpdate['status'], errorCode: p.error_code, errorMessage: null,
-        recipient: message.recipient, channel: message.channel === 'whatsapp' ? 'whatsapp' as const : 'sms' as const, receivedAt: p.received_at.toISOString(),
-      },
-    }));
+    const bySid = new Map(rows.map((r) => [r.twilio_sid, r]));
+    const updates = pending.map((p, key) => {
+      const message = bySid.get(p.twilio_sid)!;
+      return {
+        key,
+        update: {
+          kind: 'status' as const, twilioSid: p.twilio_sid, status: p.status as StatusUpdate['status'], errorCode: p.error_code, errorMessage: null,
+          recipient: message.recipient, channel: message.channel === 'whatsapp' ? 'whatsapp' as const : 'sms' as const, receivedAt: p.received_at.toISOString(),
+        },
+      };
+    });
     const { deliveryIds } = await advanceCampaignMessages(tx, rows, updates);
-    return { deliveryIds };
+    return { results, deliveryIds };
   });
 }
 

@@ -42,6 +42,8 @@ export type TwilioFakeOptions = {
   latencyMs?: number;
   /** Statuses to call back for each created message as soon as it is created (the benchmark's mode). */
   autoCallbacks?: (message: FakeMessage) => { status: string; errorCode?: number }[];
+  /** Delay between creating a message and posting its auto callbacks (Twilio's first callbacks come a moment after the 201). */
+  autoCallbackDelayMs?: number;
   /** Parallel callback posts at most (default 16). */
   callbackConcurrency?: number;
 };
@@ -123,7 +125,13 @@ export async function startTwilioFake(options: TwilioFakeOptions): Promise<Twili
     const message = { sid: newSid(), request, dateCreated: new Date() };
     messages.set(message.sid, message);
     const auto = options.autoCallbacks?.(message);
-    if (auto) for (const c of auto) void postOne({ message, ...c }).catch(() => undefined);
+    if (auto) {
+      const fire = () => {
+        for (const c of auto) void postOne({ message, ...c }).catch(() => undefined);
+      };
+      if (options.autoCallbackDelayMs) setTimeout(fire, options.autoCallbackDelayMs);
+      else fire();
+    }
     return message;
   }
 
