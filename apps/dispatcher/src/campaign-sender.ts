@@ -48,7 +48,6 @@ export async function startCampaignSender(deps: CampaignSenderDeps): Promise<Cam
   const sendQueue: Queue<JobInput<'send'>> = createQueue('send', { connection: deps.redis, prefix: config.redis.prefix });
   sendQueue.on('error', (err) => logger.debug('queue error', { queue: sendQueue.name, error: err.message }));
 
-  let worker: Worker | undefined;
   const processor = createSendProcessor({
     db: deps.db,
     twilio: createTwilioClient({ baseUrl: apiBaseUrl, accountSid, authToken }),
@@ -57,11 +56,12 @@ export async function startCampaignSender(deps: CampaignSenderDeps): Promise<Cam
     deliveryQueue: deps.deliveryQueue,
     logger,
     async throttle(ms) {
-      await worker!.rateLimit(ms);
+      // `worker` is set below, before any job can run.
+      await worker.rateLimit(ms);
       return Worker.RateLimitError();
     },
   });
-  worker = createWorker('send', (payload, job) => processor(payload, job), {
+  const worker = createWorker('send', (payload, job) => processor(payload, job), {
     connection: deps.redis,
     prefix: config.redis.prefix,
     concurrency: config.workers.dispatcherConcurrency,
