@@ -316,6 +316,21 @@ describe('campaigns through the console, the dispatcher and Twilio', () => {
     for (const to of recipients) expect(requestsTo(to)[0]!.at).toBeGreaterThanOrEqual(sendAt.getTime());
   });
 
+  test('unknown campaigns are 404, a second send is 409, a body that is not JSON is 415 or 400', async () => {
+    const unknown = '0190a0a0-0000-7000-8000-000000000000';
+    expect((await api(`/api/campaigns/${unknown}`)).status).toBe(404);
+    expect((await send(unknown)).status).toBe(404);
+    expect((await api('/api/campaigns/not-a-uuid')).status).toBe(400);
+    const campaign = await createCampaign({ name: 'Twice', channel: 'sms', body: 'Bonjour', recipients: numbers(1) });
+    expect((await send(campaign.id)).status).toBe(202);
+    expect((await send(campaign.id)).status).toBe(409);
+    expect((await api('/api/campaigns', { method: 'POST', body: 'name=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } })).status).toBe(415);
+    expect((await api(`/api/campaigns/${campaign.id}/send`, { method: 'POST', body: JSON.stringify({ sendAt: 'tomorrow' }) })).status).toBe(400);
+    const list = (await (await api('/api/campaigns?limit=2')).json()) as { data: { id: string }[]; nextCursor: string | null };
+    expect(list.data[0]!.id).toBe(campaign.id);
+    expect(list.nextCursor).not.toBeNull();
+  });
+
   test('invalid recipients are refused with their index and reason, and nothing is created', async () => {
     const before = await db.campaign.count();
     const res = await api('/api/campaigns', {
