@@ -131,7 +131,7 @@ describe('campaigns through the console, the dispatcher and Twilio', () => {
     const sends = await waitFor(() => {
       const mine = twilio.requests.filter((r) => r.at >= sentAt && r.body.includes('votre offre'));
       return mine.length >= 1_000 ? mine : undefined;
-    }, { what: '1,000 sends', timeoutMs: 60_000 });
+    }, { what: '1,000 sends', timeoutMs: 120_000 });
     expect(sends).toHaveLength(1_000);
     const byTo = new Map(recipients.map((r) => [`whatsapp:${r.address}`, r]));
     for (const r of sends) {
@@ -141,7 +141,7 @@ describe('campaigns through the console, the dispatcher and Twilio', () => {
       expect(r.body).toBe(`Bonjour ${byTo.get(r.to)!.firstName}, votre offre vous attend.`);
     }
     expect(new Set(sends.map((r) => r.to)).size).toBe(1_000);
-    await waitFor(async () => (await db.campaignMessage.count({ where: { campaignId: created.id, sendState: 'sent' } })) === 1_000, { what: 'every SID stored' });
+    await waitFor(async () => (await db.campaignMessage.count({ where: { campaignId: created.id, sendState: 'sent' } })) === 1_000, { what: 'every SID stored', timeoutMs: 60_000 });
 
     // Twilio's callbacks: out of order, 30% repeated, a fifth of the messages failing.
     const plans: CallbackPlan[] = [];
@@ -160,7 +160,7 @@ describe('campaigns through the console, the dispatcher and Twilio', () => {
     const done = await waitFor(async () => {
       const c = await getCampaign(created.id);
       return c.status === 'completed' ? c : undefined;
-    }, { what: 'the campaign completed', timeoutMs: 60_000 });
+    }, { what: 'the campaign completed', timeoutMs: 150_000 });
     const counted = await recount(created.id);
     expect(done.counts).toEqual(counted);
     expect(counted).toMatchObject({ delivered: 600, read: 200, failed: 100, undelivered: 100, queued: 0, sent: 0 });
@@ -173,28 +173,28 @@ describe('campaigns through the console, the dispatcher and Twilio', () => {
         ON cm.twilio_sid = d.payload->'data'->>'twilioSid' AND cm.status = d.payload->'data'->>'status'
       WHERE d.type = 'message.status' AND cm.campaign_id = ${created.id}::uuid`;
     expect(Number(announced[0]!.n)).toBe(1_000);
-  });
+  }, 300_000);
 
   test('a STOP that arrives mid-campaign stops the sends to that contact; an earlier opt-out is skipped too', async () => {
     const [early, ...rest] = numbers(40);
     await postSignedTwilio(`${ingest.url}/webhooks/twilio/messages`, inboundSms({ From: early!, Body: 'STOP' }), { authToken: AUTH_TOKEN });
-    await waitFor(() => db.contact.findFirst({ where: { address: early!, optedOut: true } }), { what: 'the early opt-out' });
+    await waitFor(() => db.contact.findFirst({ where: { address: early!, optedOut: true } }), { what: 'the early opt-out', timeoutMs: 30_000 });
     const held = gate();
     for (const to of rest) scripted.set(to, [held.answer]);
     const campaign = await createCampaign({ name: 'Opt-out', channel: 'sms', body: 'Offre', recipients: [early, ...rest] });
     expect((await send(campaign.id)).status).toBe(202);
 
     // The dispatcher holds 16 sends open at Twilio; the others wait their turn in the queue.
-    await waitFor(() => rest.filter((to) => requestsTo(to).length > 0).length === 16, { what: '16 sends in flight' });
+    await waitFor(() => rest.filter((to) => requestsTo(to).length > 0).length === 16, { what: '16 sends in flight', timeoutMs: 30_000 });
     const stopper = rest.find((to) => requestsTo(to).length === 0)!;
     await postSignedTwilio(`${ingest.url}/webhooks/twilio/messages`, inboundSms({ From: stopper, Body: 'STOP' }), { authToken: AUTH_TOKEN });
-    await waitFor(() => db.contact.findFirst({ where: { address: stopper, optedOut: true } }), { what: 'the STOP applied' });
+    await waitFor(() => db.contact.findFirst({ where: { address: stopper, optedOut: true } }), { what: 'the STOP applied', timeoutMs: 30_000 });
     held.open();
 
     const done = await waitFor(async () => {
       const c = await getCampaign(campaign.id);
       return c.counts.queued === 38 && c.counts.skipped === 2 ? c : undefined;
-    }, { what: 'every message sent or skipped' });
+    }, { what: 'every message sent or skipped', timeoutMs: 30_000 });
     expect(requestsTo(stopper)).toHaveLength(0);
     expect(requestsTo(early!)).toHaveLength(0);
     expect(done.counts).toEqual(await recount(campaign.id));
@@ -207,7 +207,7 @@ describe('campaigns through the console, the dispatcher and Twilio', () => {
     scripted.set(to!, [{ kind: 'error', status: 429, code: 20429, message: 'Too Many Requests', retryAfter: '1' }]);
     const campaign = await createCampaign({ name: '429', channel: 'sms', body: 'Bonjour', recipients: [to] });
     await send(campaign.id);
-    const message = await waitFor(() => db.campaignMessage.findFirst({ where: { campaignId: campaign.id, sendState: 'sent' } }), { what: 'the SID stored' });
+    const message = await waitFor(() => db.campaignMessage.findFirst({ where: { campaignId: campaign.id, sendState: 'sent' } }), { what: 'the SID stored', timeoutMs: 30_000 });
     const requests = requestsTo(to!);
     expect(requests).toHaveLength(2);
     expect(requests[1]!.at - requests[0]!.at).toBeGreaterThanOrEqual(900);
@@ -220,7 +220,7 @@ describe('campaigns through the console, the dispatcher and Twilio', () => {
     const lists = twilio.listRequests;
     const campaign = await createCampaign({ name: '500', channel: 'sms', body: 'Bonjour', recipients: [to] });
     await send(campaign.id);
-    const message = await waitFor(() => db.campaignMessage.findFirst({ where: { campaignId: campaign.id, sendState: 'sent' } }), { what: 'the SID stored' });
+    const message = await waitFor(() => db.campaignMessage.findFirst({ where: { campaignId: campaign.id, sendState: 'sent' } }), { what: 'the SID stored', timeoutMs: 30_000 });
     expect(requestsTo(to!)).toHaveLength(1);
     expect(message.twilioSid).toBe(messageTo(to!)!.sid);
     expect(twilio.listRequests).toBeGreaterThan(lists);
@@ -231,9 +231,9 @@ describe('campaigns through the console, the dispatcher and Twilio', () => {
     scripted.set(bad!, [{ kind: 'error', status: 400, code: 21211, message: `The 'To' number ${bad} is not a valid phone number.` }]);
     const campaign = await createCampaign({ name: '21211', channel: 'sms', body: 'Bonjour', recipients: [bad, good] });
     await send(campaign.id);
-    const failed = await waitFor(() => db.campaignMessage.findFirst({ where: { campaignId: campaign.id, recipient: bad!, status: 'failed' } }), { what: 'the refusal' });
+    const failed = await waitFor(() => db.campaignMessage.findFirst({ where: { campaignId: campaign.id, recipient: bad!, status: 'failed' } }), { what: 'the refusal', timeoutMs: 30_000 });
     expect(failed).toMatchObject({ errorCode: 21211, errorMessage: `The 'To' number ${bad} is not a valid phone number.`, retries: 0, sendState: 'refused', twilioSid: null });
-    await waitFor(async () => (await getCampaign(campaign.id)).counts.failed === 1, { what: 'the failure counted' });
+    await waitFor(async () => (await getCampaign(campaign.id)).counts.failed === 1, { what: 'the failure counted', timeoutMs: 30_000 });
     expect(requestsTo(bad!)).toHaveLength(1);
     const res = await api(`/api/campaigns/${campaign.id}/messages?status=failed`);
     const page = (await res.json()) as { data: { recipient: string; errorCode: number; retries: number }[] };
@@ -245,15 +245,15 @@ describe('campaigns through the console, the dispatcher and Twilio', () => {
     const campaign = await createCampaign({ name: 'Retries', channel: 'sms', body: 'Bonjour', recipients: [to] });
     await send(campaign.id);
     for (let attempt = 1; attempt <= 3; attempt++) {
-      const request = await waitFor(() => requestsTo(to!)[attempt - 1], { what: `send ${attempt}` });
+      const request = await waitFor(() => requestsTo(to!)[attempt - 1], { what: `send ${attempt}`, timeoutMs: 30_000 });
       const message = [...twilio.messages.values()].find((m) => m.request === request)!;
-      await waitFor(() => db.campaignMessage.findFirst({ where: { twilioSid: message.sid } }), { what: `SID ${attempt} stored` });
+      await waitFor(() => db.campaignMessage.findFirst({ where: { twilioSid: message.sid } }), { what: `SID ${attempt} stored`, timeoutMs: 30_000 });
       await twilio.postCallbacks([{ message, status: 'sent' }, { message, status: 'failed', errorCode: 30008 }]);
     }
     const final = await waitFor(async () => {
       const c = await getCampaign(campaign.id);
       return c.status === 'completed' ? c : undefined;
-    }, { what: 'the campaign completed' });
+    }, { what: 'the campaign completed', timeoutMs: 30_000 });
     expect(final.counts).toMatchObject({ failed: 1, queued: 0 });
     expect(requestsTo(to!)).toHaveLength(3);
     const page = (await (await api(`/api/campaigns/${campaign.id}/messages`)).json()) as { data: { retries: number; status: string; errorCode: number; history: { twilioSid: string; status: string }[] }[] };
@@ -266,17 +266,17 @@ describe('campaigns through the console, the dispatcher and Twilio', () => {
     const recipients = numbers(30);
     const campaign = await createCampaign({ name: 'Alert', channel: 'sms', body: 'Bonjour', recipients });
     await send(campaign.id);
-    await waitFor(async () => (await db.campaignMessage.count({ where: { campaignId: campaign.id, sendState: 'sent' } })) === 30, { what: 'every SID stored' });
+    await waitFor(async () => (await db.campaignMessage.count({ where: { campaignId: campaign.id, sendState: 'sent' } })) === 30, { what: 'every SID stored', timeoutMs: 30_000 });
     const messages = recipients.map((to) => messageTo(to)!);
     // 19 decided with 5 failures: not yet (too few); the 20th decides it (6 of 20 failed).
     await twilio.postCallbacks(messages.slice(0, 14).map((message) => ({ message, status: 'delivered' })));
     await twilio.postCallbacks(messages.slice(14, 19).map((message) => ({ message, status: 'undelivered', errorCode: 30007 })));
-    await waitFor(async () => (await getCampaign(campaign.id)).counts.undelivered === 5, { what: '19 decided' });
+    await waitFor(async () => (await getCampaign(campaign.id)).counts.undelivered === 5, { what: '19 decided', timeoutMs: 30_000 });
     expect((await getCampaign(campaign.id)).alertedAt).toBeNull();
     await twilio.postCallbacks([{ message: messages[19]!, status: 'undelivered', errorCode: 30007 }]);
-    await waitFor(async () => (await getCampaign(campaign.id)).alertedAt, { what: 'the alert' });
+    await waitFor(async () => (await getCampaign(campaign.id)).alertedAt, { what: 'the alert', timeoutMs: 30_000 });
     await twilio.postCallbacks(messages.slice(20).map((message) => ({ message, status: 'failed', errorCode: 30007 })));
-    await waitFor(async () => (await getCampaign(campaign.id)).status === 'completed', { what: 'the campaign completed' });
+    await waitFor(async () => (await getCampaign(campaign.id)).status === 'completed', { what: 'the campaign completed', timeoutMs: 30_000 });
     const alerts = await db.webhookDelivery.findMany({ where: { type: 'campaign.alert', eventKey: `campaign.alert:${campaign.id}` } });
     expect(alerts).toHaveLength(1);
     expect(alerts[0]!.payload).toMatchObject({ type: 'campaign.alert', data: { id: campaign.id, failureRate: 0.3, threshold: 0.2, decided: 20 } });
@@ -288,18 +288,18 @@ describe('campaigns through the console, the dispatcher and Twilio', () => {
     for (const to of recipients) scripted.set(to, [held.answer]);
     const campaign = await createCampaign({ name: 'Cancel', channel: 'sms', body: 'Bonjour', recipients });
     await send(campaign.id);
-    await waitFor(() => recipients.filter((to) => requestsTo(to).length > 0).length === 16, { what: '16 sends in flight' });
+    await waitFor(() => recipients.filter((to) => requestsTo(to).length > 0).length === 16, { what: '16 sends in flight', timeoutMs: 30_000 });
     const res = await api(`/api/campaigns/${campaign.id}/cancel`, { method: 'POST' });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ status: 'canceled', canceledMessages: 24, counts: { canceled: 24, queued: 16 } });
     held.open();
-    await waitFor(async () => (await db.campaignMessage.count({ where: { campaignId: campaign.id, sendState: 'sent' } })) === 16, { what: 'the 16 in flight stored' });
+    await waitFor(async () => (await db.campaignMessage.count({ where: { campaignId: campaign.id, sendState: 'sent' } })) === 16, { what: 'the 16 in flight stored', timeoutMs: 30_000 });
     const sentTo = recipients.filter((to) => requestsTo(to).length > 0);
     await twilio.postCallbacks(sentTo.map((to) => ({ message: messageTo(to)!, status: 'delivered' })));
     const tracked = await waitFor(async () => {
       const c = await getCampaign(campaign.id);
       return c.counts.delivered === 16 ? c : undefined;
-    }, { what: 'the 16 delivered' });
+    }, { what: 'the 16 delivered', timeoutMs: 30_000 });
     expect(tracked).toMatchObject({ status: 'canceled', counts: { canceled: 24, delivered: 16, queued: 0 } });
     expect(recipients.filter((to) => requestsTo(to).length > 0)).toHaveLength(16);
     expect((await api(`/api/campaigns/${campaign.id}/send`, { method: 'POST', body: '{}' })).status).toBe(409);
