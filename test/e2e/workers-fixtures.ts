@@ -60,7 +60,7 @@ export function workersNormalize(event: RawEventPayload): NormalizedEvent {
 /** A campaign being sent, with one queued message per recipient (no SID yet). */
 export async function seedCampaign(db: Db, recipients: string[], channel: 'sms' | 'whatsapp' = 'sms') {
   const campaign = await db.campaign.create({
-    data: { id: randomUUID(), name: 'Relance', channel, body: 'Bonjour', status: 'sending', total: recipients.length, queued: recipients.length, startedAt: new Date() },
+    data: { id: randomUUID(), name: 'Relance', channel, body: 'Bonjour', status: 'sending', maxRetries: 0, total: recipients.length, queued: recipients.length, startedAt: new Date() },
   });
   const messages = [];
   for (const recipient of recipients) {

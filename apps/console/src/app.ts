@@ -4,12 +4,13 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Db } from '@switchboard/db';
+import type { CampaignSettings, Db } from '@switchboard/db';
 import type { Logger } from '@switchboard/logger';
 import type { JobInput } from '@switchboard/queues';
 import { requireAdmin } from './auth.ts';
 import { createAuthLimiter } from './auth-limiter.ts';
 import { callsRoutes } from './calls.route.ts';
+import { campaignsRoutes } from './campaigns.route.ts';
 import { contactsRoutes } from './contacts.route.ts';
 import { dashboardRoutes } from './dashboard.route.ts';
 import { eventsRoutes } from './events.route.ts';
@@ -39,6 +40,8 @@ export type ConsoleAppDeps = {
   /** The session cookie is Secure even on plain-http requests (see service.ts). */
   alwaysSecureCookie?: boolean;
   logger: Logger;
+  /** Settings new campaigns keep (CAMPAIGN_MAX_RETRIES, RETRY_BASE_MS, CAMPAIGN_ALERT_FAILURE_RATE). */
+  campaigns?: CampaignSettings;
 };
 
 /** The operators' app: admin API, Bull Board, dashboard. Never mounted on the ingest port. */
@@ -69,6 +72,7 @@ export function createConsoleApp(deps: ConsoleAppDeps): Express {
   app.use(messagesRoutes({ db: deps.db }));
   app.use(contactsRoutes({ db: deps.db }));
   app.use(callsRoutes({ db: deps.db }));
+  app.use(campaignsRoutes({ db: deps.db, settings: deps.campaigns ?? { maxRetries: 3, retryBaseMs: 5_000, alertFailureRate: 0.2 } }));
   app.use(sourcesRoutes({ db: deps.db }));
   app.use(logsRoutes({ logDir: deps.logDir }));
   app.use(queuesRoutes({ queues: deps.retryQueues ?? deps.queues, logger: deps.logger }));

@@ -2,27 +2,34 @@ import type { Config } from '@switchboard/config';
 import { createDb } from '@switchboard/db';
 import type { Logger } from '@switchboard/logger';
 import { createQueue, createRedis, createResilience } from '@switchboard/queues';
+import { startCampaignSender } from './campaign-sender.ts';
 
 export type DispatcherService = { close(): Promise<void> };
 
-/**
- * The dispatcher: outbound webhook deliveries and campaign sends. For now it boots, connects to
- * Redis and Postgres, and shuts down cleanly; its workers come with the outbound issue.
- */
+/** The dispatcher: outbound webhook deliveries and campaign sends (see campaign-sender.ts). */
 export async function startDispatcher(config: Config, logger: Logger): Promise<DispatcherService> {
   const redis = createRedis(config.redis.url, 'worker', 'dispatcher');
   // Outages are logged as a few lines each; pass `resilience` to every createWorker/createQueue here.
   const resilience = createResilience({ logger, backoff: config.workers.backoff, probes: { postgres: () => db.$queryRaw`SELECT 1` } });
   resilience.watchRedis(redis, 'dispatcher');
-  const db = createDb({ url: config.database.url, poolSize: 2, applicationName: 'switchboard-dispatcher', onError: resilience.onError('postgres connection', 'postgres') });
+  // Each campaign send is two short transactions (claim, then store the SID): a pool of 2 would
+  // serialize the sends in flight.
+  const db = createDb({
+    url: config.database.url,
+    poolSize: Math.min(config.workers.dispatcherConcurrency, 10),
+    applicationName: 'switchboard-dispatcher',
+    onError: resilience.onError('postgres connection', 'postgres'),
+  });
   const deliveries = createQueue('delivery', { connection: redis, prefix: config.redis.prefix, resilience });
   const sends = createQueue('send', { connection: redis, prefix: config.redis.prefix, resilience });
   await Promise.all([deliveries.waitUntilReady(), sends.waitUntilReady(), db.$queryRaw`SELECT 1`]);
+  const campaignSender = await startCampaignSender({ config, logger, redis, db, deliveryQueue: deliveries, resilience });
   logger.info('dispatcher started');
   let closing: Promise<void> | undefined;
   return {
     close() {
       closing ??= (async () => {
+        await campaignSender?.close();
         resilience.close();
         await Promise.all([deliveries.close(), sends.close()]);
         redis.disconnect();

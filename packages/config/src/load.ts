@@ -111,7 +111,13 @@ function shape(env: Env) {
       llm: { url: env.INTENT_LLM_URL, apiKey: env.INTENT_LLM_API_KEY, model: env.INTENT_LLM_MODEL },
     },
     outbound: { retryBaseMs: env.RETRY_BASE_MS, allowlist: env.OUTBOUND_ALLOWLIST },
-    campaigns: { attributionWindowMs: env.CAMPAIGN_ATTRIBUTION_HOURS * 3_600_000 },
+    campaigns: {
+      attributionWindowMs: env.CAMPAIGN_ATTRIBUTION_HOURS * 3_600_000,
+      sendRatePerSecond: env.SEND_RATE_PER_SECOND,
+      maxRetries: env.CAMPAIGN_MAX_RETRIES,
+      retryBaseMs: env.RETRY_BASE_MS,
+      alertFailureRate: env.CAMPAIGN_ALERT_FAILURE_RATE,
+    },
   };
 }
 

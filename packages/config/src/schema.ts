@@ -71,6 +71,12 @@ export const envSchema = z.object({
   INTENT_LLM_API_KEY: envOptional(),
   INTENT_LLM_MODEL: envOptional(),
   CAMPAIGN_ATTRIBUTION_HOURS: envInt(72, 0),
+  /** Campaign messages per second per sender, across every dispatcher; 0 turns the limit off. */
+  SEND_RATE_PER_SECOND: envInt(10, 0, 10_000),
+  /** Resends of a campaign message that failed with a retryable error. */
+  CAMPAIGN_MAX_RETRIES: envInt(3, 0, 20),
+  /** campaign.alert fires once when the failure rate reaches this fraction (after 20 decided messages). */
+  CAMPAIGN_ALERT_FAILURE_RATE: z.coerce.number().gt(0, 'must be a fraction in (0, 1]').max(1, 'must be a fraction in (0, 1]').default(0.2),
   SHUTDOWN_TIMEOUT_MS: envInt(10_000),
 });
 

@@ -23,8 +23,22 @@ export type {
 export { storeRawEvent, storeRawEvents, rawEventToPayload } from './raw-events.ts';
 export { persistInterpretedMessages, messageView } from './messages.ts';
 export type { InterpretedMessage, PersistOutcome, PersistOptions, IntentValue } from './messages.ts';
-export { applyStatusCallbacks, attachTwilioSid, statusAdvances, completeCampaigns, CAMPAIGN_MESSAGE_STATUSES } from './statuses.ts';
-export type { StatusCallback, StatusOutcome, StatusBatchResult, CampaignMessageStatus } from './statuses.ts';
+export { applyStatusCallbacks, attachTwilioSid, attachTwilioSids, statusAdvances, completeCampaigns, moveCounters, raiseAlerts, CAMPAIGN_MESSAGE_STATUSES } from './statuses.ts';
+export type { StatusCallback, StatusOutcome, StatusBatchResult, CampaignMessageStatus, CounterMove, SidAttachment } from './statuses.ts';
+export {
+  openCampaign,
+  addCampaignRecipients,
+  finishCampaign,
+  launchCampaign,
+  cancelCampaign,
+  claimCampaignSend,
+  claimCampaignSends,
+  renewCampaignClaim,
+  releaseCampaignClaim,
+  refuseCampaignSend,
+  takeDueSends,
+} from './campaigns.ts';
+export type { CampaignSettings, NewCampaign, LaunchOutcome, CancelOutcome, ClaimedSend, ClaimOutcome } from './campaigns.ts';
 export { recordVoiceEvents } from './calls.ts';
 export type { VoiceEvent, VoiceBatchResult } from './calls.ts';
 export { isOptedOut, optedOutAmong, optOutKey } from './opt-out.ts';

@@ -1,3 +1,4 @@
+import { alertDue, alertFailureRate, isRetryableFailure, resendDelayMs } from '@switchboard/campaigns';
 import type { StatusUpdate } from '@switchboard/events';
 import type { Db, DbTx } from './client.ts';
 import { newId } from './ids.ts';
@@ -55,7 +56,7 @@ export type StatusBatchResult = {
   deliveryIds: string[];
 };
 
-type CampaignMessageRow = { id: string; campaign_id: string; recipient: string; channel: string; status: string; twilio_sid: string };
+type CampaignMessageRow = { id: string; campaign_id: string; recipient: string; channel: string; status: string; twilio_sid: string; retries: number };
 
 /**
  * Applies a batch of status callbacks in one transaction: each is recorded in message_statuses
@@ -75,7 +76,7 @@ export async function applyStatusCallbacks(db: Db, callbacks: StatusCallback[]):
         ${callbacks.map((c) => c.update.errorCode)}::int[], ${callbacks.map((c) => c.eventId)}::uuid[], ${callbacks.map((c) => c.update.receivedAt)}::timestamptz[])
       ON CONFLICT DO NOTHING`;
     const messages = await tx.$queryRaw<CampaignMessageRow[]>`
-      SELECT id, campaign_id, recipient, channel, status, twilio_sid FROM campaign_messages
+      SELECT id, campaign_id, recipient, channel, status, twilio_sid, retries FROM campaign_messages
       WHERE twilio_sid = ANY(${[...new Set(sids)]}::text[]) ORDER BY id FOR UPDATE`;
     const bySid = new Map(messages.map((m) => [m.twilio_sid, m]));
 
@@ -103,29 +104,53 @@ export async function applyStatusCallbacks(db: Db, callbacks: StatusCallback[]):
  * Returns the ids of the delivery rows created (announce them after commit).
  */
 export async function attachTwilioSid(db: Db, campaignMessageId: string, sid: string, sentAt: Date = new Date()): Promise<{ deliveryIds: string[] }> {
+  const { results, deliveryIds } = await attachTwilioSids(db, [{ campaignMessageId, sid, sentAt }]);
+  if (results[0] === 'conflict') throw new Error(`campaign message ${campaignMessageId} already has another Twilio SID`);
+  if (results[0] === 'missing') throw new Error(`no campaign message ${campaignMessageId}`);
+  return { deliveryIds };
+}
+
+/** One SID to store: see {@link attachTwilioSids}. */
+export type SidAttachment = { campaignMessageId: string; sid: string; sentAt: Date };
+
+/**
+ * {@link attachTwilioSid} for many messages in one transaction (the dispatcher batches the sends
+ * in flight): each is marked sent with its SID, and the callbacks that were waiting for those
+ * SIDs are applied. Per item: `attached`, `conflict` (the message has another SID) or `missing`.
+ */
+export async function attachTwilioSids(db: Db, items: SidAttachment[]): Promise<{ results: ('attached' | 'conflict' | 'missing')[]; deliveryIds: string[] }> {
+  if (items.length === 0) return { results: [], deliveryIds: [] };
   return db.$transaction(async (tx) => {
-    await lockSids(tx, [sid]);
+    const sids = items.map((i) => i.sid);
+    await lockSids(tx, sids);
     const rows = await tx.$queryRaw<CampaignMessageRow[]>`
-      UPDATE campaign_messages SET twilio_sid = ${sid}, sent_at = COALESCE(sent_at, ${sentAt})
-      WHERE id = ${campaignMessageId}::uuid AND (twilio_sid IS NULL OR twilio_sid = ${sid})
-      RETURNING id, campaign_id, recipient, channel, status, twilio_sid`;
-    if (rows.length === 0) {
-      const existing = await tx.campaignMessage.findUnique({ where: { id: campaignMessageId }, select: { twilioSid: true } });
-      throw new Error(existing ? `campaign message ${campaignMessageId} already has another Twilio SID` : `no campaign message ${campaignMessageId}`);
-    }
-    const pending = await tx.$queryRaw<{ id: string; status: string; error_code: number | null; received_at: Date }[]>`
-      DELETE FROM pending_statuses WHERE twilio_sid = ${sid} RETURNING id, status, error_code, received_at`;
+      UPDATE campaign_messages cm SET twilio_sid = u.sid, sent_at = COALESCE(cm.sent_at, u.sent_at), send_state = 'sent'
+      FROM UNNEST(${items.map((i) => i.campaignMessageId)}::uuid[], ${sids}::text[], ${items.map((i) => i.sentAt)}::timestamptz[]) AS u(id, sid, sent_at)
+      WHERE cm.id = u.id AND (cm.twilio_sid IS NULL OR cm.twilio_sid = u.sid)
+      RETURNING cm.id, cm.campaign_id, cm.recipient, cm.channel, cm.status, cm.twilio_sid, cm.retries`;
+    const attached = new Set(rows.map((r) => r.id));
+    const missed = items.filter((i) => !attached.has(i.campaignMessageId)).map((i) => i.campaignMessageId);
+    const existing = new Set(missed.length === 0 ? [] : (await tx.campaignMessage.findMany({ where: { id: { in: missed } }, select: { id: true } })).map((r) => r.id));
+    const results = items.map((i) => (attached.has(i.campaignMessageId) ? 'attached' as const : existing.has(i.campaignMessageId) ? 'conflict' as const : 'missing' as const));
+    if (rows.length === 0) return { results, deliveryIds: [] };
+
+    const pending = await tx.$queryRaw<{ twilio_sid: string; status: string; error_code: number | null; received_at: Date }[]>`
+      DELETE FROM pending_statuses WHERE twilio_sid = ANY(${rows.map((r) => r.twilio_sid)}::text[]) RETURNING twilio_sid, status, error_code, received_at`;
+    if (pending.length === 0) return { results, deliveryIds: [] };
     pending.sort((a, b) => a.received_at.getTime() - b.received_at.getTime());
-    const message = rows[0]!;
-    const updates = pending.map((p, key) => ({
-      key,
-      update: {
-        kind: 'status' as const, twilioSid: sid, status: p.status as StatusUpdate['status'], errorCode: p.error_code, errorMessage: null,
-        recipient: message.recipient, channel: message.channel === 'whatsapp' ? 'whatsapp' as const : 'sms' as const, receivedAt: p.received_at.toISOString(),
-      },
-    }));
+    const bySid = new Map(rows.map((r) => [r.twilio_sid, r]));
+    const updates = pending.map((p, key) => {
+      const message = bySid.get(p.twilio_sid)!;
+      return {
+        key,
+        update: {
+          kind: 'status' as const, twilioSid: p.twilio_sid, status: p.status as StatusUpdate['status'], errorCode: p.error_code, errorMessage: null,
+          recipient: message.recipient, channel: message.channel === 'whatsapp' ? 'whatsapp' as const : 'sms' as const, receivedAt: p.received_at.toISOString(),
+        },
+      };
+    });
     const { deliveryIds } = await advanceCampaignMessages(tx, rows, updates);
-    return { deliveryIds };
+    return { results, deliveryIds };
   });
 }
 
@@ -178,28 +203,97 @@ async function advanceCampaignMessages(
       AS u(id, status, error_code, error_message, at)
     WHERE cm.id = u.id`;
 
-  // Counter deltas per campaign: the old status down, the new one up.
-  const deltas = new Map<string, Record<CampaignMessageStatus, number>>();
-  for (const s of moved) {
-    const d = deltas.get(s.row.campaign_id) ?? (Object.fromEntries(CAMPAIGN_MESSAGE_STATUSES.map((k) => [k, 0])) as Record<CampaignMessageStatus, number>);
-    if ((CAMPAIGN_MESSAGE_STATUSES as readonly string[]).includes(s.from)) d[s.from as CampaignMessageStatus] -= 1;
-    d[s.current as CampaignMessageStatus] += 1;
-    deltas.set(s.row.campaign_id, d);
+  // A failure that may pass on a second try is sent again, within the campaign's retry budget: the
+  // message goes back to queued (the failure was announced above), keeps its error code to show,
+  // and its old SID joins previous_sids so its history stays readable.
+  const settings = await campaignSettings(tx, [...new Set(moved.map((s) => s.row.campaign_id))]);
+  const resends = moved.filter((s) => {
+    const c = settings.get(s.row.campaign_id);
+    return c !== undefined && c.status === 'sending' && isRetryableFailure(s.current, s.errorCode) && s.row.retries < c.max_retries;
+  });
+  if (resends.length > 0) {
+    const now = Date.now();
+    await tx.$executeRaw`
+      UPDATE campaign_messages cm SET status = 'queued', send_state = 'pending', retries = u.retry, next_send_at = u.at, claimed_at = NULL,
+        previous_sids = array_append(cm.previous_sids, cm.twilio_sid), twilio_sid = NULL
+      FROM UNNEST(${resends.map((s) => s.row.id)}::uuid[], ${resends.map((s) => s.row.retries + 1)}::int[],
+        ${resends.map((s) => new Date(now + resendDelayMs(settings.get(s.row.campaign_id)!.retry_base_ms, s.row.retries + 1)))}::timestamptz[])
+        AS u(id, retry, at)
+      WHERE cm.id = u.id`;
+    for (const s of resends) s.current = 'queued';
+  }
+
+  const ids = await moveCounters(tx, moved.map((s) => ({ campaignId: s.row.campaign_id, from: s.from, to: s.current })));
+  events.push(...(await completeCampaigns(tx, ids)), ...(await raiseAlerts(tx, ids)));
+  const deliveryIds = await writeDeliveries(tx, events);
+  return { applied, deliveryIds };
+}
+
+type CampaignSettings = { status: string; max_retries: number; retry_base_ms: number };
+
+async function campaignSettings(tx: DbTx, ids: string[]): Promise<Map<string, CampaignSettings>> {
+  const rows = await tx.$queryRaw<(CampaignSettings & { id: string })[]>`
+    SELECT id, status, max_retries, retry_base_ms FROM campaigns WHERE id = ANY(${ids}::uuid[])`;
+  return new Map(rows.map((r) => [r.id, r]));
+}
+
+/** A campaign message that changed status, for the counters. */
+export type CounterMove = { campaignId: string; from: string; to: string };
+
+/**
+ * Moves the campaigns' counters in the caller's transaction: the old status down, the new one up.
+ * Every change of a campaign message's status goes through here, in the transaction of the
+ * change. Returns the campaigns touched, sorted.
+ */
+export async function moveCounters(tx: DbTx, moves: CounterMove[]): Promise<string[]> {
+  const deltas = new Map<string, Record<CounterColumn, number>>();
+  for (const m of moves) {
+    if (m.from === m.to) continue;
+    const d = deltas.get(m.campaignId) ?? (Object.fromEntries(COUNTER_COLUMNS.map((k) => [k, 0])) as Record<CounterColumn, number>);
+    if ((COUNTER_COLUMNS as readonly string[]).includes(m.from)) d[m.from as CounterColumn] -= 1;
+    if ((COUNTER_COLUMNS as readonly string[]).includes(m.to)) d[m.to as CounterColumn] += 1;
+    deltas.set(m.campaignId, d);
   }
   const ids = [...deltas.keys()].sort();
-  const col = (k: CampaignMessageStatus) => ids.map((id) => deltas.get(id)![k]);
+  if (ids.length === 0) return [...new Set(moves.map((m) => m.campaignId))].sort();
+  const col = (k: CounterColumn) => ids.map((id) => deltas.get(id)![k]);
   await tx.$executeRaw`
     UPDATE campaigns c SET queued = c.queued + d.queued, sending = c.sending + d.sending, sent = c.sent + d.sent,
       delivered = c.delivered + d.delivered, read = c.read + d.read, failed = c.failed + d.failed,
-      undelivered = c.undelivered + d.undelivered, skipped = c.skipped + d.skipped
+      undelivered = c.undelivered + d.undelivered, skipped = c.skipped + d.skipped, canceled = c.canceled + d.canceled
     FROM UNNEST(${ids}::uuid[], ${col('queued')}::int[], ${col('sending')}::int[], ${col('sent')}::int[], ${col('delivered')}::int[],
-      ${col('read')}::int[], ${col('failed')}::int[], ${col('undelivered')}::int[], ${col('skipped')}::int[])
-      AS d(id, queued, sending, sent, delivered, read, failed, undelivered, skipped)
+      ${col('read')}::int[], ${col('failed')}::int[], ${col('undelivered')}::int[], ${col('skipped')}::int[], ${col('canceled')}::int[])
+      AS d(id, queued, sending, sent, delivered, read, failed, undelivered, skipped, canceled)
     WHERE c.id = d.id`;
+  return ids;
+}
 
-  events.push(...(await completeCampaigns(tx, ids)));
-  const deliveryIds = await writeDeliveries(tx, events);
-  return { applied, deliveryIds };
+const COUNTER_COLUMNS = [...CAMPAIGN_MESSAGE_STATUSES, 'canceled'] as const;
+type CounterColumn = (typeof COUNTER_COLUMNS)[number];
+
+/**
+ * Emits `campaign.alert` for each campaign among `ids` whose failure rate has just reached its
+ * threshold (see `alertDue`): once per campaign, guarded by `alerted_at`.
+ */
+export async function raiseAlerts(tx: DbTx, ids: string[]): Promise<OutboundEvent[]> {
+  if (ids.length === 0) return [];
+  const rows = await tx.$queryRaw<{ id: string; alert_failure_rate: number; delivered: number; read: number; failed: number; undelivered: number }[]>`
+    SELECT id, alert_failure_rate, delivered, read, failed, undelivered FROM campaigns WHERE id = ANY(${ids}::uuid[]) AND alerted_at IS NULL`;
+  const due = rows.filter((r) => alertDue(r, r.alert_failure_rate)).map((r) => r.id);
+  if (due.length === 0) return [];
+  const alerted = await tx.$queryRaw<{ id: string; name: string; channel: string; total: number; alert_failure_rate: number; delivered: number; read: number; failed: number; undelivered: number; alerted_at: Date }[]>`
+    UPDATE campaigns SET alerted_at = now() WHERE id = ANY(${due}::uuid[]) AND alerted_at IS NULL
+    RETURNING id, name, channel, total, alert_failure_rate, delivered, read, failed, undelivered, alerted_at`;
+  return alerted.map((c) => ({
+    eventKey: `campaign.alert:${c.id}`,
+    type: 'campaign.alert',
+    data: {
+      id: c.id, name: c.name, channel: c.channel, total: c.total,
+      failureRate: alertFailureRate(c), threshold: c.alert_failure_rate,
+      decided: c.delivered + c.read + c.failed + c.undelivered, failures: c.failed + c.undelivered,
+      alertedAt: c.alerted_at.toISOString(),
+    },
+  }));
 }
 
 /**
@@ -209,15 +303,15 @@ async function advanceCampaignMessages(
  */
 export async function completeCampaigns(tx: DbTx, ids: string[]): Promise<OutboundEvent[]> {
   if (ids.length === 0) return [];
-  const done = await tx.$queryRaw<{ id: string; name: string; channel: string; total: number; queued: number; sending: number; sent: number; delivered: number; read: number; failed: number; undelivered: number; skipped: number; completed_at: Date }[]>`
+  const done = await tx.$queryRaw<{ id: string; name: string; channel: string; total: number; queued: number; sending: number; sent: number; delivered: number; read: number; failed: number; undelivered: number; skipped: number; canceled: number; completed_at: Date }[]>`
     UPDATE campaigns c SET status = 'completed', completed_at = now()
-    WHERE c.id = ANY(${ids}::uuid[]) AND c.status IN ('sending', 'sent')
+    WHERE c.id = ANY(${ids}::uuid[]) AND c.status = 'sending'
       -- The counters say it cheaply; the messages themselves confirm it.
       AND c.queued + c.sending + c.sent = 0
       AND NOT EXISTS (SELECT 1 FROM campaign_messages cm WHERE cm.campaign_id = c.id AND cm.status <> ALL(${[...SETTLED]}::text[]))
-    RETURNING id, name, channel, total, queued, sending, sent, delivered, read, failed, undelivered, skipped, completed_at`;
+    RETURNING id, name, channel, total, queued, sending, sent, delivered, read, failed, undelivered, skipped, canceled, completed_at`;
   return done.map((c) => {
-    const counts = { queued: c.queued, sent: c.sent, delivered: c.delivered, read: c.read, failed: c.failed, undelivered: c.undelivered, skipped: c.skipped };
+    const counts = { queued: c.queued, sent: c.sent, delivered: c.delivered, read: c.read, failed: c.failed, undelivered: c.undelivered, skipped: c.skipped, canceled: c.canceled };
     return {
       eventKey: `campaign.completed:${c.id}`,
       type: 'campaign.completed',

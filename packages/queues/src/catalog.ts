@@ -77,7 +77,9 @@ export const jobs = {
     queue: 'sends',
     name: 'campaign-message',
     schema: sendPayloadSchema,
-    options: { attempts: 8, backoff: { type: 'exponential', delay: 5_000 }, ...retention },
+    // Transport retries (Twilio 5xx, no answer): the dispatcher's 'custom' backoff honours
+    // Retry-After, else doubles from 1 s. A 429 pauses the queue without using an attempt.
+    options: { attempts: 8, backoff: { type: 'custom' }, ...retention },
   },
 } as const satisfies Record<string, JobDefinition>;
 

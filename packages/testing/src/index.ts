@@ -4,3 +4,5 @@ export { startPrivateRedis, freePort } from './redis.ts';
 export type { PrivateRedis, PrivateRedisOptions } from './redis.ts';
 export { waitFor } from './wait.ts';
 export { testConfig, testLogger, uniquePrefix } from './config.ts';
+export { startTwilioFake, twilioSignature } from './twilio-fake.ts';
+export type { TwilioFake, TwilioFakeOptions, FakeSendRequest, FakeMessage, FakeAnswer, CallbackPlan } from './twilio-fake.ts';

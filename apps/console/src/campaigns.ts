@@ -1,0 +1,195 @@
+import { JSONParser } from '@streamparser/json';
+import { campaignRates, checkRecipient, type Recipient } from '@switchboard/campaigns';
+import { addCampaignRecipients, finishCampaign, openCampaign, type Campaign, type CampaignSettings, type Db } from '@switchboard/db';
+import { encodeCursor, type Cursor, type Page } from './pagination.ts';
+
+/** The most recipients one campaign takes (the issue's figure). */
+export const MAX_RECIPIENTS = 100_000;
+/** The most invalid recipients listed in a 400 (the count says how many in all). */
+const MAX_LISTED_ERRORS = 100;
+/** Recipients written per statement while the body streams in. */
+const INSERT_BATCH = 2_000;
+const CHANNELS = ['sms', 'whatsapp'] as const;
+
+export type CampaignView = {
+  id: string;
+  name: string;
+  channel: string;
+  body: string;
+  status: string;
+  total: number;
+  counts: { queued: number; sending: number; sent: number; delivered: number; read: number; failed: number; undelivered: number; skipped: number; canceled: number };
+  deliveryRate: number;
+  failureRate: number;
+  settings: CampaignSettings;
+  createdAt: string;
+  sendAt: string | null;
+  startedAt: string | null;
+  completedAt: string | null;
+  canceledAt: string | null;
+  alertedAt: string | null;
+};
+
+export function campaignView(c: Campaign): CampaignView {
+  const counts = { queued: c.queued, sending: c.sending, sent: c.sent, delivered: c.delivered, read: c.read, failed: c.failed, undelivered: c.undelivered, skipped: c.skipped, canceled: c.canceled };
+  const iso = (d: Date | null) => (d ? d.toISOString() : null);
+  return {
+    id: c.id, name: c.name, channel: c.channel, body: c.body, status: c.status, total: c.total, counts, ...campaignRates(counts, c.total),
+    settings: { maxRetries: c.maxRetries, retryBaseMs: c.retryBaseMs, alertFailureRate: c.alertFailureRate },
+    createdAt: c.createdAt.toISOString(), sendAt: iso(c.sendAt), startedAt: iso(c.startedAt), completedAt: iso(c.completedAt), canceledAt: iso(c.canceledAt), alertedAt: iso(c.alertedAt),
+  };
+}
+
+/** Why a creation was refused: field problems and invalid recipients with their index. */
+export class CampaignInputError extends Error {
+  readonly fields: string[];
+  readonly recipients: { index: number; reason: string }[];
+  readonly invalidRecipients: number;
+  constructor(message: string, fields: string[], recipients: { index: number; reason: string }[] = [], invalidRecipients = 0) {
+    super(message);
+    this.fields = fields;
+    this.recipients = recipients;
+    this.invalidRecipients = invalidRecipients;
+  }
+}
+
+/** Thrown when the body is not JSON; answered 400. */
+export class CampaignJsonError extends Error {}
+
+/**
+ * Creates a campaign from a JSON body read as a stream: each recipient is checked and written in
+ * batches as it arrives, so 100,000 recipients never sit in memory as one array. Everything
+ * happens in one transaction: a campaign with any invalid recipient or field is not created at
+ * all, and the error lists the invalid recipients by index. A repeated number is kept once.
+ */
+export async function createCampaignFromStream(db: Db, body: AsyncIterable<Uint8Array>, settings: CampaignSettings): Promise<{ campaign: CampaignView; duplicates: number }> {
+  const created = await db.$transaction(async (tx) => {
+    const id = await openCampaign(tx, settings);
+    const fields: Record<string, unknown> = {};
+    const errors: { index: number; reason: string }[] = [];
+    let invalid = 0;
+    let count = 0;
+    let recipientsSeen = false;
+    let batch: Recipient[] = [];
+
+    // Only these paths are emitted, and keepStack false drops each recipient once emitted: the
+    // array is never built. (A `$.*` path would keep the whole array for its own emission.)
+    const parser = new JSONParser({ paths: ['$.name', '$.channel', '$.body', '$.recipients.*'], keepStack: false });
+    parser.onValue = ({ value, key, stack }) => {
+      if (stack.length === 1 && (key === 'name' || key === 'channel' || key === 'body')) {
+        fields[key] = value;
+        return;
+      }
+      if (stack.length === 2 && stack[1]?.key === 'recipients' && typeof key === 'number') {
+        recipientsSeen = true;
+        count += 1;
+        if (count > MAX_RECIPIENTS) return;
+        const check = checkRecipient(value);
+        if (check.ok) batch.push(check.recipient);
+        else {
+          invalid += 1;
+          if (errors.length < MAX_LISTED_ERRORS) errors.push({ index: key, reason: check.reason });
+        }
+      }
+    };
+    const flush = async () => {
+      const rows = batch;
+      batch = [];
+      if (rows.length > 0 && invalid === 0) await addCampaignRecipients(tx, id, rows);
+    };
+    const parse = (write: () => void) => {
+      try {
+        write();
+      } catch (err) {
+        throw new CampaignJsonError(`body is not valid JSON: ${(err as Error).message}`);
+      }
+    };
+    for await (const chunk of body) {
+      parse(() => parser.write(chunk));
+      if (batch.length >= INSERT_BATCH) await flush();
+    }
+    // The parser ends by itself when the top-level value closes; a body cut short leaves it open.
+    if (!parser.isEnded) parse(() => parser.end());
+    await flush();
+
+    const problems: string[] = [];
+    const bad: string[] = [];
+    const problem = (field: string, message: string) => {
+      bad.push(field);
+      problems.push(`${field}: ${message}`);
+    };
+    if (typeof fields.name !== 'string' || fields.name.trim() === '' || fields.name.length > 200) problem('name', 'must be a non-empty string of at most 200 characters');
+    if (!(CHANNELS as readonly unknown[]).includes(fields.channel)) problem('channel', 'must be "sms" or "whatsapp"');
+    if (typeof fields.body !== 'string' || fields.body.trim() === '' || fields.body.length > 1_600) problem('body', 'must be a non-empty string of at most 1600 characters');
+    if (!recipientsSeen) problem('recipients', 'must be a non-empty array of E.164 numbers or {address, …} objects');
+    else if (count > MAX_RECIPIENTS) problem('recipients', `at most ${MAX_RECIPIENTS} recipients (got ${count})`);
+    if (invalid > 0) {
+      problems.push(`recipients: ${invalid} invalid (first: index ${errors[0]!.index}: ${errors[0]!.reason})`);
+      if (!bad.includes('recipients')) bad.push('recipients');
+    }
+    if (problems.length > 0) throw new CampaignInputError(`invalid body: ${problems.join('; ')}`, bad, errors, invalid);
+
+    const total = await finishCampaign(tx, id, { name: (fields.name as string).trim(), channel: fields.channel as 'sms' | 'whatsapp', body: fields.body as string });
+    return { id, duplicates: count - total };
+  }, { timeout: 120_000, maxWait: 10_000 });
+  const campaign = await db.campaign.findUniqueOrThrow({ where: { id: created.id } });
+  return { campaign: campaignView(campaign), duplicates: created.duplicates };
+}
+
+export async function getCampaign(db: Db, id: string): Promise<CampaignView | undefined> {
+  const c = await db.campaign.findUnique({ where: { id } });
+  return c ? campaignView(c) : undefined;
+}
+
+/** Campaigns, newest first. */
+export async function listCampaigns(db: Db, filter: { limit: number; cursor?: Cursor }): Promise<Page<CampaignView>> {
+  const rows = await db.campaign.findMany({
+    where: filter.cursor ? { id: { lt: filter.cursor.id } } : {},
+    orderBy: { id: 'desc' },
+    take: filter.limit + 1,
+  });
+  return page(rows, filter.limit, campaignView);
+}
+
+export type CampaignMessageView = {
+  id: string;
+  recipient: string;
+  channel: string;
+  status: string;
+  sendState: string;
+  errorCode: number | null;
+  errorMessage: string | null;
+  retries: number;
+  twilioSid: string | null;
+  sentAt: string | null;
+  statusAt: string | null;
+  /** Every status Twilio reported, for this send and the earlier ones (oldest first). */
+  history: { twilioSid: string; status: string; errorCode: number | null; at: string }[];
+};
+
+/** A campaign's messages in creation order, each with its status history (one query for the page). */
+export async function listCampaignMessages(db: Db, campaignId: string, filter: { limit: number; cursor?: Cursor; status?: string }): Promise<Page<CampaignMessageView>> {
+  const rows = await db.campaignMessage.findMany({
+    where: { campaignId, ...(filter.status ? { status: filter.status } : {}), ...(filter.cursor ? { id: { gt: filter.cursor.id } } : {}) },
+    orderBy: { id: 'asc' },
+    take: filter.limit + 1,
+  });
+  const kept = rows.slice(0, filter.limit);
+  const sids = kept.flatMap((r) => [...r.previousSids, ...(r.twilioSid ? [r.twilioSid] : [])]);
+  const statuses = sids.length === 0 ? [] : await db.messageStatus.findMany({ where: { twilioSid: { in: sids } }, orderBy: [{ receivedAt: 'asc' }, { id: 'asc' }] });
+  const bySid = new Map<string, typeof statuses>();
+  for (const s of statuses) bySid.set(s.twilioSid, [...(bySid.get(s.twilioSid) ?? []), s]);
+  return page(rows, filter.limit, (r) => ({
+    id: r.id, recipient: r.recipient, channel: r.channel, status: r.status, sendState: r.sendState, errorCode: r.errorCode, errorMessage: r.errorMessage,
+    retries: r.retries, twilioSid: r.twilioSid, sentAt: r.sentAt?.toISOString() ?? null, statusAt: r.statusAt?.toISOString() ?? null,
+    history: [...r.previousSids, ...(r.twilioSid ? [r.twilioSid] : [])].flatMap((sid) =>
+      (bySid.get(sid) ?? []).map((s) => ({ twilioSid: sid, status: s.status, errorCode: s.errorCode, at: s.receivedAt.toISOString() }))),
+  }));
+}
+
+function page<R extends { id: string; createdAt: Date }, T>(rows: R[], limit: number, map: (row: R) => T): Page<T> {
+  const more = rows.length > limit;
+  const kept = more ? rows.slice(0, limit) : rows;
+  const last = kept[kept.length - 1];
+  return { data: kept.map(map), nextCursor: more && last ? encodeCursor({ at: last.createdAt, id: last.id }) : null };
+}

@@ -1,0 +1,124 @@
+import { Worker, type Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { transportRetryDelayMs } from '@switchboard/campaigns';
+import type { Config } from '@switchboard/config';
+import { takeDueSends, type Db, type DeliveryQueue } from '@switchboard/db';
+import type { Logger } from '@switchboard/logger';
+import { createQueue, createWorker, jobIdFor, jobs, type JobInput, type Resilience } from '@switchboard/queues';
+import { createSendProcessor, TransientSendError } from './send.processor.ts';
+import { createTwilioClient } from './twilio-client.ts';
+
+export type CampaignSender = { close(): Promise<void> };
+
+export type CampaignSenderDeps = {
+  config: Config;
+  logger: Logger;
+  redis: Redis;
+  db: Db;
+  deliveryQueue: DeliveryQueue;
+  /** The process's outage monitor: Postgres or Redis down defers sends without spending attempts. */
+  resilience?: Resilience;
+  /** How often the sweeper looks for due messages (ms). */
+  sweepIntervalMs?: number;
+};
+
+/** The ingest's status route, which Twilio calls back (CONTRACT.md). */
+export const STATUS_CALLBACK_PATH = '/webhooks/twilio/status';
+
+/** With the rate limit off, the limiter still exists (for a 429's pause) with a ceiling nothing reaches. */
+const UNLIMITED_PER_SECOND = 1_000_000;
+
+/** The send job of one message's send number `retries` (a resend is a new job). */
+export function sendJobId(campaignMessageId: string, retries: number): string {
+  return jobIdFor('send', `${campaignMessageId}.${retries}`);
+}
+
+/**
+ * Campaign sends: the send worker (one job per message, BullMQ's rate limiter shared by every
+ * replica through Redis) and the sweeper that adds the jobs of due messages (launches, scheduled
+ * sends, resends). Returns undefined, with a warning, when Twilio or PUBLIC_URL is not configured.
+ */
+export async function startCampaignSender(deps: CampaignSenderDeps): Promise<CampaignSender | undefined> {
+  const { config, logger } = deps;
+  const { accountSid, authToken, from, apiBaseUrl } = config.twilio;
+  const publicUrl = config.ingest.publicUrl;
+  if (!accountSid || !authToken || !from || !publicUrl) {
+    logger.warn('campaign sends are off: TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM and PUBLIC_URL are all needed');
+    return undefined;
+  }
+  const rate = config.campaigns.sendRatePerSecond;
+  const sendQueue: Queue<JobInput<'send'>> = createQueue('send', { connection: deps.redis, prefix: config.redis.prefix, resilience: deps.resilience });
+
+  const processor = createSendProcessor({
+    db: deps.db,
+    twilio: createTwilioClient({ baseUrl: apiBaseUrl, accountSid, authToken }),
+    from,
+    statusCallbackUrl: `${publicUrl}${STATUS_CALLBACK_PATH}`,
+    deliveryQueue: deps.deliveryQueue,
+    logger,
+    async throttle(ms) {
+      // `worker` is set below, before any job can run.
+      await worker.rateLimit(ms);
+      return Worker.RateLimitError();
+    },
+  });
+  const worker = createWorker('send', (payload, job) => processor(payload, job), {
+    connection: deps.redis,
+    prefix: config.redis.prefix,
+    resilience: deps.resilience,
+    concurrency: config.workers.dispatcherConcurrency,
+    // The queue is the sender's: one TWILIO_FROM, one limit, kept in Redis for every replica.
+    limiter: { max: rate > 0 ? rate : UNLIMITED_PER_SECOND, duration: 1_000 },
+    lockDuration: config.workers.stalledIntervalMs,
+    stalledInterval: config.workers.stalledIntervalMs,
+    // A crashed dispatcher's send comes back to reconcile; it must not be failed for stalling.
+    maxStalledCount: 10,
+    settings: {
+      backoffStrategy: (attemptsMade: number, _type?: string, err?: Error) => transportRetryDelayMs(attemptsMade, err instanceof TransientSendError ? err.retryAfterMs : undefined),
+    },
+  });
+  worker.on('failed', (job, err) => logger.warn('campaign send job failed', { jobId: job?.id, attempt: job?.attemptsMade, error: err.message }));
+  await worker.waitUntilReady();
+
+  // Jobs wait in Redis up to about a minute of sends (at least 500): a cancel leaves at most that
+  // many no-op jobs, and 100,000 recipients never sit in Redis at once.
+  const window = rate > 0 ? Math.max(500, rate * 60) : 5_000;
+  const sweepIntervalMs = deps.sweepIntervalMs ?? 250;
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let sweeping: Promise<void> = Promise.resolve();
+  const sweep = async () => {
+    let room = window - (await sendQueue.getJobCountByTypes('wait', 'prioritized', 'delayed'));
+    while (room > 0 && !stopped) {
+      const added = await takeDueSends(deps.db, Math.min(room, 1_000), async (sends) => {
+        await sendQueue.addBulk(sends.map((s) => ({ name: jobs.send.name, data: { campaignMessageId: s.id }, opts: { jobId: sendJobId(s.id, s.retries) } })));
+      });
+      if (added === 0) break;
+      room -= added;
+    }
+  };
+  const loop = () => {
+    if (stopped) return;
+    sweeping = sweep()
+      .catch((err: Error) => void logger.warn('campaign sweep failed', { error: err.message }))
+      .finally(() => {
+        if (!stopped) timer = setTimeout(loop, sweepIntervalMs);
+      });
+  };
+  loop();
+  logger.info('campaign sender started', { ratePerSecond: rate || 'off', from: from.slice(0, 6) + '…' });
+
+  let closing: Promise<void> | undefined;
+  return {
+    close() {
+      closing ??= (async () => {
+        stopped = true;
+        clearTimeout(timer);
+        await sweeping;
+        await worker.close();
+        await sendQueue.close();
+      })();
+      return closing;
+    },
+  };
+}
