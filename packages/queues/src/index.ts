@@ -4,6 +4,6 @@ export { createRedis } from './connection.ts';
 export type { RedisRole } from './connection.ts';
 export { createQueue, createWorker } from './queues.ts';
 export type { QueueOptions, Processor } from './queues.ts';
-export { UnrecoverableError } from 'bullmq';
+export { UnrecoverableError, DelayedError } from 'bullmq';
 export { createBatcher } from './batcher.ts';
 export type { Batcher, BatcherOptions } from './batcher.ts';

@@ -13,7 +13,8 @@ export function createQueue<K extends JobKey>(key: K, options: QueueOptions): Qu
   });
 }
 
-export type Processor<K extends JobKey> = (payload: JobPayload<K>, job: Job) => Promise<unknown>;
+/** `token` is the worker's lock token, for processors that move their own job (e.g. back to delayed). */
+export type Processor<K extends JobKey> = (payload: JobPayload<K>, job: Job, token?: string) => Promise<unknown>;
 
 /**
  * A worker for one job type. The payload is parsed against the catalog's schema on dequeue:
@@ -28,12 +29,12 @@ export function createWorker<K extends JobKey>(
   const { connection, prefix, concurrency, ...rest } = options;
   return new Worker(
     def.queue,
-    async (job: Job) => {
+    async (job: Job, token?: string) => {
       const parsed = def.schema.safeParse(job.data);
       if (!parsed.success) {
         throw new UnrecoverableError(`invalid ${def.name} payload: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
       }
-      return processor(parsed.data as JobPayload<K>, job);
+      return processor(parsed.data as JobPayload<K>, job, token);
     },
     { connection, prefix, concurrency, ...rest },
   );
