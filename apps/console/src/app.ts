@@ -18,6 +18,7 @@ import { logsRoutes } from './logs.route.ts';
 import { messagesRoutes } from './messages.route.ts';
 import { createSessionStore } from './session-store.ts';
 import { sourcesRoutes } from './sources.route.ts';
+import { webhooksRoutes } from './webhooks.route.ts';
 
 export type ConsoleAppDeps = {
   adminToken: string;
@@ -26,6 +27,8 @@ export type ConsoleAppDeps = {
   queues: Queue[];
   /** Where replays go. */
   inboundQueue: Queue<JobInput<'inbound'>>;
+  /** Where test sends, retries and recoveries of outbound webhooks go. */
+  deliveryQueue: Queue<JobInput<'delivery'>>;
   /** A fail-fast connection for sessions, the login limiter and replays: a request never hangs on Redis. */
   redis: Redis;
   prefix: string;
@@ -62,6 +65,7 @@ export function createConsoleApp(deps: ConsoleAppDeps): Express {
   app.use(contactsRoutes({ db: deps.db }));
   app.use(callsRoutes({ db: deps.db }));
   app.use(sourcesRoutes({ db: deps.db }));
+  app.use(webhooksRoutes({ db: deps.db, deliveryQueue: deps.deliveryQueue }));
   app.use(logsRoutes({ logDir: deps.logDir }));
 
   app.use((req, res) => {

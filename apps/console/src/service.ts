@@ -39,11 +39,13 @@ export async function startConsole(config: Config, logger: Logger): Promise<Cons
   const db = createDb({ url: config.database.url, poolSize: 4, applicationName: 'switchboard-console' });
   const queues = (Object.keys(jobs) as JobKey[]).map((key) => createQueue(key, { connection: redis, prefix: config.redis.prefix }));
   const inboundQueue = createQueue('inbound', { connection: fastRedis, prefix: config.redis.prefix });
+  const deliveryQueue = createQueue('delivery', { connection: fastRedis, prefix: config.redis.prefix });
   const app = createConsoleApp({
     adminToken,
     db,
     queues,
     inboundQueue,
+    deliveryQueue,
     redis: fastRedis,
     prefix: config.redis.prefix,
     logDir: config.log.dir,
@@ -65,7 +67,7 @@ export async function startConsole(config: Config, logger: Logger): Promise<Cons
           server.close(() => resolve());
           server.closeIdleConnections();
         });
-        await Promise.all([...queues, inboundQueue].map((q) => q.close()));
+        await Promise.all([...queues, inboundQueue, deliveryQueue].map((q) => q.close()));
         redis.disconnect();
         fastRedis.disconnect();
         await db.$disconnect();

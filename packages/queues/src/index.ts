@@ -6,4 +6,6 @@ export { createQueue, createWorker } from './queues.ts';
 export type { QueueOptions, Processor } from './queues.ts';
 export { UnrecoverableError, DelayedError } from 'bullmq';
 export { createBatcher } from './batcher.ts';
+export { ensureJob } from './ensure-job.ts';
+export type { EnsureOutcome } from './ensure-job.ts';
 export type { Batcher, BatcherOptions } from './batcher.ts';
