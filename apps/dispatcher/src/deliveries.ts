@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Config } from '@switchboard/config';
-import type { Db } from '@switchboard/db';
+import { createDb } from '@switchboard/db';
 import type { Logger } from '@switchboard/logger';
 import { createWebhookClient, type Resolver } from '@switchboard/outbound';
 import { createWorker, type JobInput } from '@switchboard/queues';
@@ -15,10 +15,12 @@ const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.
 /** `User-Agent` of every webhook request. */
 export const USER_AGENT = `Switchboard/${version}`;
 
-export type DeliveriesOptions = { redis: Redis; db: Db; queue: Queue<JobInput<'delivery'>>; resolver?: Resolver };
+export type DeliveriesOptions = { redis: Redis; queue: Queue<JobInput<'delivery'>>; resolver?: Resolver };
 
 /** The webhook delivery worker and the outbox sweeper of the dispatcher. */
 export async function startDeliveries(config: Config, logger: Logger, options: DeliveriesOptions): Promise<{ close(): Promise<void> }> {
+  // A pool of its own, sized for its worker: an attempt is a few short queries around one HTTP call.
+  const db = createDb({ url: withoutSyncCommit(config.database.url), poolSize: Math.min(10, Math.max(2, Math.ceil(config.workers.dispatcherConcurrency / 4))), applicationName: 'switchboard-dispatcher-webhooks' });
   const client = createWebhookClient({
     enforce: config.production,
     allowlist: config.outbound.allowlist,
@@ -26,7 +28,7 @@ export async function startDeliveries(config: Config, logger: Logger, options: D
     ...(options.resolver ? { resolver: options.resolver } : {}),
   });
   const processor = createDeliveryProcessor({
-    db: options.db,
+    db,
     client,
     queue: options.queue,
     limiter: createEndpointLimiter(config.outbound.endpointConcurrency),
@@ -45,13 +47,29 @@ export async function startDeliveries(config: Config, logger: Logger, options: D
   worker.on('failed', (job, err) => logger.warn('delivery job failed', { jobId: job?.id, error: err.message }));
   worker.on('error', (err) => logger.error('delivery worker error', { error: err.message }));
   await worker.waitUntilReady();
-  const sweeper = startSweeper({ db: options.db, queue: options.queue, logger, intervalMs: config.outbound.sweepIntervalMs });
+  const sweeper = startSweeper({ db, queue: options.queue, logger, intervalMs: config.outbound.sweepIntervalMs });
   logger.info('webhook deliveries started', { concurrency: config.workers.dispatcherConcurrency, perEndpoint: config.outbound.endpointConcurrency });
   return {
     async close() {
       await sweeper.close();
       await worker.close();
       await client.close();
+      await db.$disconnect();
     },
   };
+}
+
+/**
+ * The deliveries' connections commit without waiting for the WAL flush (synchronous_commit=off):
+ * two commits per attempt (its claim, its record) would otherwise each wait for an fsync, which
+ * is most of an attempt's cost. What a Postgres crash can lose is the last few hundred ms of them,
+ * and either loss means only that an attempt is made again, with the same webhook-id: the
+ * at-least-once the receivers are told to expect. The outbox rows themselves are written by the
+ * workers, with the default full durability.
+ */
+function withoutSyncCommit(databaseUrl: string): string {
+  const url = new URL(databaseUrl);
+  const options = url.searchParams.get('options');
+  url.searchParams.set('options', `${options ? `${options} ` : ''}-c synchronous_commit=off`);
+  return url.toString();
 }

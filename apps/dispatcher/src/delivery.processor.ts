@@ -46,7 +46,7 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
       return 'abandoned';
     }
 
-    if (!deps.limiter.tryAcquire(endpoint.id)) {
+    if (!(await deps.limiter.acquire(endpoint.id))) {
       // The endpoint has its share of slots busy: park this job instead of holding a slot.
       await job.moveToDelayed(Date.now() + deps.limiter.parkDelay(endpoint.id), token);
       throw new DelayedError();

@@ -17,7 +17,7 @@ export async function startDispatcher(config: Config, logger: Logger, options: P
   const deliveries = createQueue('delivery', { connection: redis, prefix: config.redis.prefix });
   const sends = createQueue('send', { connection: redis, prefix: config.redis.prefix });
   await Promise.all([deliveries.waitUntilReady(), sends.waitUntilReady(), db.$queryRaw`SELECT 1`]);
-  const webhooks = await startDeliveries(config, logger, { redis, db, queue: deliveries, ...options });
+  const webhooks = await startDeliveries(config, logger, { redis, queue: deliveries, ...options });
   logger.info('dispatcher started');
   let closing: Promise<void> | undefined;
   return {

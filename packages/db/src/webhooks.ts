@@ -80,17 +80,25 @@ export type AttemptRecord = {
  * before `failingCutoff`). Returns why the endpoint was disabled by this attempt, if it was.
  */
 export async function recordAttempt(db: Db, r: AttemptRecord): Promise<{ disabled?: 'gone' | 'failing' }> {
+  if (r.outcome.kind === 'delivered') {
+    // The hot path in one statement (one round trip, atomic): the attempt, the delivery, the endpoint's health.
+    await db.$executeRaw`
+      WITH attempt AS (
+        INSERT INTO webhook_attempts (id, delivery_id, attempt, url, response_status, response_body, error, duration_ms, at)
+        VALUES (${newId()}::uuid, ${r.deliveryId}::uuid, ${r.attempt}, ${r.url}, ${r.status ?? null}, ${r.body ?? null}, ${r.error ?? null}, ${r.durationMs}, ${r.at})
+        ON CONFLICT (delivery_id, attempt) DO NOTHING
+      ), delivery AS (
+        UPDATE webhook_deliveries SET status = 'delivered', delivered_at = ${r.at}, last_error = NULL WHERE id = ${r.deliveryId}::uuid
+      )
+      UPDATE webhook_endpoints SET failing_since = NULL WHERE id = ${r.endpointId} AND failing_since IS NOT NULL`;
+    return {};
+  }
   return db.$transaction(async (tx) => {
     await tx.$executeRaw`
       INSERT INTO webhook_attempts (id, delivery_id, attempt, url, response_status, response_body, error, duration_ms, at)
       VALUES (${newId()}::uuid, ${r.deliveryId}::uuid, ${r.attempt}, ${r.url}, ${r.status ?? null}, ${r.body ?? null}, ${r.error ?? null}, ${r.durationMs}, ${r.at})
       ON CONFLICT (delivery_id, attempt) DO NOTHING`;
-    const lastError = r.error ?? (r.status !== undefined && r.outcome.kind !== 'delivered' ? `HTTP ${r.status}` : null);
-    if (r.outcome.kind === 'delivered') {
-      await tx.$executeRaw`UPDATE webhook_deliveries SET status = 'delivered', delivered_at = ${r.at}, last_error = NULL WHERE id = ${r.deliveryId}::uuid`;
-      await tx.$executeRaw`UPDATE webhook_endpoints SET failing_since = NULL WHERE id = ${r.endpointId} AND failing_since IS NOT NULL`;
-      return {};
-    }
+    const lastError = r.error ?? (r.status !== undefined ? `HTTP ${r.status}` : null);
     if (r.outcome.kind === 'retry') {
       await tx.$executeRaw`UPDATE webhook_deliveries SET next_attempt_at = ${r.outcome.at}, last_error = ${lastError} WHERE id = ${r.deliveryId}::uuid AND status = 'pending'`;
     } else {
