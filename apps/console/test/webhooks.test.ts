@@ -17,18 +17,22 @@ afterAll(async () => {
   await t?.close();
 });
 
+/** The answers' fields these tests read. */
+type Body = { id: string; secret: string; deliveryId: string; previousSecretExpiresAt: string; fields: string[]; data: { id: string }[]; [key: string]: unknown };
+const asBody = (value: unknown) => value as Body;
+
 const json = (method: string, body: unknown): RequestInit => ({ method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
 describe('the seed-compatible webhook config', () => {
   test('answers has_secret, never the secret; a secret left out is generated, then kept', async () => {
-    expect(await (await t.api('/api/webhook/config')).json()).toEqual({ enabled: false, url: null, environment: 'development', has_secret: false });
+    expect(await (await t.api('/api/webhook/config')).json().then(asBody)).toEqual({ enabled: false, url: null, environment: 'development', has_secret: false });
     const bad = await t.api('/api/webhook/config', json('POST', { enabled: true }));
     expect(bad.status).toBe(400);
-    expect(await bad.json()).toMatchObject({ fields: ['url'] });
+    expect(await bad.json().then(asBody)).toMatchObject({ fields: ['url'] });
 
     const created = await t.api('/api/webhook/config', json('POST', { enabled: true, url: 'https://crm.example.com/hooks', environment: 'production' }));
     expect(created.status).toBe(200);
-    const body = await created.json();
+    const body = await created.json().then(asBody);
     expect(body).toEqual({ enabled: true, url: 'https://crm.example.com/hooks', environment: 'production', has_secret: true });
     const row = await t.db.webhookEndpoint.findUniqueOrThrow({ where: { id: 'default' } });
     expect(row.secret).toMatch(/^whsec_[A-Za-z0-9+/]{32}$/);
@@ -45,7 +49,7 @@ describe('the seed-compatible webhook config', () => {
     const before = await t.db.webhookEndpoint.findUniqueOrThrow({ where: { id: 'default' } });
     const r = await t.api('/api/webhook/config', json('POST', { url: 'ftp://x', secret: 'short', extra: 1 }));
     expect(r.status).toBe(400);
-    expect((await r.json()).fields.sort()).toEqual(['extra', 'secret', 'url']);
+    expect((await r.json().then(asBody)).fields.sort()).toEqual(['extra', 'secret', 'url']);
     expect(await t.db.webhookEndpoint.findUniqueOrThrow({ where: { id: 'default' } })).toEqual(before);
   });
 
@@ -57,7 +61,7 @@ describe('the seed-compatible webhook config', () => {
   test('POST /api/webhook/test queues a test delivery to the default endpoint', async () => {
     const r = await t.api('/api/webhook/test', json('POST', {}));
     expect(r.status).toBe(202);
-    const { deliveryId } = await r.json();
+    const { deliveryId } = await r.json().then(asBody);
     expect(await t.db.webhookDelivery.findUniqueOrThrow({ where: { id: deliveryId } })).toMatchObject({ endpointId: 'default', type: 'webhook.test', status: 'pending' });
     expect((await queue.getJob(`${deliveryId}.1`))?.data).toEqual({ deliveryId, attempt: 1 });
     expect((await t.api('/api/webhook/test', json('POST', { endpointId: 'ep_nope' }))).status).toBe(404);
@@ -68,22 +72,22 @@ describe('endpoints', () => {
   test('create shows the secret once; list, get, patch and delete never do', async () => {
     const r = await t.api('/api/webhook/endpoints', json('POST', { url: 'https://a.example/h', description: 'CRM', eventTypes: ['message.received', 'campaign.completed'] }));
     expect(r.status).toBe(201);
-    const created = await r.json();
+    const created = await r.json().then(asBody);
     expect(created).toMatchObject({ url: 'https://a.example/h', description: 'CRM', eventTypes: ['message.received', 'campaign.completed'], enabled: true, has_secret: true });
     expect(created.secret).toMatch(/^whsec_/);
 
-    const got = await (await t.api(`/api/webhook/endpoints/${created.id}`)).json();
+    const got = await (await t.api(`/api/webhook/endpoints/${created.id}`)).json().then(asBody);
     expect(got).not.toHaveProperty('secret');
     expect(JSON.stringify(got)).not.toContain(created.secret);
-    const listed = await (await t.api('/api/webhook/endpoints')).json();
+    const listed = await (await t.api('/api/webhook/endpoints')).json().then(asBody);
     expect(listed.data.map((e: { id: string }) => e.id)).toContain(created.id);
     expect(JSON.stringify(listed)).not.toContain(created.secret);
 
-    const patched = await (await t.api(`/api/webhook/endpoints/${created.id}`, json('PATCH', { enabled: false, eventTypes: [] }))).json();
+    const patched = await (await t.api(`/api/webhook/endpoints/${created.id}`, json('PATCH', { enabled: false, eventTypes: [] }))).json().then(asBody);
     expect(patched).toMatchObject({ enabled: false, eventTypes: [] });
     const badType = await t.api(`/api/webhook/endpoints/${created.id}`, json('PATCH', { eventTypes: ['message.nope'] }));
     expect(badType.status).toBe(400);
-    expect(await badType.json()).toMatchObject({ fields: ['eventTypes'] });
+    expect(await badType.json().then(asBody)).toMatchObject({ fields: ['eventTypes'] });
 
     expect((await t.api(`/api/webhook/endpoints/${created.id}`, { method: 'DELETE' })).status).toBe(204);
     expect((await t.api(`/api/webhook/endpoints/${created.id}`)).status).toBe(404);
@@ -91,25 +95,25 @@ describe('endpoints', () => {
   });
 
   test('enabling an endpoint the dispatcher disabled clears why', async () => {
-    const created = await (await t.api('/api/webhook/endpoints', json('POST', { url: 'https://b.example/h' }))).json();
+    const created = await (await t.api('/api/webhook/endpoints', json('POST', { url: 'https://b.example/h' }))).json().then(asBody);
     await t.db.webhookEndpoint.update({ where: { id: created.id }, data: { enabled: false, disabledAt: new Date(), disabledReason: 'gone', failingSince: new Date() } });
-    expect(await (await t.api(`/api/webhook/endpoints/${created.id}`)).json()).toMatchObject({ enabled: false, disabledReason: 'gone' });
-    const patched = await (await t.api(`/api/webhook/endpoints/${created.id}`, json('PATCH', { enabled: true }))).json();
+    expect(await (await t.api(`/api/webhook/endpoints/${created.id}`)).json().then(asBody)).toMatchObject({ enabled: false, disabledReason: 'gone' });
+    const patched = await (await t.api(`/api/webhook/endpoints/${created.id}`, json('PATCH', { enabled: true }))).json().then(asBody);
     expect(patched).toMatchObject({ enabled: true, disabledReason: null, disabledAt: null, failingSince: null });
   });
 
   test('rotate-secret shows the new secret once and keeps the old one signing for 24 h', async () => {
-    const created = await (await t.api('/api/webhook/endpoints', json('POST', { url: 'https://c.example/h' }))).json();
+    const created = await (await t.api('/api/webhook/endpoints', json('POST', { url: 'https://c.example/h' }))).json().then(asBody);
     const r = await t.api(`/api/webhook/endpoints/${created.id}/rotate-secret`, json('POST', {}));
     expect(r.status).toBe(200);
-    const rotated = await r.json();
+    const rotated = await r.json().then(asBody);
     expect(rotated.secret).toMatch(/^whsec_/);
     expect(rotated.secret).not.toBe(created.secret);
     const expires = Date.parse(rotated.previousSecretExpiresAt);
     expect(Math.abs(expires - Date.now() - 24 * 3_600_000)).toBeLessThan(60_000);
     const row = await t.db.webhookEndpoint.findUniqueOrThrow({ where: { id: created.id } });
     expect(row).toMatchObject({ secret: rotated.secret, previousSecret: created.secret });
-    expect((await (await t.api(`/api/webhook/endpoints/${created.id}`)).json()).previousSecretExpiresAt).toBe(rotated.previousSecretExpiresAt);
+    expect((await (await t.api(`/api/webhook/endpoints/${created.id}`)).json().then(asBody)).previousSecretExpiresAt).toBe(rotated.previousSecretExpiresAt);
   });
 });
 
@@ -117,7 +121,7 @@ describe('deliveries', () => {
   let endpointId: string;
   const ids: string[] = [];
   beforeAll(async () => {
-    endpointId = (await (await t.api('/api/webhook/endpoints', json('POST', { url: 'https://d.example/h' }))).json()).id;
+    endpointId = (await (await t.api('/api/webhook/endpoints', json('POST', { url: 'https://d.example/h' }))).json().then(asBody)).id;
     for (let i = 0; i < 7; i++) {
       const id = newId();
       ids.push(id);
@@ -137,11 +141,11 @@ describe('deliveries', () => {
     expect((await walk(t, `/api/webhook/deliveries?endpoint=${endpointId}&since=2999-01-01`)).ids).toEqual([]);
     const bad = await t.api('/api/webhook/deliveries?status=lost&since=yesterday');
     expect(bad.status).toBe(400);
-    expect((await bad.json()).fields.sort()).toEqual(['since', 'status']);
+    expect((await bad.json().then(asBody)).fields.sort()).toEqual(['since', 'status']);
   });
 
   test('one delivery with its attempts; retry queues its next attempt', async () => {
-    const detail = await (await t.api(`/api/webhook/deliveries/${ids[0]}`)).json();
+    const detail = await (await t.api(`/api/webhook/deliveries/${ids[0]}`)).json().then(asBody);
     expect(detail).toMatchObject({ id: ids[0], status: 'failed', attempts: 1, attemptLog: [{ attempt: 1, responseStatus: 500, responseBody: 'boom', durationMs: 12, error: null }] });
     expect((await t.api(`/api/webhook/deliveries/${newId()}`)).status).toBe(404);
     expect((await t.api('/api/webhook/deliveries/not-a-uuid')).status).toBe(400);
@@ -155,11 +159,11 @@ describe('deliveries', () => {
     const r = await t.api(`/api/webhook/endpoints/${endpointId}/recover`, json('POST', { since: '2020-01-01T00:00:00Z' }));
     expect(r.status).toBe(202);
     // ids[0] is pending again since the retry above; the two other failed ones are recovered.
-    expect(await r.json()).toEqual({ recovered: 2 });
+    expect(await r.json().then(asBody)).toEqual({ recovered: 2 });
     for (const id of ids.slice(1, 3)) expect(await queue.getJob(`${id}.2`)).toBeDefined();
     const missing = await t.api(`/api/webhook/endpoints/${endpointId}/recover`, json('POST', {}));
     expect(missing.status).toBe(400);
-    expect(await missing.json()).toMatchObject({ fields: ['since'] });
+    expect(await missing.json().then(asBody)).toMatchObject({ fields: ['since'] });
   });
 });
 

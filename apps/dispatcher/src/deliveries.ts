@@ -47,7 +47,8 @@ export async function startDeliveries(config: Config, logger: Logger, options: D
   worker.on('failed', (job, err) => logger.warn('delivery job failed', { jobId: job?.id, error: err.message }));
   worker.on('error', (err) => logger.error('delivery worker error', { error: err.message }));
   await worker.waitUntilReady();
-  const sweeper = startSweeper({ db, queue: options.queue, logger, intervalMs: config.outbound.sweepIntervalMs });
+  // A row due for less than one interval is left to the next sweep: its job is most likely on its way.
+  const sweeper = startSweeper({ db, queue: options.queue, logger, intervalMs: config.outbound.sweepIntervalMs, graceMs: config.outbound.sweepIntervalMs });
   logger.info('webhook deliveries started', { concurrency: config.workers.dispatcherConcurrency, perEndpoint: config.outbound.endpointConcurrency });
   return {
     async close() {
