@@ -53,7 +53,7 @@ export function createWebhookClient(options: WebhookClientOptions): WebhookClien
         if (options.enforce && !allow.hosts.has(hostname.toLowerCase())) {
           for (const a of found) {
             const why = addressRefusal(a.address, allow);
-            if (why) return callback(new TargetRefusedError(`${hostname} resolves to ${why.replace(/^\S+ is/, `${a.address}, `)}`), []);
+            if (why) return callback(new TargetRefusedError(`${hostname} resolves to ${why.replace(/^\S+ is /, `${a.address}, `)}`), []);
           }
         }
         const family = lookupOptions.family === 4 || lookupOptions.family === 'IPv4' ? 4 : lookupOptions.family === 6 || lookupOptions.family === 'IPv6' ? 6 : 0;
