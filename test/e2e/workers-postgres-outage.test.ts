@@ -1,5 +1,6 @@
 import net from 'node:net';
-import { createDb, type Db } from '@switchboard/db';
+import { createDb, deliveryJobId, type Db } from '@switchboard/db';
+import { startSweeper } from '@switchboard/dispatcher';
 import { startInterpreter, type InterpreterService } from '@switchboard/interpreter';
 import { startListener, type ListenerService } from '@switchboard/listener';
 import { createQueue, createRedis, jobs } from '@switchboard/queues';
@@ -97,8 +98,16 @@ test('a Postgres outage mid-load loses and doubles nothing once the jobs have re
   expect(await inboundQueue.getJobCountByTypes('failed')).toBe(0);
   expect(await interpretQueue.getJobCountByTypes('failed')).toBe(0);
   // Two announcements per message, each with its dispatcher job: a commit whose answer the outage
-  // swallowed is enqueued by the outbox sweeper.
+  // swallowed is enqueued by the dispatcher's outbox sweeper.
   expect(await db.webhookDelivery.count()).toBe(2 * N);
   const ids = (await db.webhookDelivery.findMany({ select: { id: true } })).map((d) => d.id);
-  await waitFor(async () => (await Promise.all(ids.map((id) => deliveryQueue.getJob(id)))).every(Boolean), { what: 'a job for every delivery', timeoutMs: 30_000, intervalMs: 500 });
+  const sweeper = startSweeper({ db, queue: deliveryQueue, logger: testLogger('sweeper'), intervalMs: 60_000, graceMs: 0 });
+  try {
+    await waitFor(async () => {
+      await sweeper.sweep();
+      return (await Promise.all(ids.map((id) => deliveryQueue.getJob(deliveryJobId(id, 1))))).every(Boolean);
+    }, { what: 'a job for every delivery', timeoutMs: 30_000, intervalMs: 500 });
+  } finally {
+    await sweeper.close();
+  }
 });
