@@ -1,4 +1,4 @@
-import { attachTwilioSid, createDb, isOptedOut, optedOutAmong, persistInterpretedMessages, storeRawEvent, type Db } from '@switchboard/db';
+import { attachTwilioSid, createDb, deliveryJobId, isOptedOut, optedOutAmong, persistInterpretedMessages, storeRawEvent, type Db } from '@switchboard/db';
 import { normalizeEvent } from '@switchboard/providers';
 import { createClassifier } from '@switchboard/intent';
 import { createInterpretProcessor, startInterpreter, type InterpreterService } from '@switchboard/interpreter';
@@ -65,7 +65,7 @@ describe('the workers, exactly once', () => {
         receivedAt: message.receivedAt.toISOString(), campaignId: null, intent: { label: 'interested', confidence: message.intent!.confidence }, eventId: message.eventId,
       },
     });
-    for (const d of deliveries) expect((await deliveryQueue.getJob(d.id))?.data).toEqual({ deliveryId: d.id });
+    for (const d of deliveries) expect((await deliveryQueue.getJob(deliveryJobId(d.id, 1)))?.data).toEqual({ deliveryId: d.id, attempt: 1 });
   });
 
   test('the same interpret job run twice, and a replay, change nothing the second time', async () => {
