@@ -5,8 +5,8 @@
  * local subscriber that answers 200 after 5 ms; then to one where 20% of requests fail (500).
  * Measures deliveries/s (first write to last delivery), event-to-delivery latency (the event's
  * timestamp, set when its delivery row is written, to its arrival at the subscriber), and the
- * dispatcher's peak RSS (VmHWM).
- * Run: npm run bench:outbound   (BENCH_EVENTS=20000)
+ * dispatcher's peak RSS (VmHWM); then the latency at a steady offered load below the endpoint's rate.
+ * Run: npm run bench:outbound   (BENCH_EVENTS=20000, BENCH_RATE=100, BENCH_STEADY_S=20)
  */
 import http from 'node:http';
 import { once } from 'node:events';
@@ -24,7 +24,8 @@ const BATCH = 200;
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 
-type Scenario = { name: string; failRate: number };
+/** `rate`: events written per second in batches every 100 ms; absent: as fast as the writes go (a burst). */
+type Scenario = { name: string; failRate: number; events: number; rate?: number };
 type Result = { scenario: string; deliveries: number; requests: number; seconds: number; perS: number; p50: number; p99: number; max: number; rssMb: number };
 
 function workerNodeFlags(): string[] {
@@ -96,8 +97,15 @@ async function runScenario(scenario: Scenario): Promise<Result> {
   });
   try {
     const started = Date.now();
-    for (let i = 0; i < EVENTS; i += BATCH) {
-      const events = Array.from({ length: Math.min(BATCH, EVENTS - i) }, () => {
+    const total = scenario.events;
+    const batch = scenario.rate ? Math.max(1, Math.round(scenario.rate / 10)) : BATCH;
+    for (let i = 0; i < total; i += batch) {
+      if (scenario.rate) {
+        // Paced: batch k is written at k × 100 ms.
+        const due = started + (i / batch) * 100;
+        if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
+      }
+      const events = Array.from({ length: Math.min(batch, total - i) }, () => {
         const id = newId();
         return { eventKey: `message.received:${id}`, type: 'message.received', data: { id, sender: '+33612345678', content: 'Oui je suis intéressé', intent: { label: 'interested', confidence: 0.93 } } };
       });
@@ -105,8 +113,8 @@ async function runScenario(scenario: Scenario): Promise<Result> {
       await enqueueDeliveries(queue, ids);
     }
     const deadline = Date.now() + 10 * 60_000;
-    while (seen.size < EVENTS) {
-      if (Date.now() > deadline) throw new Error(`only ${seen.size} of ${EVENTS} delivered within 10 min`);
+    while (seen.size < total) {
+      if (Date.now() > deadline) throw new Error(`only ${seen.size} of ${total} delivered within 10 min`);
       if (dispatcher.process.exitCode !== null) throw new Error(`the dispatcher exited:\n${dispatcher.output()}`);
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -140,10 +148,13 @@ async function runScenario(scenario: Scenario): Promise<Result> {
 }
 
 const results: Result[] = [];
+const STEADY_RATE = Number(process.env.BENCH_RATE ?? 100);
+const STEADY_S = Number(process.env.BENCH_STEADY_S ?? 20);
 for (const scenario of [
-  { name: 'subscriber answers 200 in 5 ms', failRate: 0 },
-  { name: '20% of requests fail (500)', failRate: 0.2 },
-]) {
+  { name: 'burst: subscriber answers 200 in 5 ms', failRate: 0, events: EVENTS },
+  { name: 'burst: 20% of requests fail (500)', failRate: 0.2, events: EVENTS },
+  { name: `steady ${STEADY_RATE}/s for ${STEADY_S} s: 200 in 5 ms`, failRate: 0, events: STEADY_RATE * STEADY_S, rate: STEADY_RATE },
+] satisfies Scenario[]) {
   const result = await runScenario(scenario);
   process.stdout.write(`${JSON.stringify(result)}\n`);
   results.push(result);
