@@ -1,4 +1,4 @@
-import { attachTwilioSid, createDb, enqueuePendingDeliveries, isOptedOut, optedOutAmong, persistInterpretedMessages, storeRawEvent, type Db } from '@switchboard/db';
+import { attachTwilioSid, createDb, deliveryJobId, isOptedOut, optedOutAmong, persistInterpretedMessages, storeRawEvent, type Db } from '@switchboard/db';
 import { normalizeEvent } from '@switchboard/providers';
 import { createClassifier } from '@switchboard/intent';
 import { createInterpretProcessor, startInterpreter, type InterpreterService } from '@switchboard/interpreter';
@@ -65,7 +65,7 @@ describe('the workers, exactly once', () => {
         receivedAt: message.receivedAt.toISOString(), campaignId: null, intent: { label: 'interested', confidence: message.intent!.confidence }, eventId: message.eventId,
       },
     });
-    for (const d of deliveries) expect((await deliveryQueue.getJob(d.id))?.data).toEqual({ deliveryId: d.id });
+    for (const d of deliveries) expect((await deliveryQueue.getJob(deliveryJobId(d.id, 1)))?.data).toEqual({ deliveryId: d.id, attempt: 1 });
   });
 
   test('the same interpret job run twice, and a replay, change nothing the second time', async () => {
@@ -207,30 +207,5 @@ describe('the workers, exactly once', () => {
     expect(await db.campaign.findUniqueOrThrow({ where: { id: campaign.id } })).toMatchObject({ queued: 0, sent: 0, delivered: 1, status: 'completed' });
     expect(await db.messageStatus.count({ where: { twilioSid: sid } })).toBe(2);
     expect(await db.webhookDelivery.count({ where: { eventKey: { in: [`message.status:${sid}:sent`, `message.status:${sid}:delivered`, `campaign.completed:${campaign.id}`] } } })).toBe(3);
-  });
-
-  test('the outbox sweeper adds the job of a delivery whose worker died before enqueuing it, once', async () => {
-    const event = rawSms({ Body: 'merci', From: '+33630000008' });
-    await inboundQueue.add(jobs.inbound.name, event);
-    const message = await waitFor(() => messageOf(sidOf(event)), { what: 'the message' });
-    const delivery = await db.webhookDelivery.findUniqueOrThrow({ where: { eventKey: `message.received:${message.id}` } });
-    // As if the process died between commit and enqueue: the row is there, its job is not.
-    await (await deliveryQueue.getJob(delivery.id))!.remove();
-    expect(await deliveryQueue.getJob(delivery.id)).toBeUndefined();
-    await db.webhookDelivery.update({ where: { id: delivery.id }, data: { createdAt: new Date(Date.now() - 60_000) } });
-
-    const before = await deliveryQueue.getJobCountByTypes('waiting', 'delayed', 'prioritized');
-    expect(await enqueuePendingDeliveries(db, deliveryQueue, { jobName: jobs.delivery.name })).toBeGreaterThanOrEqual(1);
-    expect((await deliveryQueue.getJob(delivery.id))?.data).toEqual({ deliveryId: delivery.id });
-    const after = await deliveryQueue.getJobCountByTypes('waiting', 'delayed', 'prioritized');
-    expect(after).toBe(before + 1);
-    // Sweeping again adds nothing: the job ids are known.
-    await enqueuePendingDeliveries(db, deliveryQueue, { jobName: jobs.delivery.name });
-    expect(await deliveryQueue.getJobCountByTypes('waiting', 'delayed', 'prioritized')).toBe(after);
-    // A delivery already attempted is the dispatcher's to reschedule: the sweeper leaves it.
-    await (await deliveryQueue.getJob(delivery.id))!.remove();
-    await db.webhookDelivery.update({ where: { id: delivery.id }, data: { attempts: 1, nextAttemptAt: new Date(Date.now() + 60_000) } });
-    await enqueuePendingDeliveries(db, deliveryQueue, { jobName: jobs.delivery.name });
-    expect(await deliveryQueue.getJob(delivery.id)).toBeUndefined();
   });
 });

@@ -69,11 +69,11 @@ export async function seedCampaign(db: Db, recipients: string[], channel: 'sms' 
   return { campaign, messages };
 }
 
-/** Enables the default webhook subscriber, so deliveries are written. */
+/** Enables the default webhook endpoint (the seed's subscriber), so deliveries are written. */
 export async function enableSubscriber(db: Db): Promise<void> {
-  await db.webhookSubscriber.upsert({
+  await db.webhookEndpoint.upsert({
     where: { id: 'default' },
-    create: { id: 'default', enabled: true, url: 'http://127.0.0.1:9/hook', secret: 'whsec_dGVzdHNlY3JldHRlc3RzZWNyZXQ=' },
+    create: { id: 'default', enabled: true, url: 'http://127.0.0.1:9/hook', secret: 'whsec_dGVzdHNlY3JldHRlc3RzZWNyZXQ=', eventTypes: [] },
     update: { enabled: true },
   });
 }

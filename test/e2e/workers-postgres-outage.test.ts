@@ -1,13 +1,14 @@
 import net from 'node:net';
 import { Writable } from 'node:stream';
 import winston from 'winston';
-import { attachTwilioSid, createDb, type Db } from '@switchboard/db';
+import { attachTwilioSid, createDb, deliveryJobId, type Db } from '@switchboard/db';
+import { startSweeper } from '@switchboard/dispatcher';
 import type { RawEventPayload } from '@switchboard/events';
 import { startInterpreter, type InterpreterService } from '@switchboard/interpreter';
 import { startListener, type ListenerService } from '@switchboard/listener';
 import { createLogger, type Logger } from '@switchboard/logger';
 import { backoffDelay, createQueue, createRedis, jobs } from '@switchboard/queues';
-import { createTestDatabase, testConfig, uniquePrefix, waitFor, type TestDatabase } from '@switchboard/testing';
+import { createTestDatabase, testConfig, testLogger, uniquePrefix, waitFor, type TestDatabase } from '@switchboard/testing';
 import { enableSubscriber, outboundSid, rawSms, rawStatus, seedCampaign } from './workers-fixtures.ts';
 
 /** A TCP proxy in front of the shared Postgres that the test can cut (connections reset, new ones refused) and restore. */
@@ -217,8 +218,20 @@ test('a 60 s Postgres outage under steady load parks nothing: every acknowledged
   const listenerUp = logs.listener.lines.find((l) => l.outage === 'up')!;
   expect((listenerUp.jobsHeld as number) + (listenerUp.jobsWaiting as number)).toBeGreaterThan(0);
 
-  // Every delivery the outage's messages announced has its dispatcher job (the outbox sweeper adds any a lost commit answer left behind).
+  // Every delivery the outage's messages announced has its dispatcher job: a commit whose answer
+  // the outage swallowed is enqueued by the dispatcher's outbox sweeper.
   const ids = (await db.webhookDelivery.findMany({ select: { id: true } })).map((d) => d.id);
   expect(ids.length).toBeGreaterThanOrEqual(2 * (sent.sms.length + sent.email.length));
-  await waitFor(async () => (await Promise.all(ids.map((id) => deliveryQueue.getJob(id)))).every(Boolean), { what: 'a job for every delivery', timeoutMs: 30_000, intervalMs: 500 });
+  const sweeper = startSweeper({ db, queue: deliveryQueue, logger: testLogger('sweeper'), intervalMs: 60_000, graceMs: 0 });
+  try {
+    await waitFor(
+      async () => {
+        await sweeper.sweep();
+        return (await Promise.all(ids.map((id) => deliveryQueue.getJob(deliveryJobId(id, 1))))).every(Boolean);
+      },
+      { what: 'a job for every delivery', timeoutMs: 30_000, intervalMs: 500 },
+    );
+  } finally {
+    await sweeper.close();
+  }
 }, 180_000);

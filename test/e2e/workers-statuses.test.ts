@@ -1,4 +1,4 @@
-import { attachTwilioSid, createDb, statusAdvances, type Db } from '@switchboard/db';
+import { attachTwilioSid, createDb, deliveryJobId, statusAdvances, type Db } from '@switchboard/db';
 import { createRawEventProcessor } from '@switchboard/listener';
 import { createQueue, createRedis } from '@switchboard/queues';
 import { createTestDatabase, testLogger, uniquePrefix, type TestDatabase } from '@switchboard/testing';
@@ -161,8 +161,8 @@ describe('Twilio status callbacks for campaign messages', () => {
     const status = deliveries.find((d) => d.eventKey === `message.status:${sids[1]}:failed`)!;
     expect(status.payload).toMatchObject({ type: 'message.status', data: { twilioSid: sids[1], status: 'failed', errorCode: 30003, campaignId: campaign.id } });
     for (const d of deliveries) {
-      const job = await deliveryQueue.getJob(d.id);
-      expect(job?.data).toEqual({ deliveryId: d.id });
+      const job = await deliveryQueue.getJob(deliveryJobId(d.id, 1));
+      expect(job?.data).toEqual({ deliveryId: d.id, attempt: 1 });
     }
   });
 

@@ -20,6 +20,7 @@ import { messagesRoutes } from './messages.route.ts';
 import { queuesRoutes } from './queues.route.ts';
 import { createSessionStore } from './session-store.ts';
 import { sourcesRoutes } from './sources.route.ts';
+import { webhooksRoutes } from './webhooks.route.ts';
 
 export type ConsoleAppDeps = {
   adminToken: string;
@@ -30,6 +31,8 @@ export type ConsoleAppDeps = {
   retryQueues?: Queue[];
   /** Where replays go. */
   inboundQueue: Queue<JobInput<'inbound'>>;
+  /** Where test sends, retries and recoveries of outbound webhooks go. */
+  deliveryQueue: Queue<JobInput<'delivery'>>;
   /** A fail-fast connection for sessions, the login limiter and replays: a request never hangs on Redis. */
   redis: Redis;
   prefix: string;
@@ -74,6 +77,7 @@ export function createConsoleApp(deps: ConsoleAppDeps): Express {
   app.use(callsRoutes({ db: deps.db }));
   app.use(campaignsRoutes({ db: deps.db, settings: deps.campaigns ?? { maxRetries: 3, retryBaseMs: 5_000, alertFailureRate: 0.2 } }));
   app.use(sourcesRoutes({ db: deps.db }));
+  app.use(webhooksRoutes({ db: deps.db, deliveryQueue: deps.deliveryQueue }));
   app.use(logsRoutes({ logDir: deps.logDir }));
   app.use(queuesRoutes({ queues: deps.retryQueues ?? deps.queues, logger: deps.logger }));
 

@@ -44,12 +44,14 @@ export async function startConsole(config: Config, logger: Logger): Promise<Cons
   const queues = keys.map((key) => createQueue(key, { connection: redis, prefix: config.redis.prefix, resilience }));
   const retryQueues = keys.map((key) => createQueue(key, { connection: fastRedis, prefix: config.redis.prefix, resilience }));
   const inboundQueue = createQueue('inbound', { connection: fastRedis, prefix: config.redis.prefix, resilience });
+  const deliveryQueue = createQueue('delivery', { connection: fastRedis, prefix: config.redis.prefix, resilience });
   const app = createConsoleApp({
     adminToken,
     db,
     queues,
     retryQueues,
     inboundQueue,
+    deliveryQueue,
     redis: fastRedis,
     prefix: config.redis.prefix,
     logDir: config.log.dir,
@@ -79,7 +81,7 @@ export async function startConsole(config: Config, logger: Logger): Promise<Cons
           server.closeIdleConnections();
         });
         resilience.close();
-        await Promise.all([...queues, ...retryQueues, inboundQueue].map((q) => q.close()));
+        await Promise.all([...queues, ...retryQueues, inboundQueue, deliveryQueue].map((q) => q.close()));
         redis.disconnect();
         fastRedis.disconnect();
         await db.$disconnect();

@@ -3,11 +3,15 @@ import { createDb } from '@switchboard/db';
 import type { Logger } from '@switchboard/logger';
 import { createQueue, createRedis, createResilience } from '@switchboard/queues';
 import { startCampaignSender } from './campaign-sender.ts';
+import { startDeliveries, type DeliveriesOptions } from './deliveries.ts';
 
 export type DispatcherService = { close(): Promise<void> };
 
-/** The dispatcher: outbound webhook deliveries and campaign sends (see campaign-sender.ts). */
-export async function startDispatcher(config: Config, logger: Logger): Promise<DispatcherService> {
+/**
+ * The dispatcher: outbound webhook deliveries (worker and outbox sweeper, see deliveries.ts) and
+ * campaign sends (see campaign-sender.ts).
+ */
+export async function startDispatcher(config: Config, logger: Logger, options: Pick<DeliveriesOptions, 'resolver'> = {}): Promise<DispatcherService> {
   const redis = createRedis(config.redis.url, 'worker', 'dispatcher');
   // Outages are logged as a few lines each; pass `resilience` to every createWorker/createQueue here.
   const resilience = createResilience({ logger, backoff: config.workers.backoff, probes: { postgres: () => db.$queryRaw`SELECT 1` } });
@@ -23,13 +27,14 @@ export async function startDispatcher(config: Config, logger: Logger): Promise<D
   const deliveries = createQueue('delivery', { connection: redis, prefix: config.redis.prefix, resilience });
   const sends = createQueue('send', { connection: redis, prefix: config.redis.prefix, resilience });
   await Promise.all([deliveries.waitUntilReady(), sends.waitUntilReady(), db.$queryRaw`SELECT 1`]);
+  const webhooks = await startDeliveries(config, logger, { redis, queue: deliveries, resilience, ...options });
   const campaignSender = await startCampaignSender({ config, logger, redis, db, deliveryQueue: deliveries, resilience });
   logger.info('dispatcher started');
   let closing: Promise<void> | undefined;
   return {
     close() {
       closing ??= (async () => {
-        await campaignSender?.close();
+        await Promise.all([campaignSender?.close(), webhooks.close()]);
         resilience.close();
         await Promise.all([deliveries.close(), sends.close()]);
         redis.disconnect();

@@ -1,15 +1,12 @@
 import type { Config } from '@switchboard/config';
-import { createDb, enqueuePendingDeliveries } from '@switchboard/db';
+import { createDb } from '@switchboard/db';
 import { createClassifier } from '@switchboard/intent';
 import type { Logger } from '@switchboard/logger';
-import { createQueue, createRedis, createResilience, createWorker, jobs } from '@switchboard/queues';
+import { createQueue, createRedis, createResilience, createWorker } from '@switchboard/queues';
 import { createInterpretProcessor } from './interpret.processor.ts';
 import { classifierOptions } from './classifier-options.ts';
 
 export type InterpreterService = { close(): Promise<void> };
-
-/** How often the outbox sweeper looks for deliveries whose job was never added. */
-const SWEEP_INTERVAL_MS = 10_000;
 
 /** Starts the interpreter worker on the interpret queue. */
 export async function startInterpreter(config: Config, logger: Logger): Promise<InterpreterService> {
@@ -41,30 +38,14 @@ export async function startInterpreter(config: Config, logger: Logger): Promise<
   await worker.waitUntilReady();
   logger.info('interpreter started', { concurrency: config.workers.interpreterConcurrency, classifier: classifier.name });
 
-  // The outbox sweeper: a worker that died between a commit and its enqueue leaves pending
-  // deliveries without a job; any interpreter adds them (job id = delivery id, so twice is harmless).
-  let sweeping: Promise<unknown> | undefined;
-  const sweeper = setInterval(() => {
-    sweeping ??= enqueuePendingDeliveries(db, deliveryQueue, { jobName: jobs.delivery.name })
-      .then((added) => {
-        if (added > 0) logger.debug('outbox sweep', { added });
-      })
-      // An outage is the monitor's to report, once; anything else is logged as an error.
-      .catch(resilience.onError('outbox sweep', 'postgres'))
-      .finally(() => {
-        sweeping = undefined;
-      });
-  }, SWEEP_INTERVAL_MS);
-  sweeper.unref();
+  // The outbox sweeper (deliveries whose job was never added) runs in the dispatcher.
 
   let closing: Promise<void> | undefined;
   return {
     close() {
       closing ??= (async () => {
-        clearInterval(sweeper);
         await worker.close();
         resilience.close();
-        await sweeping;
         await deliveryQueue.close();
         redis.disconnect();
         await db.$disconnect();

@@ -55,7 +55,7 @@ export function createRawEventProcessor(deps: RawEventProcessorDeps) {
     },
   });
   // Status callbacks come in bursts: one transaction per batch. The deliveries are enqueued after
-  // commit; should the process die in between, the interpreter's outbox sweeper adds them.
+  // commit; should the process die in between, the dispatcher's outbox sweeper adds them.
   const statuses = createBatcher({
     maxSize: deps.batchSize,
     maxWaitMs: 5,

@@ -110,7 +110,13 @@ function shape(env: Env) {
       classifier: env.INTENT_CLASSIFIER,
       llm: { url: env.INTENT_LLM_URL, apiKey: env.INTENT_LLM_API_KEY, model: env.INTENT_LLM_MODEL },
     },
-    outbound: { retryBaseMs: env.RETRY_BASE_MS, allowlist: env.OUTBOUND_ALLOWLIST },
+    outbound: {
+      retryBaseMs: env.RETRY_BASE_MS,
+      allowlist: env.OUTBOUND_ALLOWLIST,
+      timeoutMs: env.WEBHOOK_TIMEOUT_MS,
+      endpointConcurrency: env.WEBHOOK_ENDPOINT_CONCURRENCY,
+      sweepIntervalMs: env.WEBHOOK_SWEEP_INTERVAL_MS,
+    },
     campaigns: {
       attributionWindowMs: env.CAMPAIGN_ATTRIBUTION_HOURS * 3_600_000,
       sendRatePerSecond: env.SEND_RATE_PER_SECOND,

@@ -51,6 +51,12 @@ export const envSchema = z.object({
   LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
   RETRY_BASE_MS: envInt(5000),
   OUTBOUND_ALLOWLIST: envList(),
+  /** Connect and total time of one webhook attempt. */
+  WEBHOOK_TIMEOUT_MS: envInt(30_000, 100),
+  /** Attempts in flight to one endpoint per dispatcher: a slow endpoint holds at most this many worker slots. */
+  WEBHOOK_ENDPOINT_CONCURRENCY: envInt(8, 1, 1000),
+  /** How often the dispatcher's sweeper re-adds the jobs of due deliveries that lost theirs. */
+  WEBHOOK_SWEEP_INTERVAL_MS: envInt(10_000, 100),
   MAX_BODY_BYTES: envInt(1 * MiB),
   MAILGUN_MAX_BODY_BYTES: envInt(25 * MiB),
   /** A Mailgun post's text fields (everything but attachments), urlencoded as stored. */

@@ -16,7 +16,7 @@ export type {
   CallStep,
   Recording,
   Source,
-  WebhookSubscriber,
+  WebhookEndpoint,
   WebhookDelivery,
   WebhookAttempt,
 } from './generated/client.ts';
@@ -42,5 +42,7 @@ export type { CampaignSettings, NewCampaign, LaunchOutcome, CancelOutcome, Claim
 export { recordVoiceEvents } from './calls.ts';
 export type { VoiceEvent, VoiceBatchResult } from './calls.ts';
 export { isOptedOut, optedOutAmong, optOutKey } from './opt-out.ts';
-export { subscriberEnabled, writeDeliveries, enqueueDeliveries, enqueuePendingDeliveries, DELIVERY_JOB_NAME } from './outbox.ts';
-export type { OutboundEvent, DeliveryQueue, SweepOptions } from './outbox.ts';
+export { anyEndpointEnabled, writeDeliveries, enqueueDeliveries, dueDeliveries, deliveryJobId, DELIVERY_JOB_NAME } from './outbox.ts';
+export type { OutboundEvent, DeliveryQueue, DeliveryJobData, DueDelivery } from './outbox.ts';
+export { loadDelivery, claimAttempt, abandonDelivery, recordAttempt } from './webhooks.ts';
+export type { DeliveryToSend, AttemptRecord } from './webhooks.ts';

@@ -1,7 +1,7 @@
 import type { InboundMessage } from '@switchboard/events';
 import type { Db, DbTx } from './client.ts';
 import { newId } from './ids.ts';
-import { subscriberEnabled, writeDeliveries, type OutboundEvent } from './outbox.ts';
+import { anyEndpointEnabled, writeDeliveries, type OutboundEvent } from './outbox.ts';
 
 export type IntentValue = { label: string; confidence: number; classifier: string };
 
@@ -132,12 +132,12 @@ export async function persistInterpretedMessages(db: Db, items: InterpretedMessa
 
 /**
  * The outbox: `message.received` and `message.interpreted` for each new message, in the same
- * transaction, when the subscriber is enabled. Keyed by message id, so a second run or a replay
+ * transaction, for every enabled endpoint that wants them. Keyed by message id, so a second run or a replay
  * adds nothing.
  */
 async function announceCreated(tx: DbTx, outcomes: PersistOutcome[], rows: { item: InterpretedMessage; campaignId: string | null }[]): Promise<void> {
   const created = outcomes.flatMap((o, i) => (o.status === 'created' ? [{ outcome: o, row: rows[i]! }] : []));
-  if (created.length === 0 || !(await subscriberEnabled(tx))) return;
+  if (created.length === 0 || !(await anyEndpointEnabled(tx))) return;
   const events: OutboundEvent[] = [];
   const owner: (typeof created)[number]['outcome'][] = [];
   for (const { outcome, row } of created) {
@@ -147,8 +147,9 @@ async function announceCreated(tx: DbTx, outcomes: PersistOutcome[], rows: { ite
       owner.push(outcome);
     }
   }
-  const ids = await writeDeliveries(tx, events, true);
-  // Every key is new with its message (inserted in this transaction), so ids line up with events.
+  const ids = await writeDeliveries(tx, events);
+  // One delivery per event and endpoint: they line up with events only for a single endpoint
+  // wanting every type. Otherwise the first outcome carries them all (its job enqueues them).
   if (ids.length === events.length) ids.forEach((id, i) => owner[i]!.deliveryIds.push(id));
   else created[0]!.outcome.deliveryIds.push(...ids);
 }

@@ -1,7 +1,7 @@
 import type { Db, DbTx } from './client.ts';
 import { newId } from './ids.ts';
 
-/** An outbound event to announce: one delivery per `eventKey`, however often its effect is replayed. */
+/** An outbound event to announce: one delivery per `eventKey` and endpoint, however often its effect is replayed. */
 export type OutboundEvent = {
   /** `message.received:<messageId>`, `message.status:<sid>:<status>`, … (webhook_deliveries.event_key). */
   eventKey: string;
@@ -9,64 +9,86 @@ export type OutboundEvent = {
   data: unknown;
 };
 
+/** A dispatcher job: which delivery, and which attempt it is to make (absent: the next one). */
+export type DeliveryJobData = { deliveryId: string; attempt?: number };
+
 /** The queue the dispatcher reads, as far as the outbox needs it (a BullMQ `Queue` fits). */
 export type DeliveryQueue = {
-  addBulk(jobs: { name: string; data: { deliveryId: string }; opts: { jobId: string } }[]): Promise<unknown>;
+  addBulk(jobs: { name: string; data: DeliveryJobData; opts: { jobId: string; delay?: number } }[]): Promise<unknown>;
 };
 
 /** The dispatcher's job name for a webhook delivery (`jobs.delivery.name` in @switchboard/queues). */
 export const DELIVERY_JOB_NAME = 'webhook';
 
-/** True when the business's webhook subscriber ('default') is enabled: only then are deliveries written. */
-export async function subscriberEnabled(tx: DbTx | Db): Promise<boolean> {
-  const rows = await tx.$queryRaw<{ enabled: boolean }[]>`SELECT enabled FROM webhook_subscribers WHERE id = 'default'`;
-  return rows[0]?.enabled === true;
+/**
+ * The BullMQ job id of one attempt of a delivery. The attempt number is part of it: BullMQ
+ * ignores an add whose id it still knows (kept after completion), so a retry under the bare
+ * delivery id would be a silent no-op.
+ */
+export function deliveryJobId(deliveryId: string, attempt: number): string {
+  return `${deliveryId}.${attempt}`;
+}
+
+/** True when at least one endpoint is enabled: only then are deliveries written. */
+export async function anyEndpointEnabled(tx: DbTx | Db): Promise<boolean> {
+  const rows = await tx.$queryRaw<{ one: number }[]>`SELECT 1 AS one FROM webhook_endpoints WHERE enabled AND deleted_at IS NULL LIMIT 1`;
+  return rows.length > 0;
 }
 
 /**
- * Writes the deliveries of `events` in the caller's transaction (the outbox), if the subscriber
- * is enabled. The body is the contract's `{type, timestamp, data}`. Returns the ids of the rows
- * this call created: an event key delivered before adds nothing.
+ * Writes the deliveries of `events` in the caller's transaction (the outbox): one per event and
+ * enabled endpoint that wants its type (an endpoint with no types wants them all). The body is
+ * the contract's `{type, timestamp, data}`. Returns the ids of the rows this call created: an
+ * event key delivered before to an endpoint adds nothing for it.
  */
-export async function writeDeliveries(tx: DbTx, events: OutboundEvent[], enabled?: boolean): Promise<string[]> {
+export async function writeDeliveries(tx: DbTx, events: OutboundEvent[]): Promise<string[]> {
   if (events.length === 0) return [];
-  if (!(enabled ?? (await subscriberEnabled(tx)))) return [];
+  const endpoints = await tx.$queryRaw<{ id: string; event_types: string[] }[]>`
+    SELECT id, event_types FROM webhook_endpoints WHERE enabled AND deleted_at IS NULL ORDER BY id`;
+  if (endpoints.length === 0) return [];
   const timestamp = new Date().toISOString();
-  const rows = await tx.$queryRaw<{ id: string }[]>`
-    INSERT INTO webhook_deliveries (id, event_key, type, payload)
-    SELECT * FROM UNNEST(${events.map(() => newId())}::uuid[], ${events.map((e) => e.eventKey)}::text[], ${events.map((e) => e.type)}::text[],
-      ${events.map((e) => JSON.stringify({ type: e.type, timestamp, data: e.data }))}::jsonb[])
-    ON CONFLICT (event_key) DO NOTHING
+  const rows: { id: string; endpointId: string; eventKey: string; type: string; payload: string }[] = [];
+  for (const event of events) {
+    const payload = JSON.stringify({ type: event.type, timestamp, data: event.data });
+    for (const endpoint of endpoints) {
+      if (endpoint.event_types.length > 0 && !endpoint.event_types.includes(event.type)) continue;
+      rows.push({ id: newId(), endpointId: endpoint.id, eventKey: event.eventKey, type: event.type, payload });
+    }
+  }
+  if (rows.length === 0) return [];
+  const created = await tx.$queryRaw<{ id: string }[]>`
+    INSERT INTO webhook_deliveries (id, endpoint_id, event_key, type, payload)
+    SELECT * FROM UNNEST(${rows.map((r) => r.id)}::uuid[], ${rows.map((r) => r.endpointId)}::text[], ${rows.map((r) => r.eventKey)}::text[],
+      ${rows.map((r) => r.type)}::text[], ${rows.map((r) => r.payload)}::jsonb[])
+    ON CONFLICT (event_key, endpoint_id) DO NOTHING
     RETURNING id`;
-  return rows.map((r) => r.id);
+  return created.map((r) => r.id);
 }
 
-/** Adds one dispatcher job per delivery id; the job id is the delivery id, so adding twice is harmless. */
+/** Adds the first attempt's dispatcher job of each new delivery (job id = delivery id + attempt 1, so adding twice is harmless). */
 export async function enqueueDeliveries(queue: DeliveryQueue, deliveryIds: string[], jobName = DELIVERY_JOB_NAME): Promise<void> {
   if (deliveryIds.length === 0) return;
-  await queue.addBulk(deliveryIds.map((deliveryId) => ({ name: jobName, data: { deliveryId }, opts: { jobId: deliveryId } })));
+  await queue.addBulk(deliveryIds.map((deliveryId) => ({ name: jobName, data: { deliveryId, attempt: 1 }, opts: { jobId: deliveryJobId(deliveryId, 1) } })));
 }
 
-export type SweepOptions = {
-  /** Only rows at least this old: younger ones are still being enqueued by the transaction's own worker. */
-  olderThanMs?: number;
-  /** At most this many per sweep. */
-  limit?: number;
-  jobName?: string;
-};
+/** A pending delivery whose attempt is due, as the sweeper pages through them. */
+export type DueDelivery = { id: string; attempts: number; nextAttemptAt: Date };
 
 /**
- * The outbox sweeper: re-adds the job of every pending delivery never attempted and older than a
- * few seconds, in case a worker died between its commit and its enqueue. A job still known to
- * BullMQ (waiting, active or kept after completion) makes the add a no-op, so a sweep is
- * harmless; rows already attempted are the dispatcher's to reschedule. Returns how many were added.
+ * One page of pending deliveries due before `dueBefore`, in (next_attempt_at, id) order after
+ * `after` (keyset paging: a backlog of any size is walked once, page by page, instead of the
+ * same first rows again and again).
  */
-export async function enqueuePendingDeliveries(db: Db, queue: DeliveryQueue, options: SweepOptions = {}): Promise<number> {
-  const olderThan = new Date(Date.now() - (options.olderThanMs ?? 5_000));
-  const rows = await db.$queryRaw<{ id: string }[]>`
-    SELECT id FROM webhook_deliveries
-    WHERE status = 'pending' AND attempts = 0 AND created_at < ${olderThan}
-    ORDER BY created_at LIMIT ${options.limit ?? 500}`;
-  await enqueueDeliveries(queue, rows.map((r) => r.id), options.jobName);
-  return rows.length;
+export async function dueDeliveries(db: Db, options: { dueBefore: Date; after?: { at: Date; id: string }; limit: number }): Promise<DueDelivery[]> {
+  const after = options.after;
+  const rows = after
+    ? await db.$queryRaw<{ id: string; attempts: number; next_attempt_at: Date }[]>`
+        SELECT id, attempts, next_attempt_at FROM webhook_deliveries
+        WHERE status = 'pending' AND next_attempt_at < ${options.dueBefore} AND (next_attempt_at, id) > (${after.at}, ${after.id}::uuid)
+        ORDER BY next_attempt_at, id LIMIT ${options.limit}`
+    : await db.$queryRaw<{ id: string; attempts: number; next_attempt_at: Date }[]>`
+        SELECT id, attempts, next_attempt_at FROM webhook_deliveries
+        WHERE status = 'pending' AND next_attempt_at < ${options.dueBefore}
+        ORDER BY next_attempt_at, id LIMIT ${options.limit}`;
+  return rows.map((r) => ({ id: r.id, attempts: r.attempts, nextAttemptAt: r.next_attempt_at }));
 }

@@ -38,7 +38,11 @@ export const interpretPayloadSchema = z.object({
 });
 export type InterpretPayload = z.infer<typeof interpretPayloadSchema>;
 
-export const deliveryPayloadSchema = z.object({ deliveryId: z.uuid() });
+export const deliveryPayloadSchema = z.object({
+  deliveryId: z.uuid(),
+  /** The attempt this job makes (1 for the first); an older job finding a later attempt claimed does nothing. */
+  attempt: z.number().int().min(1).optional(),
+});
 export type DeliveryPayload = z.infer<typeof deliveryPayloadSchema>;
 
 export const sendPayloadSchema = z.object({ campaignMessageId: z.uuid() });

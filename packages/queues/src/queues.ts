@@ -19,7 +19,8 @@ export function createQueue<K extends JobKey>(key: K, options: QueueOptions & { 
   return queue;
 }
 
-export type Processor<K extends JobKey> = (payload: JobPayload<K>, job: Job) => Promise<unknown>;
+/** `token` is the worker's lock token, for processors that move their own job (e.g. back to delayed). */
+export type Processor<K extends JobKey> = (payload: JobPayload<K>, job: Job, token?: string) => Promise<unknown>;
 
 export type WorkerExtraOptions = {
   concurrency: number;
@@ -71,7 +72,7 @@ export function createWorker<K extends JobKey>(
         throw new UnrecoverableError(`invalid ${def.name} payload: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
       }
       try {
-        const result = await processor(parsed.data as JobPayload<K>, job);
+        const result = await processor(parsed.data as JobPayload<K>, job, token);
         for (const dependency of unprobed) resilience.monitor(dependency).recovered();
         unprobed.clear();
         return result;

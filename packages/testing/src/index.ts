@@ -6,3 +6,5 @@ export { waitFor } from './wait.ts';
 export { testConfig, testLogger, uniquePrefix } from './config.ts';
 export { startTwilioFake, twilioSignature } from './twilio-fake.ts';
 export type { TwilioFake, TwilioFakeOptions, FakeSendRequest, FakeMessage, FakeAnswer, CallbackPlan } from './twilio-fake.ts';
+export { startSubscriber } from './subscriber.ts';
+export type { Subscriber, ReceivedWebhook, SubscriberAnswer } from './subscriber.ts';
