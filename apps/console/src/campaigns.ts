@@ -1,5 +1,5 @@
 import { JSONParser } from '@streamparser/json';
-import { campaignRates, checkRecipient, type Recipient } from '@switchboard/campaigns';
+import { campaignRates, checkRecipient, isEmailAddress, type Recipient } from '@switchboard/campaigns';
 import { addCampaignRecipients, finishCampaign, openCampaign, type Campaign, type CampaignSettings, type Db } from '@switchboard/db';
 import { encodeCursor, type Cursor, type Page } from './pagination.ts';
 
@@ -9,16 +9,23 @@ export const MAX_RECIPIENTS = 100_000;
 const MAX_LISTED_ERRORS = 100;
 /** Recipients written per statement while the body streams in. */
 const INSERT_BATCH = 2_000;
-const CHANNELS = ['sms', 'whatsapp'] as const;
+const CHANNELS = ['sms', 'whatsapp', 'email'] as const;
+/** Mailgun takes up to 998 characters per header line; a subject past a few hundred is a mistake. */
+const MAX_SUBJECT = 998;
+/** An email's text and HTML parts (Mailgun's whole message may reach 25 MB; a campaign template stays far below). */
+const MAX_EMAIL_BODY = 512 * 1024;
 
 export type CampaignView = {
   id: string;
   name: string;
   channel: string;
   body: string;
+  /** Email only. */
+  subject?: string | null;
+  html?: string | null;
   status: string;
   total: number;
-  counts: { queued: number; sending: number; sent: number; delivered: number; read: number; failed: number; undelivered: number; skipped: number; canceled: number };
+  counts: { queued: number; sending: number; sent: number; delivered: number; read: number; failed: number; undelivered: number; skipped: number; canceled: number; opened?: number; clicked?: number; complained?: number };
   deliveryRate: number;
   failureRate: number;
   settings: CampaignSettings;
@@ -33,8 +40,11 @@ export type CampaignView = {
 export function campaignView(c: Campaign): CampaignView {
   const counts = { queued: c.queued, sending: c.sending, sent: c.sent, delivered: c.delivered, read: c.read, failed: c.failed, undelivered: c.undelivered, skipped: c.skipped, canceled: c.canceled };
   const iso = (d: Date | null) => (d ? d.toISOString() : null);
+  const email = c.channel === 'email';
+  // Engagement counters beside the statuses: the rates stay fractions of the statuses only.
+  const engagement = email ? { opened: c.opened, clicked: c.clicked, complained: c.complained } : {};
   return {
-    id: c.id, name: c.name, channel: c.channel, body: c.body, status: c.status, total: c.total, counts, ...campaignRates(counts, c.total),
+    id: c.id, name: c.name, channel: c.channel, body: c.body, ...(email ? { subject: c.subject, html: c.html } : {}), status: c.status, total: c.total, counts: { ...counts, ...engagement }, ...campaignRates(counts, c.total),
     settings: { maxRetries: c.maxRetries, retryBaseMs: c.retryBaseMs, alertFailureRate: c.alertFailureRate },
     createdAt: c.createdAt.toISOString(), sendAt: iso(c.sendAt), startedAt: iso(c.startedAt), completedAt: iso(c.completedAt), canceledAt: iso(c.canceledAt), alertedAt: iso(c.alertedAt),
   };
@@ -74,9 +84,10 @@ export async function createCampaignFromStream(db: Db, body: AsyncIterable<Uint8
 
     // Only these paths are emitted, and keepStack false drops each recipient once emitted: the
     // array is never built. (A `$.*` path would keep the whole array for its own emission.)
-    const parser = new JSONParser({ paths: ['$.name', '$.channel', '$.body', '$.recipients.*'], keepStack: false });
+    const parser = new JSONParser({ paths: ['$.name', '$.channel', '$.body', '$.subject', '$.html', '$.recipients.*'], keepStack: false });
+    let emails = 0;
     parser.onValue = ({ value, key, stack }) => {
-      if (stack.length === 1 && (key === 'name' || key === 'channel' || key === 'body')) {
+      if (stack.length === 1 && (key === 'name' || key === 'channel' || key === 'body' || key === 'subject' || key === 'html')) {
         fields[key] = value;
         return;
       }
@@ -85,8 +96,10 @@ export async function createCampaignFromStream(db: Db, body: AsyncIterable<Uint8
         count += 1;
         if (count > MAX_RECIPIENTS) return;
         const check = checkRecipient(value);
-        if (check.ok) batch.push(check.recipient);
-        else {
+        if (check.ok) {
+          batch.push(check.recipient);
+          if (isEmailAddress(check.recipient.address)) emails += 1;
+        } else {
           invalid += 1;
           if (errors.length < MAX_LISTED_ERRORS) errors.push({ index: key, reason: check.reason });
         }
@@ -119,8 +132,18 @@ export async function createCampaignFromStream(db: Db, body: AsyncIterable<Uint8
       problems.push(`${field}: ${message}`);
     };
     if (typeof fields.name !== 'string' || fields.name.trim() === '' || fields.name.length > 200) problem('name', 'must be a non-empty string of at most 200 characters');
-    if (!(CHANNELS as readonly unknown[]).includes(fields.channel)) problem('channel', 'must be "sms" or "whatsapp"');
-    if (typeof fields.body !== 'string' || fields.body.trim() === '' || fields.body.length > 1_600) problem('body', 'must be a non-empty string of at most 1600 characters');
+    if (!(CHANNELS as readonly unknown[]).includes(fields.channel)) problem('channel', 'must be "sms", "whatsapp" or "email"');
+    const isEmail = fields.channel === 'email';
+    const maxBody = isEmail ? MAX_EMAIL_BODY : 1_600;
+    if (typeof fields.body !== 'string' || fields.body.trim() === '' || fields.body.length > maxBody) problem('body', `must be a non-empty string of at most ${maxBody} characters`);
+    if (isEmail) {
+      if (typeof fields.subject !== 'string' || fields.subject.trim() === '' || fields.subject.length > MAX_SUBJECT || /[\r\n]/.test(fields.subject)) problem('subject', `must be a non-empty single line of at most ${MAX_SUBJECT} characters`);
+      if (fields.html !== undefined && fields.html !== null && (typeof fields.html !== 'string' || fields.html.length > MAX_EMAIL_BODY)) problem('html', `must be a string of at most ${MAX_EMAIL_BODY} characters`);
+    }
+    // The kind of every recipient must match the channel (checked here: the channel may come last in the body).
+    const valid = count - invalid;
+    if (isEmail && emails < valid) problem('recipients', `${valid - emails} recipients are phone numbers in an email campaign`);
+    if (!isEmail && emails > 0 && CHANNELS.includes(fields.channel as never)) problem('recipients', `${emails} recipients are email addresses in an ${String(fields.channel)} campaign`);
     if (!recipientsSeen) problem('recipients', 'must be a non-empty array of E.164 numbers or {address, …} objects');
     else if (count > MAX_RECIPIENTS) problem('recipients', `at most ${MAX_RECIPIENTS} recipients (got ${count})`);
     if (invalid > 0) {
@@ -129,7 +152,12 @@ export async function createCampaignFromStream(db: Db, body: AsyncIterable<Uint8
     }
     if (problems.length > 0) throw new CampaignInputError(`invalid body: ${problems.join('; ')}`, bad, errors, invalid);
 
-    const total = await finishCampaign(tx, id, { name: (fields.name as string).trim(), channel: fields.channel as 'sms' | 'whatsapp', body: fields.body as string });
+    const total = await finishCampaign(tx, id, {
+      name: (fields.name as string).trim(),
+      channel: fields.channel as 'sms' | 'whatsapp' | 'email',
+      body: fields.body as string,
+      ...(isEmail ? { subject: (fields.subject as string).trim(), html: typeof fields.html === 'string' && fields.html !== '' ? fields.html : null } : {}),
+    });
     return { id, duplicates: count - total };
   }, { timeout: 120_000, maxWait: 10_000 });
   const campaign = await db.campaign.findUniqueOrThrow({ where: { id: created.id } });

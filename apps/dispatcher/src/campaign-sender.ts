@@ -2,11 +2,14 @@ import { Worker, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { transportRetryDelayMs } from '@switchboard/campaigns';
 import type { Config } from '@switchboard/config';
-import { takeDueSends, type Db, type DeliveryQueue } from '@switchboard/db';
+import { takeDueSends, type CampaignChannel, type Db, type DeliveryQueue } from '@switchboard/db';
 import type { Logger } from '@switchboard/logger';
 import { createQueue, createWorker, jobIdFor, jobs, type JobInput, type Resilience } from '@switchboard/queues';
-import { createSendProcessor, TransientSendError } from './send.processor.ts';
+import { createMailgunClient } from './mailgun-client.ts';
+import { createMailgunSender } from './mailgun-sender.ts';
+import { createSendProcessor, TransientSendError, type ChannelSender } from './send.processor.ts';
 import { createTwilioClient } from './twilio-client.ts';
+import { createTwilioSender } from './twilio-sender.ts';
 
 export type CampaignSender = { close(): Promise<void> };
 
@@ -33,17 +36,46 @@ export function sendJobId(campaignMessageId: string, retries: number): string {
   return jobIdFor('send', `${campaignMessageId}.${retries}`);
 }
 
+/** The ingest's one-click unsubscribe route (RFC 8058), followed by the signed token. */
+export const UNSUBSCRIBE_PATH = '/webhooks/unsubscribe/';
+
+/** The channels whose provider is configured: Twilio for SMS and WhatsApp, Mailgun for email. */
+export function channelSenders(config: Config, logger: Logger): Partial<Record<CampaignChannel, ChannelSender>> {
+  const senders: Partial<Record<CampaignChannel, ChannelSender>> = {};
+  const publicUrl = config.ingest.publicUrl;
+  const { accountSid, authToken, from, apiBaseUrl } = config.twilio;
+  if (accountSid && authToken && from && publicUrl) {
+    const twilio = createTwilioSender({ twilio: createTwilioClient({ baseUrl: apiBaseUrl, accountSid, authToken }), from, statusCallbackUrl: `${publicUrl}${STATUS_CALLBACK_PATH}` });
+    senders.sms = twilio;
+    senders.whatsapp = twilio;
+  } else {
+    logger.warn('SMS and WhatsApp campaign sends are off: TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM and PUBLIC_URL are all needed');
+  }
+  const mg = config.mailgun;
+  if (mg.apiKey && mg.domain && mg.from && mg.unsubscribeSecret && publicUrl) {
+    senders.email = createMailgunSender({
+      mailgun: createMailgunClient({ baseUrl: mg.apiBaseUrl, apiKey: mg.apiKey, domain: mg.domain }),
+      domain: mg.domain,
+      from: mg.from,
+      unsubscribeUrl: `${publicUrl}${UNSUBSCRIBE_PATH}`,
+      unsubscribeSecret: mg.unsubscribeSecret,
+    });
+  } else if (mg.apiKey || mg.domain || mg.from) {
+    logger.warn('email campaign sends are off: MAILGUN_API_KEY, MAILGUN_DOMAIN, MAILGUN_FROM, UNSUBSCRIBE_SECRET and PUBLIC_URL are all needed');
+  }
+  return senders;
+}
+
 /**
  * Campaign sends: the send worker (one job per message, BullMQ's rate limiter shared by every
  * replica through Redis) and the sweeper that adds the jobs of due messages (launches, scheduled
- * sends, resends). Returns undefined, with a warning, when Twilio or PUBLIC_URL is not configured.
+ * sends, resends). Returns undefined, with a warning, when no channel's provider is configured.
  */
 export async function startCampaignSender(deps: CampaignSenderDeps): Promise<CampaignSender | undefined> {
   const { config, logger } = deps;
-  const { accountSid, authToken, from, apiBaseUrl } = config.twilio;
-  const publicUrl = config.ingest.publicUrl;
-  if (!accountSid || !authToken || !from || !publicUrl) {
-    logger.warn('campaign sends are off: TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM and PUBLIC_URL are all needed');
+  const senders = channelSenders(config, logger);
+  if (Object.keys(senders).length === 0) {
+    logger.warn('campaign sends are off: neither Twilio nor Mailgun is configured');
     return undefined;
   }
   const rate = config.campaigns.sendRatePerSecond;
@@ -51,9 +83,7 @@ export async function startCampaignSender(deps: CampaignSenderDeps): Promise<Cam
 
   const processor = createSendProcessor({
     db: deps.db,
-    twilio: createTwilioClient({ baseUrl: apiBaseUrl, accountSid, authToken }),
-    from,
-    statusCallbackUrl: `${publicUrl}${STATUS_CALLBACK_PATH}`,
+    senders,
     deliveryQueue: deps.deliveryQueue,
     logger,
     async throttle(ms) {
@@ -106,7 +136,7 @@ export async function startCampaignSender(deps: CampaignSenderDeps): Promise<Cam
       });
   };
   loop();
-  logger.info('campaign sender started', { ratePerSecond: rate || 'off', from: from.slice(0, 6) + '…' });
+  logger.info('campaign sender started', { ratePerSecond: rate || 'off', channels: Object.keys(senders) });
 
   let closing: Promise<void> | undefined;
   return {

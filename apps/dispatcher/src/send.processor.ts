@@ -1,5 +1,5 @@
 import type { Job } from 'bullmq';
-import { classifySendAnswer, fillTemplate, retryAfterMs } from '@switchboard/campaigns';
+import { classifySendAnswer, retryAfterMs } from '@switchboard/campaigns';
 import {
   attachTwilioSids,
   claimCampaignSend,
@@ -8,22 +8,41 @@ import {
   refuseCampaignSend,
   releaseCampaignClaim,
   renewCampaignClaim,
+  type CampaignChannel,
   type ClaimedSend,
   type DeliveryQueue,
   type Db,
   type SidAttachment,
 } from '@switchboard/db';
 import type { Logger } from '@switchboard/logger';
-import { createBatcher, type JobPayload } from '@switchboard/queues';
-import type { TwilioClient } from './twilio-client.ts';
+import { createBatcher, TransientError, type JobPayload } from '@switchboard/queues';
+
+/** What a provider answered to one send; `status` undefined when no answer came at all (network error, timeout). */
+export type ChannelAnswer = {
+  status: number | undefined;
+  /** The provider's id of the message (Twilio SID, email Message-Id): statuses and events name it. */
+  id?: string;
+  code?: number | null;
+  message?: string;
+  retryAfter?: string | null;
+};
+
+/**
+ * One channel's provider: how a claimed message is sent, and how an unsettled claim (a run that
+ * died between claim and store) is reconciled: the provider's id of a message it already
+ * created for that claim, or undefined when it has none.
+ */
+export type ChannelSender = {
+  /** The provider's name, in messages and logs. */
+  provider: string;
+  send(send: ClaimedSend): Promise<ChannelAnswer>;
+  reconcile(send: ClaimedSend): Promise<string | undefined>;
+};
 
 export type SendProcessorDeps = {
   db: Db;
-  twilio: TwilioClient;
-  /** TWILIO_FROM: a number (`+…`) or a Messaging Service SID (`MG…`). */
-  from: string;
-  /** PUBLIC_URL + the ingest's status route. */
-  statusCallbackUrl: string;
+  /** The configured channels; a message of another channel waits (transient) until it is configured. */
+  senders: Partial<Record<CampaignChannel, ChannelSender>>;
   deliveryQueue: DeliveryQueue;
   logger: Logger;
   /** Holds the whole send queue (every replica) for `ms`, then the job is returned to the queue: BullMQ's `worker.rateLimit` + `RateLimitError`. */
@@ -33,7 +52,7 @@ export type SendProcessorDeps = {
   now?: () => Date;
 };
 
-/** An error the worker's backoff reads: a transport failure, retried after `retryAfterMs` when Twilio said so. */
+/** An error the worker's backoff reads: a transport failure, retried after `retryAfterMs` when the provider said so. */
 export class TransientSendError extends Error {
   readonly retryAfterMs: number | undefined;
   constructor(message: string, retryAfterMs: number | undefined) {
@@ -50,32 +69,24 @@ export type SendResult =
   | { outcome: 'skipped' }
   | { outcome: 'done'; sendState: string };
 
-/** How far back of a claim a listed Twilio message still counts as ours: Twilio's dates have whole seconds, and clocks drift. */
-const CLAIM_SKEW_MS = 5_000;
-
 /**
- * Sends one campaign message. The message is claimed in Postgres first (committed), then POSTed
- * to Twilio, then its SID is stored with the send marked done, in one transaction. A run that
- * finds the message already claimed knows an earlier run died or got no answer between the two:
- * it asks Twilio for the messages to that number since the claim and adopts a match (same
- * recipient, sender and body) instead of sending again; only when there is none does it send.
+ * Sends one campaign message, whatever its channel. The message is claimed in Postgres first
+ * (committed), then handed to its provider, then the provider's id is stored with the send marked
+ * done, in one transaction. A run that finds the message already claimed knows an earlier run
+ * died or got no answer between the two: it asks the provider (ChannelSender.reconcile) and
+ * adopts what it finds instead of sending again; only when there is nothing does it send.
  */
 export function createSendProcessor(deps: SendProcessorDeps) {
   const now = deps.now ?? (() => new Date());
   const log = deps.logger;
-  const whatsapp = (address: string, channel: ClaimedSend['channel']) => (channel === 'whatsapp' && !/^MG/i.test(address) ? `whatsapp:${address.replace(/^whatsapp:/i, '')}` : address);
-
-  async function reconcile(send: ClaimedSend): Promise<string | undefined> {
-    const to = whatsapp(send.recipient, send.channel);
-    const viaService = /^MG/i.test(deps.from);
-    const from = whatsapp(deps.from, send.channel);
-    const body = fillTemplate(send.body, { address: send.recipient, variables: send.variables });
-    const listed = await deps.twilio.listMessagesSince(viaService ? { to } : { to, from }, new Date(send.claimedAt.getTime() - CLAIM_SKEW_MS));
-    const match = listed
-      .filter((m) => m.body === body && (viaService ? m.messagingServiceSid === deps.from : m.from === from))
-      .sort((a, b) => a.dateCreated.getTime() - b.dateCreated.getTime())[0];
-    return match?.sid;
-  }
+  const senderOf = (send: ClaimedSend): ChannelSender => {
+    const sender = deps.senders[send.channel];
+    // The claim stays: once the channel is configured, the next run reconciles and sends.
+    // Transient, so it spends no attempt: the job waits on the capped schedule however long it takes.
+    if (!sender) throw new TransientError(`campaign sends on ${send.channel} are not configured`, { dependency: `${send.channel} sender`, code: 'NOT_CONFIGURED' });
+    return sender;
+  };
+  const reconcile = (send: ClaimedSend) => senderOf(send).reconcile(send);
 
   // Postgres, not Twilio, bounds a dispatcher's rate: the jobs in flight claim together (one
   // UPDATE) and store their SIDs together (one transaction), each still settling on its own.
@@ -131,42 +142,38 @@ export function createSendProcessor(deps: SendProcessorDeps) {
         break;
     }
 
-    const answer = await deps.twilio.createMessage({
-      to: whatsapp(send.recipient, send.channel),
-      from: whatsapp(deps.from, send.channel),
-      body: fillTemplate(send.body, { address: send.recipient, variables: send.variables }),
-      statusCallback: deps.statusCallbackUrl,
-    });
+    const sender = senderOf(send);
+    const answer = await sender.send(send);
     const kind = classifySendAnswer(answer.status);
     switch (kind) {
       case 'created': {
-        if (!answer.sid) throw new TransientSendError(`Twilio answered ${answer.status} without a sid`, undefined);
-        await store(send, answer.sid);
-        return { outcome: 'sent', sid: answer.sid };
+        if (!answer.id) throw new TransientSendError(`${sender.provider} answered ${answer.status} without an id`, undefined);
+        await store(send, answer.id);
+        return { outcome: 'sent', sid: answer.id };
       }
       case 'refused': {
         const { deliveryIds } = await refuseCampaignSend(deps.db, send.id, { code: answer.code ?? null, message: answer.message ?? `HTTP ${answer.status}` }, now());
         await enqueueDeliveries(deps.deliveryQueue, deliveryIds);
-        log.warn('campaign send refused by Twilio', { integration: send.channel, campaignMessageId: send.id, status: answer.status, code: answer.code });
+        log.warn(`campaign send refused by ${sender.provider}`, { integration: send.channel, campaignMessageId: send.id, status: answer.status, code: answer.code });
         return { outcome: 'refused', code: answer.code ?? null };
       }
       case 'throttled': {
         // Certainly not created: give the claim back, hold the sender, and let the job run again.
         await releaseCampaignClaim(deps.db, send.id);
         const wait = retryAfterMs(answer.retryAfter) ?? 1_000;
-        log.info('Twilio throttled the sender', { integration: send.channel, retryAfterMs: wait });
+        log.info(`${sender.provider} throttled the sender`, { integration: send.channel, retryAfterMs: wait });
         throw await deps.throttle(wait);
       }
       case 'ambiguous': {
         const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-        if (!lastAttempt) throw new TransientSendError(`Twilio ${answer.status === undefined ? 'did not answer' : `answered ${answer.status}`}: ${answer.message ?? ''}`, retryAfterMs(answer.retryAfter));
+        if (!lastAttempt) throw new TransientSendError(`${sender.provider} ${answer.status === undefined ? 'did not answer' : `answered ${answer.status}`}: ${answer.message ?? ''}`, retryAfterMs(answer.retryAfter));
         // Out of attempts: settle it either way, so the campaign can complete.
         const sid = await reconcile(send);
         if (sid) {
           await store(send, sid);
           return { outcome: 'reconciled', sid };
         }
-        const message = `not sent: Twilio ${answer.status === undefined ? 'did not answer' : `answered ${answer.status}`} on every attempt`;
+        const message = `not sent: ${sender.provider} ${answer.status === undefined ? 'did not answer' : `answered ${answer.status}`} on every attempt`;
         const { deliveryIds } = await refuseCampaignSend(deps.db, send.id, { code: answer.code ?? null, message }, now());
         await enqueueDeliveries(deps.deliveryQueue, deliveryIds);
         return { outcome: 'refused', code: answer.code ?? null };

@@ -1,6 +1,6 @@
 import type { Config } from '@switchboard/config';
 import type { ProviderId } from '@switchboard/events';
-import { genericSource, loadIvrMenu, loadKeywordReplies, mailgun, twilioMessaging, twilioStatus, twilioVoice, whatsappBridge } from '@switchboard/providers';
+import { genericSource, loadIvrMenu, loadKeywordReplies, mailgun, mailgunEvents, twilioMessaging, unsubscribe, twilioStatus, twilioVoice, whatsappBridge } from '@switchboard/providers';
 import { REGISTRY_UNAVAILABLE, UNKNOWN_SOURCE, type ProviderBinding, type SecretsAnswer } from './handler.ts';
 import type { SourceCache } from './source-cache.ts';
 
@@ -27,6 +27,7 @@ export function genericSecrets(sources: SourceCache) {
 export function providerBindings(config: Config, sources: SourceCache): Partial<Record<ProviderId, ProviderBinding>> {
   const twilio = config.twilio.authToken ? { authToken: config.twilio.authToken } : undefined;
   const mailgunSecrets = config.mailgun.signingKey ? { signingKey: config.mailgun.signingKey } : undefined;
+  const unsubscribeSecrets = config.mailgun.unsubscribeSecret ? { secret: config.mailgun.unsubscribeSecret } : undefined;
   const bridge = config.whatsappBridge.secret ? { secret: config.whatsappBridge.secret } : undefined;
   const { ingest } = config;
   return {
@@ -37,6 +38,8 @@ export function providerBindings(config: Config, sources: SourceCache): Partial<
       secrets: () => twilio,
     },
     mailgun: { provider: mailgun(), secrets: () => mailgunSecrets },
+    'mailgun-events': { provider: mailgunEvents(), secrets: () => mailgunSecrets },
+    unsubscribe: { provider: unsubscribe(), secrets: () => unsubscribeSecrets },
     'whatsapp-bridge': { provider: whatsappBridge({ allowedIps: config.whatsappBridge.allowedIps }), secrets: () => bridge },
     generic: { provider: genericSource(), secrets: genericSecrets(sources) },
   };

@@ -6,6 +6,7 @@ import type { BodyRead, IngestRequest, Provider, Rejection } from '@switchboard/
 import { readRawBody } from './body.ts';
 import type { IngestMetrics } from './metrics.ts';
 import type { FailureLimiter } from './rate-limit.ts';
+import type { ReplayGuard } from './replay-guard.ts';
 import type { EventSink } from './sink.ts';
 import type { WebhookRoute } from './routes.ts';
 
@@ -36,6 +37,8 @@ export type HandlerDeps = {
   insecureSkipSignatures: boolean;
   metrics?: IngestMetrics;
   limiter?: FailureLimiter;
+  /** Single-use tokens (Mailgun's); without it a token is only as single-use as its dedup key. */
+  replayGuard?: ReplayGuard;
 };
 
 /** Headers kept with the raw event: what re-verification and dedup need. Shared secrets are not kept. */
@@ -164,6 +167,16 @@ export function webhookHandler(route: WebhookRoute, binding: ProviderBinding, de
       const body: Record<string, unknown> = { error: outcome.error };
       if (outcome.reason === 'invalid' && outcome.fields.length > 0) body.fields = outcome.fields;
       return reject(ip, res, STATUS[outcome.reason], body);
+    }
+    if (outcome.replayToken && deps.replayGuard) {
+      const seen = await deps.replayGuard.check(provider.id, outcome.replayToken, outcome.dedupKey);
+      if (seen === 'replayed') {
+        await settle(read, false);
+        return reject(ip, res, 403, { error: 'token already used by another event (replay)' });
+      }
+      // Redis down: the event goes to the spool, and its dedup key (the event id) still keeps its
+      // effects single; only the token's single use goes unchecked for the outage.
+      if (seen === 'unavailable') log.warn('replay check unavailable (Redis): token not checked', { route: route.path });
     }
     // Postgres text cannot hold NUL: a body with a NUL byte is kept as base64, like one that is not UTF-8.
     const utf8 = isUtf8(read.body) && !read.body.includes(0);

@@ -15,6 +15,8 @@ export const WEBHOOK_ROUTES: readonly WebhookRoute[] = [
   { path: '/webhooks/twilio/voice/recording', provider: 'twilio-voice' },
   { path: '/webhooks/mailgun/inbound', provider: 'mailgun' },
   { path: '/webhook/email-response', provider: 'mailgun', alias: true },
+  { path: '/webhooks/mailgun/events', provider: 'mailgun-events' },
+  { path: '/webhooks/unsubscribe/:token', provider: 'unsubscribe' },
   { path: '/webhooks/whatsapp-bridge', provider: 'whatsapp-bridge' },
   { path: '/webhook/whatsapp', provider: 'whatsapp-bridge', alias: true },
   { path: '/webhooks/generic/:sourceId', provider: 'generic' },

@@ -5,12 +5,14 @@ import type { Config } from '@switchboard/config';
 import { createDb } from '@switchboard/db';
 import { answerClientErrorsAsJson } from '@switchboard/lifecycle';
 import type { Logger } from '@switchboard/logger';
+import { MAILGUN_TOLERANCE_SEC } from '@switchboard/providers';
 import { createQueue, createRedis, createResilience } from '@switchboard/queues';
 import { createIngestApp } from './app.ts';
 import { providerBindings } from './bindings.ts';
 import { checkReadiness } from './health.ts';
 import { createMetrics } from './metrics.ts';
 import { createFailureLimiter } from './rate-limit.ts';
+import { createReplayGuard } from './replay-guard.ts';
 import { durableSink } from './sink.ts';
 import { createSourceCache } from './source-cache.ts';
 import { openSpool } from './spool.ts';
@@ -55,6 +57,7 @@ export async function startIngest(config: Config, logger: Logger): Promise<Inges
     logger,
     metrics,
     limiter,
+    replayGuard: createReplayGuard({ redis, keyPrefix: `${config.redis.prefix}:ingest-tokens`, ttlSeconds: 2 * MAILGUN_TOLERANCE_SEC + 60 }),
     publicUrl: config.ingest.publicUrl,
     maxBodyBytes: config.ingest.maxBodyBytes,
     mailgunMaxBodyBytes: config.ingest.mailgunMaxBodyBytes,

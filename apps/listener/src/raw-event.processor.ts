@@ -1,10 +1,13 @@
 import type { Queue } from 'bullmq';
 import {
+  applyEmailEvents,
   applyStatusCallbacks,
   enqueueDeliveries,
   recordVoiceEvents,
   storeRawEvents,
   type Db,
+  type EmailEventInput,
+  type EmailEventOutcome,
   type StatusCallback,
   type StatusOutcome,
   type VoiceEvent,
@@ -31,7 +34,8 @@ export type RawEventResult =
   | { eventId: string; kind: 'message' }
   | { eventId: string; kind: 'status'; outcome: StatusOutcome }
   | { eventId: string; kind: 'call' | 'recording'; outcome: 'created' | 'exists' }
-  | { eventId: string; kind: 'generic' };
+  | { eventId: string; kind: 'generic' }
+  | { eventId: string; kind: 'email-event'; outcome: EmailEventOutcome };
 
 /**
  * The listener's job: store the raw event (once per dedup key), normalize it, and apply it:
@@ -75,6 +79,16 @@ export function createRawEventProcessor(deps: RawEventProcessorDeps) {
     },
   });
 
+  const emailEvents = createBatcher({
+    maxSize: deps.batchSize,
+    maxWaitMs: 5,
+    run: async (items: EmailEventInput[]) => {
+      const { outcomes, deliveryIds } = await applyEmailEvents(deps.db, items);
+      await announce(deliveryIds);
+      return outcomes;
+    },
+  });
+
   return async (payload: JobPayload<'inbound'>): Promise<RawEventResult> => {
     const replay = payload.eventId !== undefined;
     const eventId = payload.eventId ?? (await store.push(payload)).id;
@@ -107,6 +121,11 @@ export function createRawEventProcessor(deps: RawEventProcessorDeps) {
       case 'generic':
         // Kept raw (stored above); the contract announces no event type for it.
         return { eventId, kind: 'generic' };
+      case 'email-event': {
+        const outcome = await emailEvents.push({ eventId, event: normalized });
+        log.debug('email event', { integration: 'email', eventId, event: normalized.event, outcome });
+        return { eventId, kind: 'email-event', outcome };
+      }
     }
   };
 }

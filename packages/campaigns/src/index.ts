@@ -1,4 +1,4 @@
-export { checkRecipient, fillTemplate, templateVariables } from './recipients.ts';
+export { checkRecipient, fillTemplate, templateVariables, escapeHtml, isEmailAddress } from './recipients.ts';
 export type { Recipient, RecipientCheck, RecipientInput } from './recipients.ts';
 export { isRetryableFailure, classifySendAnswer, retryAfterMs, RETRYABLE_ERROR_CODES, PERMANENT_ERROR_CODES } from './failures.ts';
 export type { SendAnswerKind } from './failures.ts';

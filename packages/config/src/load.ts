@@ -97,7 +97,14 @@ function shape(env: Env) {
       from: env.TWILIO_FROM,
       apiBaseUrl: env.TWILIO_API_BASE_URL.replace(/\/+$/, ''),
     },
-    mailgun: { signingKey: env.MAILGUN_WEBHOOK_SIGNING_KEY },
+    mailgun: {
+      signingKey: env.MAILGUN_WEBHOOK_SIGNING_KEY,
+      apiKey: env.MAILGUN_API_KEY,
+      domain: env.MAILGUN_DOMAIN,
+      from: env.MAILGUN_FROM,
+      apiBaseUrl: env.MAILGUN_API_BASE_URL.replace(/\/+$/, ''),
+      unsubscribeSecret: env.UNSUBSCRIBE_SECRET,
+    },
     whatsappBridge: { secret: env.WHATSAPP_BRIDGE_SECRET, allowedIps: env.WHATSAPP_BRIDGE_ALLOWED_IPS },
     workers: {
       listenerConcurrency: env.LISTENER_CONCURRENCY,

@@ -26,6 +26,11 @@ export const envSchema = z.object({
   TWILIO_FROM: envOptional(),
   TWILIO_API_BASE_URL: envUrl(['http:', 'https:']).default('https://api.twilio.com'),
   MAILGUN_WEBHOOK_SIGNING_KEY: envOptional(),
+  MAILGUN_API_KEY: envOptional(),
+  MAILGUN_DOMAIN: envOptional(),
+  MAILGUN_FROM: envOptional(),
+  MAILGUN_API_BASE_URL: envUrl(['http:', 'https:']).default('https://api.mailgun.net'),
+  UNSUBSCRIBE_SECRET: envOptional().pipe(z.string().min(32, 'at least 32 characters (it signs the one-click unsubscribe links)').optional()),
   WHATSAPP_BRIDGE_SECRET: envOptional().pipe(
     z
       .string()

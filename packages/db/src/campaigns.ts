@@ -7,7 +7,9 @@ import { completeCampaigns, moveCounters, raiseAlerts } from './statuses.ts';
 /** Settings a campaign keeps from its creation (see the `campaigns` columns). */
 export type CampaignSettings = { maxRetries: number; retryBaseMs: number; alertFailureRate: number };
 
-export type NewCampaign = { name: string; channel: 'sms' | 'whatsapp'; body: string; settings: CampaignSettings };
+export type CampaignChannel = 'sms' | 'whatsapp' | 'email';
+
+export type NewCampaign = { name: string; channel: CampaignChannel; body: string; subject?: string; html?: string | null; settings: CampaignSettings };
 
 /**
  * Opens a campaign being created, in the caller's transaction: recipients are then added in
@@ -37,7 +39,10 @@ export async function addCampaignRecipients(tx: DbTx, campaignId: string, recipi
 export async function finishCampaign(tx: DbTx, campaignId: string, campaign: Omit<NewCampaign, 'settings'>): Promise<number> {
   if (campaign.channel !== 'sms') await tx.$executeRaw`UPDATE campaign_messages SET channel = ${campaign.channel} WHERE campaign_id = ${campaignId}::uuid`;
   const total = await tx.campaignMessage.count({ where: { campaignId } });
-  await tx.campaign.update({ where: { id: campaignId }, data: { name: campaign.name, channel: campaign.channel, body: campaign.body, total, queued: total } });
+  await tx.campaign.update({
+    where: { id: campaignId },
+    data: { name: campaign.name, channel: campaign.channel, body: campaign.body, subject: campaign.subject ?? null, html: campaign.html ?? null, total, queued: total },
+  });
   return total;
 }
 
@@ -92,9 +97,12 @@ export type ClaimedSend = {
   id: string;
   campaignId: string;
   recipient: string;
-  channel: 'sms' | 'whatsapp';
-  /** The campaign's template. */
+  channel: CampaignChannel;
+  /** The campaign's template (an email's text part). */
   body: string;
+  /** Email only: the subject and HTML templates. */
+  subject: string | null;
+  html: string | null;
   variables: Record<string, string> | null;
   retries: number;
   claimedAt: Date;
@@ -112,7 +120,7 @@ export type ClaimOutcome =
 
 type SendRow = {
   id: string; campaign_id: string; recipient: string; channel: string; variables: Record<string, string> | null; status: string;
-  send_state: string; retries: number; claimed_at: Date | null; next_send_at: Date | null; body: string; campaign_status: string;
+  send_state: string; retries: number; claimed_at: Date | null; next_send_at: Date | null; body: string; subject: string | null; html: string | null; campaign_status: string;
 };
 
 /**
@@ -128,9 +136,9 @@ export async function claimCampaignSends(db: Db, campaignMessageIds: string[], n
     FROM campaigns c
     WHERE cm.id = ANY(${campaignMessageIds}::uuid[]) AND c.id = cm.campaign_id AND cm.send_state IN ('pending', 'enqueued')
       AND c.status = 'sending' AND cm.next_send_at <= ${now}
-      AND NOT EXISTS (SELECT 1 FROM contacts ct WHERE ct.address = cm.recipient AND ct.opted_out)
+      AND NOT EXISTS (SELECT 1 FROM contacts ct WHERE ct.address = cm.recipient AND (ct.opted_out OR ct.undeliverable_at IS NOT NULL))
     RETURNING cm.id, cm.campaign_id, cm.recipient, cm.channel, cm.variables, cm.status, cm.send_state, cm.retries, cm.claimed_at, cm.next_send_at,
-      c.body, c.status AS campaign_status`;
+      c.body, c.subject, c.html, c.status AS campaign_status`;
   return new Map(rows.map((r) => [r.id, toSend(r, now)]));
 }
 
@@ -149,7 +157,7 @@ export async function claimCampaignSend(db: Db, campaignMessageId: string, now: 
   const result = await db.$transaction(async (tx) => {
     const rows = await tx.$queryRaw<SendRow[]>`
       SELECT cm.id, cm.campaign_id, cm.recipient, cm.channel, cm.variables, cm.status, cm.send_state, cm.retries, cm.claimed_at, cm.next_send_at,
-        c.body, c.status AS campaign_status
+        c.body, c.subject, c.html, c.status AS campaign_status
       FROM campaign_messages cm JOIN campaigns c ON c.id = cm.campaign_id
       WHERE cm.id = ${campaignMessageId}::uuid FOR UPDATE OF cm`;
     const row = rows[0];
@@ -157,12 +165,17 @@ export async function claimCampaignSend(db: Db, campaignMessageId: string, now: 
     if (row.send_state === 'claimed') return { outcome: 'unsettled' as const, send: toSend(row, row.claimed_at ?? now) };
     if (row.send_state !== 'pending' && row.send_state !== 'enqueued') return { outcome: 'done' as const, sendState: row.send_state };
     if (row.campaign_status !== 'sending' || row.next_send_at === null || row.next_send_at > now) return { outcome: 'done' as const, sendState: row.send_state };
-    if ((await optedOutAmong(tx, [row.recipient])).size > 0) {
-      await tx.$executeRaw`UPDATE campaign_messages SET send_state = 'skipped', status = 'skipped', status_at = ${now} WHERE id = ${row.id}::uuid`;
+    const optedOut = (await optedOutAmong(tx, [row.recipient])).size > 0;
+    // A permanent bounce in an earlier campaign: Mailgun would refuse it, and senders that keep
+    // mailing dead addresses lose their reputation.
+    const undeliverable = !optedOut && (await tx.$queryRaw<{ n: number }[]>`SELECT 1 AS n FROM contacts WHERE address = ${row.recipient} AND undeliverable_at IS NOT NULL`).length > 0;
+    if (optedOut || undeliverable) {
+      const reason = optedOut ? 'opted out' : 'undeliverable address';
+      await tx.$executeRaw`UPDATE campaign_messages SET send_state = 'skipped', status = 'skipped', status_at = ${now}, error_message = ${reason} WHERE id = ${row.id}::uuid`;
       const event: OutboundEvent = {
         eventKey: `message.status:${row.id}:skipped`,
         type: 'message.status',
-        data: { twilioSid: null, status: 'skipped', errorCode: null, errorMessage: 'opted out', campaignId: row.campaign_id, campaignMessageId: row.id, recipient: row.recipient, channel: row.channel, at: now.toISOString() },
+        data: { twilioSid: null, status: 'skipped', errorCode: null, errorMessage: reason, campaignId: row.campaign_id, campaignMessageId: row.id, recipient: row.recipient, channel: row.channel, at: now.toISOString() },
       };
       const events = await settle(tx, [{ campaignId: row.campaign_id, from: row.status, to: 'skipped' }], [event]);
       return { outcome: 'skipped' as const, deliveryIds: await writeDeliveries(tx, events) };
@@ -175,8 +188,8 @@ export async function claimCampaignSend(db: Db, campaignMessageId: string, now: 
 
 function toSend(row: SendRow, claimedAt: Date): ClaimedSend {
   return {
-    id: row.id, campaignId: row.campaign_id, recipient: row.recipient, channel: row.channel === 'whatsapp' ? 'whatsapp' : 'sms',
-    body: row.body, variables: row.variables, retries: row.retries, claimedAt,
+    id: row.id, campaignId: row.campaign_id, recipient: row.recipient, channel: row.channel === 'whatsapp' || row.channel === 'email' ? row.channel : 'sms',
+    body: row.body, subject: row.subject, html: row.html, variables: row.variables, retries: row.retries, claimedAt,
   };
 }
 

@@ -11,6 +11,7 @@ export type {
   Campaign,
   CampaignMessage,
   PendingStatus,
+  EmailEvent as EmailEventRow,
   MessageStatus,
   Call,
   CallStep,
@@ -38,7 +39,9 @@ export {
   refuseCampaignSend,
   takeDueSends,
 } from './campaigns.ts';
-export type { CampaignSettings, NewCampaign, LaunchOutcome, CancelOutcome, ClaimedSend, ClaimOutcome } from './campaigns.ts';
+export type { CampaignChannel, CampaignSettings, NewCampaign, LaunchOutcome, CancelOutcome, ClaimedSend, ClaimOutcome } from './campaigns.ts';
+export { applyEmailEvents } from './email-events.ts';
+export type { EmailEventInput, EmailEventOutcome } from './email-events.ts';
 export { recordVoiceEvents } from './calls.ts';
 export type { VoiceEvent, VoiceBatchResult } from './calls.ts';
 export { isOptedOut, optedOutAmong, optOutKey } from './opt-out.ts';

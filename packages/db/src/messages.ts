@@ -217,7 +217,7 @@ async function attributeCampaigns(tx: DbTx, items: InterpretedMessage[], windowM
  * is newer than the one that last changed that state, so replaying an old STOP after a START does
  * not opt the contact out again.
  */
-async function applyContactEffects(tx: DbTx, effects: { messageId: string; contactId: string; item: InterpretedMessage }[]): Promise<void> {
+export async function applyContactEffects(tx: DbTx, effects: { messageId: string; contactId: string; item: InterpretedMessage }[]): Promise<void> {
   // One statement per kind of effect for the whole batch (not per message): per contact, only its
   // newest message of the batch can win (the WHERE keeps older ones from overriding newer state);
   // on equal times the first wins, as applying them one by one would.

@@ -209,7 +209,9 @@ async function advanceCampaignMessages(
   const settings = await campaignSettings(tx, [...new Set(moved.map((s) => s.row.campaign_id))]);
   const resends = moved.filter((s) => {
     const c = settings.get(s.row.campaign_id);
-    return c !== undefined && c.status === 'sending' && isRetryableFailure(s.current, s.errorCode) && s.row.retries < c.max_retries;
+    // An email's failure reaches us only once Mailgun stopped retrying (a permanent bounce, or its
+    // own temporary retries exhausted): sending it again would bounce the same way.
+    return c !== undefined && c.status === 'sending' && s.row.channel !== 'email' && isRetryableFailure(s.current, s.errorCode) && s.row.retries < c.max_retries;
   });
   if (resends.length > 0) {
     const now = Date.now();

@@ -10,6 +10,7 @@ export {
   callStepSchema,
   recordingSchema,
   genericEventSchema,
+  emailEventSchema,
   normalizedEventSchema,
 } from './normalized.ts';
-export type { MessageSource, MessageStatusValue, InboundMessage, StatusUpdate, CallStepEvent, RecordingEvent, GenericEvent, NormalizedEvent } from './normalized.ts';
+export type { MessageSource, MessageStatusValue, InboundMessage, StatusUpdate, CallStepEvent, RecordingEvent, GenericEvent, EmailEvent, NormalizedEvent } from './normalized.ts';

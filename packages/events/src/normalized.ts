@@ -43,7 +43,7 @@ export const statusUpdateSchema = z.object({
   errorCode: z.number().int().nullable(),
   errorMessage: z.string().nullable(),
   recipient: z.string().nullable(),
-  channel: z.enum(['sms', 'whatsapp']),
+  channel: z.enum(['sms', 'whatsapp', 'email']),
   receivedAt: z.iso.datetime(),
 });
 export type StatusUpdate = z.infer<typeof statusUpdateSchema>;
@@ -83,5 +83,27 @@ export const genericEventSchema = z.object({
 });
 export type GenericEvent = z.infer<typeof genericEventSchema>;
 
-export const normalizedEventSchema = z.discriminatedUnion('kind', [inboundMessageSchema, statusUpdateSchema, callStepSchema, recordingSchema, genericEventSchema]);
+/**
+ * A Mailgun event (https://documentation.mailgun.com/docs/mailgun/user-manual/events/) about a
+ * campaign email, or a one-click unsubscribe (`event` unsubscribed, `id` `one-click.<messageId>`).
+ */
+export const emailEventSchema = z.object({
+  kind: z.literal('email-event'),
+  /** Mailgun's event id: the dedup key of its effects. */
+  id: z.string().min(1),
+  event: z.string(),
+  /** The Message-Id, without angle brackets. */
+  messageId: z.string().nullable(),
+  /** From the `v:campaignMessageId` user variable (or the unsubscribe token). */
+  campaignMessageId: z.uuid().nullable(),
+  recipient: z.string().nullable(),
+  /** `failed` events: permanent or temporary. */
+  severity: z.string().nullable(),
+  errorCode: z.number().int().nullable(),
+  errorMessage: z.string().nullable(),
+  occurredAt: z.iso.datetime(),
+});
+export type EmailEvent = z.infer<typeof emailEventSchema>;
+
+export const normalizedEventSchema = z.discriminatedUnion('kind', [inboundMessageSchema, statusUpdateSchema, callStepSchema, recordingSchema, genericEventSchema, emailEventSchema]);
 export type NormalizedEvent = z.infer<typeof normalizedEventSchema>;

@@ -1,6 +1,8 @@
 import type { NormalizedEvent, RawEventPayload } from '@switchboard/events';
 import { normalizeGenericEvent } from './generic/index.ts';
+import { normalizeMailgunEvent } from './mailgun/events.ts';
 import { normalizeMailgunMessage } from './mailgun/index.ts';
+import { normalizeUnsubscribe } from './mailgun/unsubscribe-route.ts';
 import { normalizeTwilioMessage } from './twilio/messaging/index.ts';
 import { normalizeTwilioStatus } from './twilio/status/index.ts';
 import { normalizeTwilioVoice } from './twilio/voice/index.ts';
@@ -15,6 +17,8 @@ const normalizers: Record<RawEventPayload['provider'], Normalizer> = {
   'twilio-status': normalizeTwilioStatus,
   'twilio-voice': normalizeTwilioVoice,
   mailgun: normalizeMailgunMessage,
+  'mailgun-events': normalizeMailgunEvent,
+  unsubscribe: normalizeUnsubscribe,
   'whatsapp-bridge': normalizeBridgeMessage,
   generic: normalizeGenericEvent,
 };

@@ -26,7 +26,17 @@ export type Rejection =
  * as the raw event's content type for the workers to read it the same way (when absent, the
  * request's own Content-Type is stored).
  */
-export type Acceptance<F> = { ok: true; dedupKey: string; fields: F; bodyContentType?: string };
+export type Acceptance<F> = {
+  ok: true;
+  dedupKey: string;
+  fields: F;
+  bodyContentType?: string;
+  /**
+   * A single-use value from the signed content (Mailgun's `token`): seen before with another
+   * dedup key, ingest refuses the request as a replay; with the same one it is a retry.
+   */
+  replayToken?: string;
+};
 
 export type AcceptOutcome<F> = Acceptance<F> | Rejection;
 
