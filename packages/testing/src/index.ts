@@ -8,3 +8,5 @@ export { startTwilioFake, twilioSignature } from './twilio-fake.ts';
 export type { TwilioFake, TwilioFakeOptions, FakeSendRequest, FakeMessage, FakeAnswer, CallbackPlan } from './twilio-fake.ts';
 export { startSubscriber } from './subscriber.ts';
 export type { Subscriber, ReceivedWebhook, SubscriberAnswer } from './subscriber.ts';
+export { startMailgunFake, mailgunWebhookSignature, mailgunEventBody, mailgunEventData } from './mailgun-fake.ts';
+export type { MailgunFake, MailgunFakeOptions, MailgunSendRequest, MailgunFakeMessage, MailgunFakeAnswer } from './mailgun-fake.ts';
