@@ -9,6 +9,7 @@ import {
   createTestDatabase,
   mailgunEventBody,
   mailgunEventData,
+  mailgunWebhookSignature,
   startMailgunFake,
   testConfig,
   testLogger,
@@ -237,6 +238,20 @@ describe('email campaigns through Mailgun', () => {
     expect(requestsTo(viaClick!)).toHaveLength(1);
     expect(requestsTo(other!)).toHaveLength(2);
     expect((await getCampaign(again.id)).counts).toMatchObject({ skipped: 2, queued: 1 });
+
+    // A reply to the first email (In-Reply-To names its Message-Id) belongs to that campaign, even
+    // though a later campaign reached the same address since (the window alone would pick it).
+    const firstEmail = requestsTo(other!)[0]!;
+    const parent = firstEmail.headers['Message-Id']!;
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const token = 'r'.repeat(50);
+    const reply = new URLSearchParams({
+      timestamp, token, signature: mailgunWebhookSignature(SIGNING_KEY, timestamp, token), recipient: 'news@mg.example.com', sender: other!, subject: 'Re: Hello',
+      'body-plain': 'Je suis intéressé', 'stripped-text': 'Je suis intéressé', 'Message-Id': '<reply-1@example.org>', 'In-Reply-To': parent, References: `<older@example.org> ${parent}`,
+    });
+    expect((await fetch(`${ingest.url}/webhooks/mailgun/inbound`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: reply })).status).toBe(200);
+    const stored = await waitFor(() => db.message.findFirst({ where: { sender: other! } }), { what: 'the reply stored', timeoutMs: 30_000 });
+    expect(stored.campaignId).toBe(campaign.id);
   }, 120_000);
 
   test('an answer lost after Mailgun accepted (as in a crash between send and store) sends nobody twice', async () => {

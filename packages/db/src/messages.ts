@@ -191,15 +191,40 @@ async function upsertContacts(tx: DbTx, items: InterpretedMessage[]): Promise<Ma
   return new Map(rows.map((r) => [r.address, r.id]));
 }
 
+/** Message-Ids as an email's In-Reply-To / References list them: `<a@b> <c@d>`, without brackets. */
+function threadIds(message: InboundMessage): string[] {
+  const ids = (v: unknown) => (typeof v === 'string' ? [...v.matchAll(/<([^<>\s]+)>/g)].map((m) => m[1]!) : []);
+  // In-Reply-To is the parent; References runs oldest to newest, so it is read from its end.
+  return [...new Set([...ids(message.extractedData.inReplyTo), ...ids(message.extractedData.references).reverse()])].slice(0, 50);
+}
+
 /**
- * The campaign each message belongs to: the one its webhook URL names, if it exists; else the
- * latest campaign that sent the sender a message within the window before this reply.
+ * The campaign an email reply answers, from its In-Reply-To / References: a campaign email's
+ * Message-Id is the provider id of its campaign message (this send's, or an earlier send's).
+ */
+async function campaignsOfThreads(tx: DbTx, items: InterpretedMessage[]): Promise<(string | undefined)[]> {
+  const ids = items.map((i) => (i.message.source === 'email' ? threadIds(i.message) : []));
+  const all = [...new Set(ids.flat())];
+  if (all.length === 0) return items.map(() => undefined);
+  const rows = await tx.$queryRaw<{ twilio_sid: string | null; previous_sids: string[]; campaign_id: string }[]>`
+    SELECT twilio_sid, previous_sids, campaign_id FROM campaign_messages WHERE twilio_sid = ANY(${all}::text[]) OR previous_sids && ${all}::text[]`;
+  const byId = new Map<string, string>();
+  for (const r of rows) for (const id of [r.twilio_sid, ...r.previous_sids]) if (id) byId.set(id, r.campaign_id);
+  // The nearest reference wins.
+  return ids.map((list) => list.map((id) => byId.get(id)).find((c) => c !== undefined));
+}
+
+/**
+ * The campaign each message belongs to: the one its webhook URL names, if it exists; for an
+ * email, the one whose sent Message-Id its In-Reply-To or References name; else the latest
+ * campaign that sent the sender a message within the window before this reply.
  */
 async function attributeCampaigns(tx: DbTx, items: InterpretedMessage[], windowMs: number): Promise<(string | null)[]> {
+  const threads = await campaignsOfThreads(tx, items);
   const rows = await tx.$queryRaw<{ idx: bigint; campaign_id: string | null }[]>`
     SELECT t.idx, COALESCE(c.id, recent.campaign_id) AS campaign_id
     FROM UNNEST(${items.map((i) => i.message.sender)}::text[], ${items.map((i) => i.message.receivedAt)}::timestamptz[],
-      ${items.map((i) => (i.message.campaignId && UUID.test(i.message.campaignId) ? i.message.campaignId : null))}::uuid[])
+      ${items.map((i, n) => (i.message.campaignId && UUID.test(i.message.campaignId) ? i.message.campaignId : (threads[n] ?? null)))}::uuid[])
       WITH ORDINALITY AS t(sender, received_at, hinted, idx)
     LEFT JOIN campaigns c ON c.id = t.hinted
     LEFT JOIN LATERAL (

@@ -100,6 +100,7 @@ export function normalizeMailgunMessage(event: RawEventPayload): InboundMessage 
         subject: field(params, 'subject'),
         messageId: field(params, 'Message-Id'),
         inReplyTo: field(params, 'In-Reply-To'),
+        references: field(params, 'References'),
         attachmentCount: attachments.length > 0 ? attachments.length : undefined,
       }).filter(([, v]) => v !== undefined && v !== ''),
     ),
