@@ -60,7 +60,18 @@ export function createMailgunClient(options: MailgunClientOptions): MailgunClien
     },
 
     async findAccepted(messageId, since) {
-      const list = await mg.events.get(options.domain, { 'message-id': messageId, event: 'accepted', begin: String(Math.floor(since.getTime() / 1000)), ascending: 'yes', limit: 10 } as never);
+      // Mailgun's Logs API (the Events API's successor, which mailgun.js marks deprecated).
+      const list = await mg.logs.list({
+        start: since,
+        events: ['accepted'],
+        filter: {
+          AND: [
+            { attribute: 'domain', comparator: '=', values: [{ label: options.domain, value: options.domain }] },
+            { attribute: 'message-id', comparator: '=', values: [{ label: messageId, value: messageId }] },
+          ],
+        },
+        pagination: { limit: 10 },
+      });
       const hit = list.items.find((item) => bareMessageId(String((item as { message?: { headers?: Record<string, unknown> } }).message?.headers?.['message-id'] ?? '')) === messageId);
       return hit ? messageId : undefined;
     },

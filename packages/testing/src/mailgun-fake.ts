@@ -43,7 +43,7 @@ export type MailgunFake = {
   requests: MailgunSendRequest[];
   /** Accepted messages by Message-Id (without angle brackets). */
   messages: Map<string, MailgunFakeMessage>;
-  /** Events API requests (reconciliation). */
+  /** Logs API requests (reconciliation). */
   eventRequests: number;
   close(): Promise<void>;
 };
@@ -51,14 +51,14 @@ export type MailgunFake = {
 /**
  * A local stand-in for Mailgun's Messages API (`POST /v3/{domain}/messages`, basic auth
  * `api:<key>`, answering `{id: "<…>", message: "Queued. Thank you."}`; a `h:Message-Id` given is
- * kept, as Mailgun does) and for the Events API's `accepted` lookups (`GET /v3/{domain}/events`).
+ * kept, as Mailgun does) and for the Logs API's `accepted` lookups (`POST /v1/analytics/logs`,
+ * filtered by `message-id` and `domain`), which reconciliation uses.
  */
 export async function startMailgunFake(options: MailgunFakeOptions): Promise<MailgunFake> {
   const requests: MailgunSendRequest[] = [];
   const messages = new Map<string, MailgunFakeMessage>();
   const expectedAuth = Buffer.from(`Basic ${Buffer.from(`api:${options.apiKey}`).toString('base64')}`);
   let eventRequests = 0;
-  let port = 0;
 
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://fake');
@@ -68,17 +68,28 @@ export async function startMailgunFake(options: MailgunFakeOptions): Promise<Mai
     };
     const given = Buffer.from(req.headers.authorization ?? '');
     const authOk = given.length === expectedAuth.length && timingSafeEqual(given, expectedAuth);
-    const events = /^\/v3\/([^/]+)\/events$/.exec(url.pathname);
-    if (events && req.method === 'GET') {
-      if (!authOk) return send(401, { message: 'Invalid private key' });
-      eventRequests += 1;
-      const messageId = url.searchParams.get('message-id');
-      const begin = Number(url.searchParams.get('begin') ?? 0);
-      const items = [...messages.values()]
-        .filter((m) => (!messageId || m.id === messageId) && m.request.domain === events[1] && m.createdAt.getTime() / 1000 >= begin)
-        .map((m) => ({ event: 'accepted', id: `acc-${m.id}`, timestamp: m.createdAt.getTime() / 1000, recipient: m.request.to[0], message: { headers: { 'message-id': m.id, to: m.request.to[0], from: m.request.from, subject: m.request.subject } }, 'user-variables': m.request.variables }));
-      const page = `http://127.0.0.1:${port}/v3/${events[1]}/events/page`;
-      return send(200, { items, paging: { first: page, last: page, next: page, previous: page } });
+    if (url.pathname === '/v1/analytics/logs' && req.method === 'POST') {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        if (!authOk) return send(401, { message: 'Invalid private key' });
+        eventRequests += 1;
+        let query: { start?: string; events?: string[]; filter?: { AND?: { attribute: string; values: { value: string }[] }[] } };
+        try {
+          query = JSON.parse(Buffer.concat(chunks).toString('utf8')) as typeof query;
+        } catch {
+          return send(400, { message: 'the body must be JSON' });
+        }
+        const condition = (name: string) => query.filter?.AND?.find((c) => c.attribute === name)?.values.map((v) => v.value);
+        const ids = condition('message-id');
+        const domains = condition('domain');
+        const start = query.start ? Date.parse(query.start) : 0;
+        const items = [...messages.values()]
+          .filter((m) => (!ids || ids.includes(m.id)) && (!domains || domains.includes(m.request.domain)) && m.createdAt.getTime() >= start - 1_000 && (!query.events || query.events.includes('accepted')))
+          .map((m) => ({ id: `acc-${m.id}`, event: 'accepted', '@timestamp': m.createdAt.toISOString(), domain: { name: m.request.domain }, recipient: m.request.to[0], message: { headers: { 'message-id': m.id, to: m.request.to[0], from: m.request.from, subject: m.request.subject } }, 'user-variables': m.request.variables }));
+        send(200, { start: new Date(start).toUTCString(), end: new Date().toUTCString(), items, pagination: {}, aggregates: {} });
+      });
+      return;
     }
     const match = /^\/v3\/([^/]+)\/messages$/.exec(url.pathname);
     if (!match || req.method !== 'POST') return send(404, { message: 'not found' });
@@ -136,7 +147,7 @@ export async function startMailgunFake(options: MailgunFakeOptions): Promise<Mai
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  port = (server.address() as AddressInfo).port;
+  const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
