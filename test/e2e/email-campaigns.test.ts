@@ -307,6 +307,22 @@ describe('email campaigns through Mailgun', () => {
   }, 120_000);
 });
 
+describe('creating an email campaign', () => {
+  test('a subject is required, recipients must all be addresses, and an SMS campaign refuses addresses: 400 naming the fields, nothing created', async () => {
+    const before = await db.campaign.count();
+    const refused = async (body: Record<string, unknown>) => {
+      const res = await api('/api/campaigns', { method: 'POST', body: JSON.stringify(body) });
+      expect(res.status).toBe(400);
+      return ((await res.json()) as { fields: string[] }).fields;
+    };
+    expect(await refused({ name: 'N', channel: 'email', body: 'B', recipients: ['a@example.org'] })).toEqual(['subject']);
+    expect(await refused({ name: 'N', channel: 'email', subject: 'S\r\nBcc: x@evil.example', body: 'B', recipients: ['a@example.org'] })).toEqual(['subject']);
+    expect(await refused({ recipients: ['a@example.org', '+33612345678'], name: 'N', subject: 'S', body: 'B', channel: 'email' })).toEqual(['recipients']);
+    expect(await refused({ name: 'N', channel: 'sms', body: 'B', recipients: ['+33612345678', 'a@example.org'] })).toEqual(['recipients']);
+    expect(await db.campaign.count()).toBe(before);
+  });
+});
+
 describe('the Mailgun event webhook refuses what Mailgun did not sign, with nothing stored', () => {
   const stored = () => db.rawEvent.count({ where: { provider: 'mailgun-events' } });
   const event = (id: string) => ({ id, event: 'delivered', timestamp: Date.now() / 1000, recipient: 'someone@example.org', message: { headers: { 'message-id': 'nobody@mg.example.com' } } });

@@ -11,7 +11,7 @@ export type RecipientCheck = { ok: true; recipient: Recipient } | { ok: false; r
 const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 const MAX_VARIABLE_CHARS = 1_000;
 /** A deliberately plain address check (local@domain.tld, no spaces or angle brackets): Mailgun validates further and answers 400. */
-const EMAIL = /^[^\s@<>(),;:"\[\]]+@[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/;
+const EMAIL = /^[^\s@<>(),;:"[\]]+@[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/;
 
 /** True when a checked recipient's address is an email (else an E.164 number). */
 export function isEmailAddress(address: string): boolean {

@@ -4,6 +4,7 @@ import {
   campaignRates,
   checkRecipient,
   classifySendAnswer,
+  escapeHtml,
   fillTemplate,
   isRetryableFailure,
   resendDelayMs,
@@ -41,6 +42,21 @@ describe('recipients', () => {
       ok: true,
       recipient: { address: '+33612345678', variables: { firstName: 'Ana', visits: '3', vip: 'true' } },
     });
+  });
+});
+
+describe('email recipients', () => {
+  test('an address is kept lower-cased with its variables; a malformed one is refused with a reason', () => {
+    expect(checkRecipient({ address: ' Ana.Lopez@Example.ORG ', firstName: 'Ana' })).toEqual({ ok: true, recipient: { address: 'ana.lopez@example.org', variables: { firstName: 'Ana' } } });
+    for (const bad of ['ana@', '@example.org', 'ana lopez@example.org', 'ana@example', 'Ana <ana@example.org>', 'ana@exa_mple.org']) {
+      expect(checkRecipient(bad)).toEqual({ ok: false, reason: expect.stringContaining('is not an email address') });
+    }
+  });
+
+  test('HTML escaping for the HTML part: a variable cannot inject markup', () => {
+    expect(fillTemplate('<p>{{name}}</p>', { address: 'a@b.fr', variables: { name: `<img src=x onerror="alert('1')"> & co` } }, escapeHtml)).toBe(
+      '<p>&lt;img src=x onerror=&quot;alert(&#39;1&#39;)&quot;&gt; &amp; co</p>',
+    );
   });
 });
 
