@@ -35,6 +35,8 @@ export type MailgunFakeAnswer =
 export type MailgunFakeOptions = {
   apiKey: string;
   answer?: (request: MailgunSendRequest) => MailgunFakeAnswer;
+  /** Delay between accepting a message and answering, in ms (default 0): a client killed meanwhile leaves a message it never heard of. */
+  latencyMs?: number;
 };
 
 export type MailgunFake = {
@@ -132,9 +134,12 @@ export async function startMailgunFake(options: MailgunFakeOptions): Promise<Mai
             case 'defer':
               void decided.answer.then(answer);
               return;
-            case 'accept':
+            case 'accept': {
               if (!form.from || to.length === 0) return send(400, { message: `${!form.from ? "'from'" : "'to'"} parameter is missing` });
-              return send(200, { id: `<${accept().id}>`, message: 'Queued. Thank you.' });
+              const { id } = accept();
+              if (options.latencyMs) return void setTimeout(() => send(200, { id: `<${id}>`, message: 'Queued. Thank you.' }), options.latencyMs);
+              return send(200, { id: `<${id}>`, message: 'Queued. Thank you.' });
+            }
             case 'accept-then-500':
               accept();
               return send(500, { message: 'Internal Server Error' });
