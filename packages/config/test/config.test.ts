@@ -80,6 +80,14 @@ describe('loadConfig', () => {
     expect(loadConfig({ WHATSAPP_BRIDGE_SECRET: 'a-bridge-secret-of-32-characters' }).whatsappBridge.secret).toBe('a-bridge-secret-of-32-characters');
   });
 
+  test('Mailgun sending: the API base defaults to the US region and loses its trailing slash; UNSUBSCRIBE_SECRET has 32 characters or more', () => {
+    expect(loadConfig({}).mailgun).toEqual({ signingKey: undefined, apiKey: undefined, domain: undefined, from: undefined, apiBaseUrl: 'https://api.mailgun.net', unsubscribeSecret: undefined });
+    const config = loadConfig({ MAILGUN_API_KEY: 'key-1', MAILGUN_DOMAIN: 'mg.example.com', MAILGUN_FROM: 'Acme <news@mg.example.com>', MAILGUN_API_BASE_URL: 'https://api.eu.mailgun.net/', UNSUBSCRIBE_SECRET: 'u'.repeat(32) });
+    expect(config.mailgun).toMatchObject({ apiKey: 'key-1', domain: 'mg.example.com', from: 'Acme <news@mg.example.com>', apiBaseUrl: 'https://api.eu.mailgun.net', unsubscribeSecret: 'u'.repeat(32) });
+    expect(problemsOf({ UNSUBSCRIBE_SECRET: 'short' })).toEqual(['UNSUBSCRIBE_SECRET: at least 32 characters (it signs the one-click unsubscribe links)']);
+    expect(problemsOf({ MAILGUN_API_BASE_URL: 'ftp://x' })[0]).toMatch(/^MAILGUN_API_BASE_URL:/);
+  });
+
   test('PUBLIC_URL loses its trailing slash and must be http(s)', () => {
     expect(loadConfig({ PUBLIC_URL: 'https://hooks.example.com/' }).ingest.publicUrl).toBe('https://hooks.example.com');
     expect(problemsOf({ PUBLIC_URL: 'ftp://x' })[0]).toMatch(/^PUBLIC_URL:/);
