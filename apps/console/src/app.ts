@@ -6,7 +6,8 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { CampaignSettings, Db } from '@switchboard/db';
 import type { Logger } from '@switchboard/logger';
-import type { JobInput } from '@switchboard/queues';
+import type { RefusedWebhook } from '@switchboard/providers';
+import { createRejectionLog, type JobInput } from '@switchboard/queues';
 import { requireAdmin } from './auth.ts';
 import { createAuthLimiter } from './auth-limiter.ts';
 import { callsRoutes } from './calls.route.ts';
@@ -18,6 +19,7 @@ import { loginRoutes } from './login.route.ts';
 import { logsRoutes } from './logs.route.ts';
 import { messagesRoutes } from './messages.route.ts';
 import { queuesRoutes } from './queues.route.ts';
+import { rejectionsRoutes } from './rejections.route.ts';
 import { createSessionStore } from './session-store.ts';
 import { sourcesRoutes } from './sources.route.ts';
 import { webhooksRoutes } from './webhooks.route.ts';
@@ -79,6 +81,7 @@ export function createConsoleApp(deps: ConsoleAppDeps): Express {
   app.use(sourcesRoutes({ db: deps.db }));
   app.use(webhooksRoutes({ db: deps.db, deliveryQueue: deps.deliveryQueue }));
   app.use(logsRoutes({ logDir: deps.logDir }));
+  app.use(rejectionsRoutes({ rejections: createRejectionLog<RefusedWebhook>(deps.redis, deps.prefix) }));
   app.use(queuesRoutes({ queues: deps.retryQueues ?? deps.queues, logger: deps.logger }));
 
   app.use((req, res) => {

@@ -5,7 +5,8 @@ import type { Config } from '@switchboard/config';
 import { createDb } from '@switchboard/db';
 import { answerClientErrorsAsJson } from '@switchboard/lifecycle';
 import type { Logger } from '@switchboard/logger';
-import { createQueue, createRedis, createResilience } from '@switchboard/queues';
+import type { RefusedWebhook } from '@switchboard/providers';
+import { createQueue, createRedis, createRejectionLog, createResilience } from '@switchboard/queues';
 import { createIngestApp } from './app.ts';
 import { providerBindings } from './bindings.ts';
 import { checkReadiness } from './health.ts';
@@ -55,6 +56,7 @@ export async function startIngest(config: Config, logger: Logger): Promise<Inges
     logger,
     metrics,
     limiter,
+    rejections: createRejectionLog<RefusedWebhook>(redis, config.redis.prefix),
     publicUrl: config.ingest.publicUrl,
     maxBodyBytes: config.ingest.maxBodyBytes,
     mailgunMaxBodyBytes: config.ingest.mailgunMaxBodyBytes,

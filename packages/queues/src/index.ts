@@ -15,3 +15,5 @@ export { createBatcher } from './batcher.ts';
 export { ensureJob } from './ensure-job.ts';
 export type { EnsureOutcome } from './ensure-job.ts';
 export type { Batcher, BatcherOptions } from './batcher.ts';
+export { createRejectionLog, rejectionLogKey, REJECTION_LOG_SIZE } from './rejection-log.ts';
+export type { RejectionLog } from './rejection-log.ts';
