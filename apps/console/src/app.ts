@@ -12,6 +12,7 @@ import { requireAdmin } from './auth.ts';
 import { createAuthLimiter } from './auth-limiter.ts';
 import { callsRoutes } from './calls.route.ts';
 import { campaignsRoutes } from './campaigns.route.ts';
+import { consentRoutes } from './consent.route.ts';
 import { contactsRoutes } from './contacts.route.ts';
 import { dashboardRoutes } from './dashboard.route.ts';
 import { eventsRoutes } from './events.route.ts';
@@ -47,6 +48,10 @@ export type ConsoleAppDeps = {
   logger: Logger;
   /** Settings new campaigns keep (CAMPAIGN_MAX_RETRIES, RETRY_BASE_MS, CAMPAIGN_ALERT_FAILURE_RATE). */
   campaigns?: CampaignSettings;
+  /** ERASURE_HASH_KEY: the suppression list's HMAC key (erasure answers 503 without it). */
+  erasureHashKey?: string | undefined;
+  /** ATTACHMENTS_DIR: where erasure deletes a person's attachments. */
+  attachmentsDir?: string;
 };
 
 /** The operators' app: admin API, Bull Board, dashboard. Never mounted on the ingest port. */
@@ -75,9 +80,11 @@ export function createConsoleApp(deps: ConsoleAppDeps): Express {
   app.use(dashboardRoutes({ db: deps.db, queues: deps.queues }));
   app.use(eventsRoutes({ db: deps.db, inboundQueue: deps.inboundQueue, logger: deps.logger }));
   app.use(messagesRoutes({ db: deps.db }));
+  // Before contactsRoutes: `/api/contacts/:address/consent` is not an address.
+  app.use(consentRoutes({ db: deps.db, logger: deps.logger, erasureHashKey: deps.erasureHashKey, attachmentsDir: deps.attachmentsDir ?? './var/attachments' }));
   app.use(contactsRoutes({ db: deps.db }));
   app.use(callsRoutes({ db: deps.db }));
-  app.use(campaignsRoutes({ db: deps.db, settings: deps.campaigns ?? { maxRetries: 3, retryBaseMs: 5_000, alertFailureRate: 0.2 } }));
+  app.use(campaignsRoutes({ db: deps.db, erasureHashKey: deps.erasureHashKey, settings: deps.campaigns ?? { maxRetries: 3, retryBaseMs: 5_000, alertFailureRate: 0.2 } }));
   app.use(sourcesRoutes({ db: deps.db }));
   app.use(webhooksRoutes({ db: deps.db, deliveryQueue: deps.deliveryQueue }));
   app.use(logsRoutes({ logDir: deps.logDir }));

@@ -90,7 +90,7 @@ function shape(env: Env) {
       ivrFile: env.IVR_FILE,
       operatorPhone: env.OPERATOR_PHONE,
     },
-    console: { host: env.HOST, port: env.CONSOLE_PORT, adminToken: env.ADMIN_TOKEN, publicUrl: env.CONSOLE_PUBLIC_URL },
+    console: { host: env.HOST, port: env.CONSOLE_PORT, adminToken: env.ADMIN_TOKEN, publicUrl: env.CONSOLE_PUBLIC_URL, erasureHashKey: env.ERASURE_HASH_KEY },
     twilio: {
       accountSid: env.TWILIO_ACCOUNT_SID,
       authToken: env.TWILIO_AUTH_TOKEN,

@@ -38,6 +38,12 @@ export const envSchema = z.object({
   ),
   WHATSAPP_BRIDGE_ALLOWED_IPS: envList(),
   ADMIN_TOKEN: envOptional().pipe(z.string().min(16, 'must be at least 16 characters').optional()),
+  /**
+   * The HMAC key of the suppression list that erasure leaves (`DELETE /api/contacts/:address`).
+   * Never change it: hashes made with another key no longer match, and an erased person could be
+   * messaged again.
+   */
+  ERASURE_HASH_KEY: envOptional().pipe(z.string().min(32, 'must be at least 32 characters').optional()),
   RATE_LIMIT_PER_MINUTE: envInt(100),
   OPERATOR_PHONE: envOptional(),
   SPOOL_DIR: z.string().min(1).default('./var/spool'),

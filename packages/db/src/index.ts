@@ -42,6 +42,10 @@ export type { CampaignSettings, NewCampaign, LaunchOutcome, CancelOutcome, Claim
 export { recordVoiceEvents } from './calls.ts';
 export type { VoiceEvent, VoiceBatchResult } from './calls.ts';
 export { isOptedOut, optedOutAmong, optOutKey } from './opt-out.ts';
+export { eraseContact, addressHash, erasedLabel, addressPattern, isSuppressed } from './erasure.ts';
+export type { ErasureCounts, ErasureResult } from './erasure.ts';
+export { recordConsentChanges, consentHistory, consentLedgerPages } from './consent.ts';
+export type { ConsentChange, ConsentEntry } from './consent.ts';
 export { anyEndpointEnabled, writeDeliveries, enqueueDeliveries, dueDeliveries, deliveryJobId, DELIVERY_JOB_NAME } from './outbox.ts';
 export type { OutboundEvent, DeliveryQueue, DeliveryJobData, DueDelivery } from './outbox.ts';
 export { loadDelivery, claimAttempt, abandonDelivery, recordAttempt } from './webhooks.ts';
