@@ -12,6 +12,7 @@ import { requireAdmin } from './auth.ts';
 import { createAuthLimiter } from './auth-limiter.ts';
 import { callsRoutes } from './calls.route.ts';
 import { campaignsRoutes } from './campaigns.route.ts';
+import { alertingRoutes } from './alerting.route.ts';
 import { consentRoutes } from './consent.route.ts';
 import { contactsRoutes } from './contacts.route.ts';
 import { dashboardRoutes } from './dashboard.route.ts';
@@ -85,6 +86,7 @@ export function createConsoleApp(deps: ConsoleAppDeps): Express {
   app.use(contactsRoutes({ db: deps.db }));
   app.use(callsRoutes({ db: deps.db }));
   app.use(campaignsRoutes({ db: deps.db, erasureHashKey: deps.erasureHashKey, settings: deps.campaigns ?? { maxRetries: 3, retryBaseMs: 5_000, alertFailureRate: 0.2 } }));
+  app.use(alertingRoutes({ db: deps.db }));
   app.use(sourcesRoutes({ db: deps.db }));
   app.use(webhooksRoutes({ db: deps.db, deliveryQueue: deps.deliveryQueue }));
   app.use(logsRoutes({ logDir: deps.logDir }));

@@ -116,6 +116,7 @@ function shape(env: Env) {
       timeoutMs: env.WEBHOOK_TIMEOUT_MS,
       endpointConcurrency: env.WEBHOOK_ENDPOINT_CONCURRENCY,
       sweepIntervalMs: env.WEBHOOK_SWEEP_INTERVAL_MS,
+      silenceCheckIntervalMs: env.SILENCE_CHECK_INTERVAL_MS,
     },
     campaigns: {
       attributionWindowMs: env.CAMPAIGN_ATTRIBUTION_HOURS * 3_600_000,

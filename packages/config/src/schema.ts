@@ -63,6 +63,8 @@ export const envSchema = z.object({
   WEBHOOK_ENDPOINT_CONCURRENCY: envInt(8, 1, 1000),
   /** How often the dispatcher's sweeper re-adds the jobs of due deliveries that lost theirs. */
   WEBHOOK_SWEEP_INTERVAL_MS: envInt(10_000, 100),
+  /** How often the dispatcher evaluates the sources' silence alerts. */
+  SILENCE_CHECK_INTERVAL_MS: envInt(60_000, 100),
   MAX_BODY_BYTES: envInt(1 * MiB),
   MAILGUN_MAX_BODY_BYTES: envInt(25 * MiB),
   /** A Mailgun post's text fields (everything but attachments), urlencoded as stored. */

@@ -42,6 +42,8 @@ export type { CampaignSettings, NewCampaign, LaunchOutcome, CancelOutcome, Claim
 export { recordVoiceEvents } from './calls.ts';
 export type { VoiceEvent, VoiceBatchResult } from './calls.ts';
 export { isOptedOut, optedOutAmong, optOutKey } from './opt-out.ts';
+export { evaluateSourceSilence, getSourceAlerting, putSourceAlerting, listSourceAlerting, sourceExists } from './silence.ts';
+export type { SourceAlertingView, SourceAlertingInput, SilenceTransition } from './silence.ts';
 export { eraseContact, addressHash, erasedLabel, addressPattern, isSuppressed } from './erasure.ts';
 export type { ErasureCounts, ErasureResult } from './erasure.ts';
 export { recordConsentChanges, consentHistory, consentLedgerPages } from './consent.ts';
