@@ -146,5 +146,9 @@ describe('why a Twilio webhook was refused', () => {
         expect.objectContaining({ route: path, reason: 'secret_mismatch', count: 1, verifiedBy: [], hint: expect.stringContaining('TWILIO_AUTH_TOKEN') }),
       ]),
     );
+    // The dashboard's panel shows the same groups.
+    const dashboard = await (await fetch(`${consoleService.url}/admin`, { headers: { authorization: `Bearer ${adminToken}` } })).text();
+    expect(dashboard).toContain(`<td>${path}</td><td>url_mismatch</td><td>3</td>`);
+    expect(dashboard).toContain(`http://hooks.example.com${path} (scheme http (the connection’s own))`);
   });
 });

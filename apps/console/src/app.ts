@@ -78,7 +78,8 @@ export function createConsoleApp(deps: ConsoleAppDeps): Express {
   createBullBoard({ queues: deps.queues.map((q) => new BullMQAdapter(q)), serverAdapter: board });
   app.use('/admin/queues', board.getRouter());
 
-  app.use(dashboardRoutes({ db: deps.db, queues: deps.queues }));
+  const rejections = createRejectionLog<RefusedWebhook>(deps.redis, deps.prefix);
+  app.use(dashboardRoutes({ db: deps.db, queues: deps.queues, rejections }));
   app.use(eventsRoutes({ db: deps.db, inboundQueue: deps.inboundQueue, logger: deps.logger }));
   app.use(messagesRoutes({ db: deps.db }));
   // Before contactsRoutes: `/api/contacts/:address/consent` is not an address.
@@ -90,7 +91,7 @@ export function createConsoleApp(deps: ConsoleAppDeps): Express {
   app.use(sourcesRoutes({ db: deps.db }));
   app.use(webhooksRoutes({ db: deps.db, deliveryQueue: deps.deliveryQueue }));
   app.use(logsRoutes({ logDir: deps.logDir }));
-  app.use(rejectionsRoutes({ rejections: createRejectionLog<RefusedWebhook>(deps.redis, deps.prefix) }));
+  app.use(rejectionsRoutes({ rejections }));
   app.use(queuesRoutes({ queues: deps.retryQueues ?? deps.queues, logger: deps.logger }));
 
   app.use((req, res) => {
