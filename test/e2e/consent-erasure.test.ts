@@ -84,7 +84,7 @@ const api = (p: string, init: RequestInit = {}) =>
 async function sms(from: string, body: string): Promise<void> {
   const params = inboundSms({ From: from, Body: body });
   expect((await postSignedTwilio(`${ingest.url}/webhooks/twilio/messages`, params, { authToken: AUTH_TOKEN })).status).toBe(200);
-  await waitFor(async () => (await db.message.count({ where: { externalId: params.MessageSid!, intent: { isNot: null } } })) === 1);
+  await waitFor(async () => (await db.message.count({ where: { externalId: params.MessageSid!, intent: { isNot: null } } })) === 1, { what: 'the message interpreted', timeoutMs: 30_000 });
 }
 
 type Entry = { action: string; cause: string; decidedBy: string; wording: string | null; messageId: string | null; actor: string | null; channel: string; address: string };
@@ -202,11 +202,25 @@ describe('erasure', () => {
     const sizes = await logSizes();
     const erased = await api(`/api/contacts/${encodeURIComponent(`whatsapp:${ALICE}`)}`, { method: 'DELETE' });
     expect(erased.status).toBe(200);
-    const result = (await erased.json()) as { erasureId: string; addressHash: string; counts: Record<string, number>; filesDeleted: number };
+    const result = (await erased.json()) as { erasureId: string; addressHash: string; counts: Record<string, number>; filesDeleted: number; jobsRemoved: number };
     expect(result.addressHash).toMatch(/^[0-9a-f]{64}$/);
     expect(result.counts).toMatchObject({ messages: 3, contacts: 1, consentEvents: 2, calls: 1, recordings: 1, campaignMessages: 1 });
     expect(result.counts.rawEvents).toBeGreaterThanOrEqual(6);
     expect(result.filesDeleted).toBe(1);
+    // The jobs BullMQ keeps (completed raw events and messages) are gone too.
+    expect(result.jobsRemoved).toBeGreaterThanOrEqual(7);
+    const redis = createRedis('redis://127.0.0.1:6379', 'worker');
+    try {
+      for (const key of ['inbound', 'interpret'] as const) {
+        const queue = createQueue(key, { connection: redis, prefix });
+        const kept = await queue.getJobs(['completed', 'failed', 'waiting', 'delayed'], 0, -1);
+        if (key === 'inbound') expect(kept.length).toBeGreaterThan(0); // the recording callback, which does not name her
+        expect(kept.filter((j) => JSON.stringify(j.data).includes(ALICE_DIGITS))).toEqual([]);
+        await queue.close();
+      }
+    } finally {
+      redis.disconnect();
+    }
 
     // A campaign made afterwards that includes her: she is counted and skipped, never sent to.
     const sentToAlice = twilio.requests.filter((r) => r.to === ALICE).length;

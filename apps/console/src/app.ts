@@ -7,7 +7,7 @@ import type { Redis } from 'ioredis';
 import type { CampaignSettings, Db } from '@switchboard/db';
 import type { Logger } from '@switchboard/logger';
 import type { RefusedWebhook } from '@switchboard/providers';
-import { createRejectionLog, type JobInput } from '@switchboard/queues';
+import { createRejectionLog, jobs, type JobInput } from '@switchboard/queues';
 import { requireAdmin } from './auth.ts';
 import { createAuthLimiter } from './auth-limiter.ts';
 import { callsRoutes } from './calls.route.ts';
@@ -83,7 +83,8 @@ export function createConsoleApp(deps: ConsoleAppDeps): Express {
   app.use(eventsRoutes({ db: deps.db, inboundQueue: deps.inboundQueue, logger: deps.logger }));
   app.use(messagesRoutes({ db: deps.db }));
   // Before contactsRoutes: `/api/contacts/:address/consent` is not an address.
-  app.use(consentRoutes({ db: deps.db, logger: deps.logger, erasureHashKey: deps.erasureHashKey, attachmentsDir: deps.attachmentsDir ?? './var/attachments' }));
+  const jobQueues = (deps.retryQueues ?? deps.queues).filter((q) => q.name === jobs.inbound.queue || q.name === jobs.interpret.queue);
+  app.use(consentRoutes({ db: deps.db, logger: deps.logger, erasureHashKey: deps.erasureHashKey, attachmentsDir: deps.attachmentsDir ?? './var/attachments', jobQueues }));
   app.use(contactsRoutes({ db: deps.db }));
   app.use(callsRoutes({ db: deps.db }));
   app.use(campaignsRoutes({ db: deps.db, erasureHashKey: deps.erasureHashKey, settings: deps.campaigns ?? { maxRetries: 3, retryBaseMs: 5_000, alertFailureRate: 0.2 } }));

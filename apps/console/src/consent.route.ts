@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type { Queue } from 'bullmq';
 import express, { Router } from 'express';
 import { z } from 'zod';
 import type { Db } from '@switchboard/db';
@@ -21,7 +22,14 @@ const consentBody = z
 
 const exportQuery = z.object({ since: z.iso.datetime({ offset: true }).transform((v) => new Date(v)).optional() });
 
-export type ConsentRoutesDeps = { db: Db; logger: Logger; erasureHashKey?: string | undefined; attachmentsDir: string };
+export type ConsentRoutesDeps = {
+  db: Db;
+  logger: Logger;
+  erasureHashKey?: string | undefined;
+  attachmentsDir: string;
+  /** The queues whose jobs carry personal data (inbound raw events, interpret messages). */
+  jobQueues?: Queue[];
+};
 
 /**
  * The consent ledger (`/api/contacts/:address/consent`, `/api/consent/export`) and erasure
@@ -61,9 +69,14 @@ export function consentRoutes(deps: ConsentRoutesDeps): Router {
       res.status(503).json({ error: 'erasure needs ERASURE_HASH_KEY: set it (and never change it) to keep erased addresses out of campaigns' });
       return;
     }
-    const result = await eraseContactEverywhere(deps.db, p.address, { hashKey: deps.erasureHashKey, attachmentsDir: deps.attachmentsDir, requestedBy: `operator from ${req.ip ?? 'unknown'}` });
-    deps.logger.info('contact erased', { erasureId: result.erasureId, addressHash: result.addressHash.slice(0, 16), counts: result.counts, filesDeleted: result.filesDeleted });
-    res.json({ erasureId: result.erasureId, addressHash: result.addressHash, counts: result.counts, filesDeleted: result.filesDeleted });
+    const result = await eraseContactEverywhere(deps.db, p.address, {
+      hashKey: deps.erasureHashKey,
+      attachmentsDir: deps.attachmentsDir,
+      requestedBy: `operator from ${req.ip ?? 'unknown'}`,
+      jobQueues: deps.jobQueues,
+    });
+    deps.logger.info('contact erased', { erasureId: result.erasureId, addressHash: result.addressHash.slice(0, 16), counts: result.counts, filesDeleted: result.filesDeleted, jobsRemoved: result.jobsRemoved });
+    res.json({ erasureId: result.erasureId, addressHash: result.addressHash, counts: result.counts, filesDeleted: result.filesDeleted, jobsRemoved: result.jobsRemoved });
   });
 
   return router;

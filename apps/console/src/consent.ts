@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { consentHistory, consentLedgerPages, eraseContact, newId, optOutKey, recordConsentChanges, type ConsentEntry, type Db, type ErasureResult } from '@switchboard/db';
+import type { Queue } from 'bullmq';
+import { addressPattern, consentHistory, consentLedgerPages, eraseContact, newId, optOutKey, recordConsentChanges, type ConsentEntry, type Db, type ErasureResult } from '@switchboard/db';
 
 /** A ledger entry as the API shows it. */
 export function entryView(e: ConsentEntry) {
@@ -67,7 +68,11 @@ export async function* consentCsv(db: Db, since: Date): AsyncGenerator<string> {
  * Erases a person, then deletes their attachments from disk once the database no longer names
  * them (a crash in between leaves an unreferenced file, never a row pointing at nothing).
  */
-export async function eraseContactEverywhere(db: Db, address: string, options: { hashKey: string; attachmentsDir: string; requestedBy: string }): Promise<ErasureResult & { filesDeleted: number }> {
+export async function eraseContactEverywhere(
+  db: Db,
+  address: string,
+  options: { hashKey: string; attachmentsDir: string; requestedBy: string; jobQueues?: Queue[] },
+): Promise<ErasureResult & { filesDeleted: number; jobsRemoved: number }> {
   const result = await eraseContact(db, { address, hashKey: options.hashKey, requestedBy: options.requestedBy });
   let filesDeleted = 0;
   const root = path.resolve(options.attachmentsDir);
@@ -82,5 +87,33 @@ export async function eraseContactEverywhere(db: Db, address: string, options: {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
   }
-  return { ...result, filesDeleted };
+  const jobsRemoved = options.jobQueues ? await removeJobsNaming(options.jobQueues, address) : 0;
+  return { ...result, filesDeleted, jobsRemoved };
+}
+
+const JOB_STATES = ['completed', 'failed', 'waiting', 'delayed', 'prioritized'] as const;
+
+/**
+ * Removes the jobs whose data names the address (raw bodies of `inbound`, messages of
+ * `interpret`): completed and failed ones BullMQ keeps for a day or two weeks, and waiting ones,
+ * which would otherwise store the person again after the erasure. An active job cannot be
+ * removed: one running at that very moment may still write (see docs/decisions.md).
+ */
+async function removeJobsNaming(queues: Queue[], address: string): Promise<number> {
+  const pattern = new RegExp(addressPattern(address), 'i');
+  let removed = 0;
+  for (const queue of queues) {
+    // Found first, removed after: removing while paging would shift the pages.
+    const found = [];
+    for (let start = 0; ; start += 500) {
+      const page = await queue.getJobs([...JOB_STATES], start, start + 499, true);
+      for (const job of page) if (job && pattern.test(JSON.stringify(job.data))) found.push(job);
+      if (page.length === 0) break;
+    }
+    for (const job of found) {
+      await job.remove();
+      removed += 1;
+    }
+  }
+  return removed;
 }
