@@ -6,11 +6,14 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { CampaignSettings, Db } from '@switchboard/db';
 import type { Logger } from '@switchboard/logger';
-import type { JobInput } from '@switchboard/queues';
+import type { RefusedWebhook } from '@switchboard/providers';
+import { createRejectionLog, jobs, type JobInput } from '@switchboard/queues';
 import { requireAdmin } from './auth.ts';
 import { createAuthLimiter } from './auth-limiter.ts';
 import { callsRoutes } from './calls.route.ts';
 import { campaignsRoutes } from './campaigns.route.ts';
+import { alertingRoutes } from './alerting.route.ts';
+import { consentRoutes } from './consent.route.ts';
 import { contactsRoutes } from './contacts.route.ts';
 import { dashboardRoutes } from './dashboard.route.ts';
 import { eventsRoutes } from './events.route.ts';
@@ -18,6 +21,7 @@ import { loginRoutes } from './login.route.ts';
 import { logsRoutes } from './logs.route.ts';
 import { messagesRoutes } from './messages.route.ts';
 import { queuesRoutes } from './queues.route.ts';
+import { rejectionsRoutes } from './rejections.route.ts';
 import { createSessionStore } from './session-store.ts';
 import { sourcesRoutes } from './sources.route.ts';
 import { webhooksRoutes } from './webhooks.route.ts';
@@ -45,6 +49,10 @@ export type ConsoleAppDeps = {
   logger: Logger;
   /** Settings new campaigns keep (CAMPAIGN_MAX_RETRIES, RETRY_BASE_MS, CAMPAIGN_ALERT_FAILURE_RATE). */
   campaigns?: CampaignSettings;
+  /** ERASURE_HASH_KEY: the suppression list's HMAC key (erasure answers 503 without it). */
+  erasureHashKey?: string | undefined;
+  /** ATTACHMENTS_DIR: where erasure deletes a person's attachments. */
+  attachmentsDir?: string;
 };
 
 /** The operators' app: admin API, Bull Board, dashboard. Never mounted on the ingest port. */
@@ -70,15 +78,21 @@ export function createConsoleApp(deps: ConsoleAppDeps): Express {
   createBullBoard({ queues: deps.queues.map((q) => new BullMQAdapter(q)), serverAdapter: board });
   app.use('/admin/queues', board.getRouter());
 
-  app.use(dashboardRoutes({ db: deps.db, queues: deps.queues }));
+  const rejections = createRejectionLog<RefusedWebhook>(deps.redis, deps.prefix);
+  app.use(dashboardRoutes({ db: deps.db, queues: deps.queues, rejections }));
   app.use(eventsRoutes({ db: deps.db, inboundQueue: deps.inboundQueue, logger: deps.logger }));
   app.use(messagesRoutes({ db: deps.db }));
+  // Before contactsRoutes: `/api/contacts/:address/consent` is not an address.
+  const jobQueues = (deps.retryQueues ?? deps.queues).filter((q) => q.name === jobs.inbound.queue || q.name === jobs.interpret.queue);
+  app.use(consentRoutes({ db: deps.db, logger: deps.logger, erasureHashKey: deps.erasureHashKey, attachmentsDir: deps.attachmentsDir ?? './var/attachments', jobQueues }));
   app.use(contactsRoutes({ db: deps.db }));
   app.use(callsRoutes({ db: deps.db }));
-  app.use(campaignsRoutes({ db: deps.db, settings: deps.campaigns ?? { maxRetries: 3, retryBaseMs: 5_000, alertFailureRate: 0.2 } }));
+  app.use(campaignsRoutes({ db: deps.db, erasureHashKey: deps.erasureHashKey, settings: deps.campaigns ?? { maxRetries: 3, retryBaseMs: 5_000, alertFailureRate: 0.2 } }));
+  app.use(alertingRoutes({ db: deps.db }));
   app.use(sourcesRoutes({ db: deps.db }));
   app.use(webhooksRoutes({ db: deps.db, deliveryQueue: deps.deliveryQueue }));
   app.use(logsRoutes({ logDir: deps.logDir }));
+  app.use(rejectionsRoutes({ rejections }));
   app.use(queuesRoutes({ queues: deps.retryQueues ?? deps.queues, logger: deps.logger }));
 
   app.use((req, res) => {

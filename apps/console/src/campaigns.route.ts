@@ -14,7 +14,7 @@ const STATUSES = ['queued', 'sending', 'sent', 'delivered', 'read', 'failed', 'u
 const messagesQuery = z.object({ limit: limitSchema, cursor: cursorSchema, status: z.enum(STATUSES).optional() });
 const sendBody = z.object({ sendAt: timeSchema.optional() }).strict();
 
-export type CampaignsRoutesDeps = { db: Db; settings: CampaignSettings };
+export type CampaignsRoutesDeps = { db: Db; settings: CampaignSettings; erasureHashKey?: string | undefined };
 
 /** `/api/campaigns`: create (streamed recipients), send now or later, cancel, read with counts and rates, messages with history. */
 export function campaignsRoutes(deps: CampaignsRoutesDeps): Router {
@@ -25,7 +25,7 @@ export function campaignsRoutes(deps: CampaignsRoutesDeps): Router {
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > MAX_CREATE_BYTES) return void res.status(413).json({ error: `body too large (at most ${MAX_CREATE_BYTES} bytes)` });
     try {
-      const { campaign, duplicates } = await createCampaignFromStream(deps.db, limited(req, MAX_CREATE_BYTES), deps.settings);
+      const { campaign, duplicates } = await createCampaignFromStream(deps.db, limited(req, MAX_CREATE_BYTES), deps.settings, deps.erasureHashKey);
       res.status(201).json({ ...campaign, duplicates });
     } catch (err) {
       if (err instanceof BodyTooLarge) return void res.status(413).json({ error: `body too large (at most ${MAX_CREATE_BYTES} bytes)` });

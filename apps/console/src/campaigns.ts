@@ -1,6 +1,6 @@
 import { JSONParser } from '@streamparser/json';
 import { campaignRates, checkRecipient, isEmailAddress, type Recipient } from '@switchboard/campaigns';
-import { addCampaignRecipients, finishCampaign, openCampaign, type Campaign, type CampaignSettings, type Db } from '@switchboard/db';
+import { addCampaignRecipients, addressHash, finishCampaign, openCampaign, type Campaign, type CampaignSettings, type Db } from '@switchboard/db';
 import { encodeCursor, type Cursor, type Page } from './pagination.ts';
 
 /** The most recipients one campaign takes (the issue's figure). */
@@ -72,7 +72,8 @@ export class CampaignJsonError extends Error {}
  * happens in one transaction: a campaign with any invalid recipient or field is not created at
  * all, and the error lists the invalid recipients by index. A repeated number is kept once.
  */
-export async function createCampaignFromStream(db: Db, body: AsyncIterable<Uint8Array>, settings: CampaignSettings): Promise<{ campaign: CampaignView; duplicates: number }> {
+/** `erasureHashKey`: each recipient's hash is stored, so an erased one is skipped (see addCampaignRecipients). */
+export async function createCampaignFromStream(db: Db, body: AsyncIterable<Uint8Array>, settings: CampaignSettings, erasureHashKey?: string): Promise<{ campaign: CampaignView; duplicates: number }> {
   const created = await db.$transaction(async (tx) => {
     const id = await openCampaign(tx, settings);
     const fields: Record<string, unknown> = {};
@@ -108,7 +109,9 @@ export async function createCampaignFromStream(db: Db, body: AsyncIterable<Uint8
     const flush = async () => {
       const rows = batch;
       batch = [];
-      if (rows.length > 0 && invalid === 0) await addCampaignRecipients(tx, id, rows);
+      if (rows.length > 0 && invalid === 0) {
+        await addCampaignRecipients(tx, id, erasureHashKey ? rows.map((r) => ({ ...r, addressHash: addressHash(erasureHashKey, r.address) })) : rows);
+      }
     };
     const parse = (write: () => void) => {
       try {

@@ -62,6 +62,8 @@ export async function startConsole(config: Config, logger: Logger): Promise<Cons
     // development and test (browsers accept Secure cookies from http://localhost, an SSH tunnel).
     alwaysSecureCookie: config.console.publicUrl ? config.console.publicUrl.startsWith('https:') : !config.relaxed,
     logger,
+    erasureHashKey: config.console.erasureHashKey,
+    attachmentsDir: config.ingest.attachmentsDir,
     campaigns: { maxRetries: config.campaigns.maxRetries, retryBaseMs: config.campaigns.retryBaseMs, alertFailureRate: config.campaigns.alertFailureRate },
   });
   const server = app.listen(config.console.port, config.console.host);

@@ -282,6 +282,6 @@ describe('GET /admin', () => {
     const response = await t.api('/admin/queues/api/queues?activeQueue=inbound&page=1&jobsPerPage=10');
     expect(response.status).toBe(200);
     const body = (await response.json()) as { queues: { name: string }[] };
-    expect(body.queues.map((q) => q.name).sort()).toEqual(['deliveries', 'inbound', 'interpret', 'sends']);
+    expect(body.queues.map((q) => q.name).sort()).toEqual(['alerts', 'deliveries', 'inbound', 'interpret', 'sends']);
   });
 });

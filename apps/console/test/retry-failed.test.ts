@@ -45,7 +45,7 @@ describe('POST /api/queues/:name/retry-failed', () => {
     expect((await t.anon('/api/queues/inbound/retry-failed', { method: 'POST' })).status).toBe(401);
     const unknown = await retry('nope', {});
     expect(unknown.status).toBe(404);
-    expect(await unknown.json()).toEqual({ error: 'no queue nope', queues: ['inbound', 'interpret', 'deliveries', 'sends'] });
+    expect(await unknown.json()).toEqual({ error: 'no queue nope', queues: ['inbound', 'interpret', 'deliveries', 'sends', 'alerts'] });
     const bad = await retry('inbound', { since: 'yesterday', everything: true });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { fields: string[] }).fields.sort()).toEqual(['everything', 'since']);

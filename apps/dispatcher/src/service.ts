@@ -1,9 +1,10 @@
 import type { Config } from '@switchboard/config';
 import { createDb } from '@switchboard/db';
 import type { Logger } from '@switchboard/logger';
-import { createQueue, createRedis, createResilience } from '@switchboard/queues';
+import { createQueue, createRedis, createResilience, createWorker, jobs, SILENCE_SCHEDULER_ID } from '@switchboard/queues';
 import { startCampaignSender } from './campaign-sender.ts';
 import { startDeliveries, type DeliveriesOptions } from './deliveries.ts';
+import { silenceProcessor } from './silence.processor.ts';
 
 export type DispatcherService = { close(): Promise<void> };
 
@@ -11,7 +12,13 @@ export type DispatcherService = { close(): Promise<void> };
  * The dispatcher: outbound webhook deliveries (worker and outbox sweeper, see deliveries.ts) and
  * campaign sends (see campaign-sender.ts).
  */
-export async function startDispatcher(config: Config, logger: Logger, options: Pick<DeliveriesOptions, 'resolver'> = {}): Promise<DispatcherService> {
+export type DispatcherOptions = Pick<DeliveriesOptions, 'resolver'> & {
+  /** The clock of silence alerts (tests inject one). */
+  now?: () => Date;
+};
+
+export async function startDispatcher(config: Config, logger: Logger, options: DispatcherOptions = {}): Promise<DispatcherService> {
+  const { now = () => new Date(), ...deliveryOptions } = options;
   const redis = createRedis(config.redis.url, 'worker', 'dispatcher');
   // Outages are logged as a few lines each; pass `resilience` to every createWorker/createQueue here.
   const resilience = createResilience({ logger, backoff: config.workers.backoff, probes: { postgres: () => db.$queryRaw`SELECT 1` } });
@@ -27,16 +34,25 @@ export async function startDispatcher(config: Config, logger: Logger, options: P
   const deliveries = createQueue('delivery', { connection: redis, prefix: config.redis.prefix, resilience });
   const sends = createQueue('send', { connection: redis, prefix: config.redis.prefix, resilience });
   await Promise.all([deliveries.waitUntilReady(), sends.waitUntilReady(), db.$queryRaw`SELECT 1`]);
-  const webhooks = await startDeliveries(config, logger, { redis, queue: deliveries, resilience, ...options });
+  const webhooks = await startDeliveries(config, logger, { redis, queue: deliveries, resilience, ...deliveryOptions });
+  // Silence alerts: one scheduler for all dispatchers (upserted under one id), one job at a time.
+  const alerts = createQueue('silence', { connection: redis, prefix: config.redis.prefix, resilience });
+  await alerts.upsertJobScheduler(SILENCE_SCHEDULER_ID, { every: config.outbound.silenceCheckIntervalMs }, { name: jobs.silence.name, data: {}, opts: jobs.silence.options });
+  const silenceWorker = createWorker('silence', silenceProcessor({ db, redis, prefix: config.redis.prefix, deliveryQueue: deliveries, logger, now }), {
+    connection: redis,
+    prefix: config.redis.prefix,
+    concurrency: 1,
+    resilience,
+  });
   const campaignSender = await startCampaignSender({ config, logger, redis, db, deliveryQueue: deliveries, resilience });
   logger.info('dispatcher started');
   let closing: Promise<void> | undefined;
   return {
     close() {
       closing ??= (async () => {
-        await Promise.all([campaignSender?.close(), webhooks.close()]);
+        await Promise.all([campaignSender?.close(), webhooks.close(), silenceWorker.close()]);
         resilience.close();
-        await Promise.all([deliveries.close(), sends.close()]);
+        await Promise.all([deliveries.close(), sends.close(), alerts.close()]);
         redis.disconnect();
         await db.$disconnect();
       })();

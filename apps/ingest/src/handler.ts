@@ -1,8 +1,10 @@
 import { isUtf8 } from 'node:buffer';
+import type { TLSSocket } from 'node:tls';
 import type { Request, Response } from 'express';
 import type { Attachment, RawEventPayload } from '@switchboard/events';
 import type { Logger } from '@switchboard/logger';
-import type { BodyRead, IngestRequest, Provider, Rejection } from '@switchboard/providers';
+import type { BodyRead, IngestRequest, Provider, RefusedWebhook, Rejection, SignatureDiagnosis } from '@switchboard/providers';
+import type { RejectionLog } from '@switchboard/queues';
 import { readRawBody } from './body.ts';
 import type { IngestMetrics } from './metrics.ts';
 import type { FailureLimiter } from './rate-limit.ts';
@@ -39,6 +41,8 @@ export type HandlerDeps = {
   limiter?: FailureLimiter;
   /** Single-use tokens (Mailgun's); without it a token is only as single-use as its dedup key. */
   replayGuard?: ReplayGuard;
+  /** Where refused signatures are recorded with their diagnosis, after the answer is sent. */
+  rejections?: RejectionLog<RefusedWebhook>;
 };
 
 /** Headers kept with the raw event: what re-verification and dedup need. Shared secrets are not kept. */
@@ -94,6 +98,33 @@ export function webhookHandler(route: WebhookRoute, binding: ProviderBinding, de
     res.status(status).json(body);
   };
 
+  /**
+   * Records a refused signature once the answer is on its way: the caller never waits for it
+   * and never sees it, and an accepted request never runs it. `diagnose` (a few HMACs over
+   * nearby URLs) runs then too.
+   */
+  const recordRefusal = (req: Request, res: Response, ip: string, status: number, error: string, diagnose?: () => SignatureDiagnosis) => {
+    const rejections = deps.rejections;
+    if (!rejections) return;
+    const at = new Date().toISOString();
+    res.once('finish', () => {
+      setImmediate(() => {
+        let diagnosis: SignatureDiagnosis | undefined;
+        try {
+          diagnosis = diagnose?.();
+        } catch (err) {
+          log.warn('could not diagnose a refused signature', { route: route.path, error: (err as Error).message });
+        }
+        const entry: RefusedWebhook = { at, route: route.path, provider: provider.id, status, reason: diagnosis?.verdict ?? error, error, remoteIp: ip };
+        if (diagnosis) {
+          entry.diagnosis = diagnosis;
+          log.info('refused signature diagnosed', { route: route.path, verdict: diagnosis.verdict, checkedUrl: diagnosis.checkedUrl, verifiedBy: diagnosis.verifiedBy.map((v) => v.url) });
+        }
+        rejections.record(entry).catch((err: Error) => log.warn('could not record a refused webhook', { route: route.path, error: err.message }));
+      });
+    });
+  };
+
   const readBody = async (req: Request, res: Response, ip: string, contentType: string, secrets: unknown): Promise<Body | undefined> => {
     if (provider.readBody) {
       const read: BodyRead = await provider.readBody(req, { maxBytes, attachmentsDir, maxTextBytes: deps.mailgunMaxTextBytes, now: new Date() }, secrets ?? null);
@@ -103,7 +134,10 @@ export function webhookHandler(route: WebhookRoute, binding: ProviderBinding, de
       res.setHeader('Connection', 'close');
       if (read.reason === 'too_large') reject(ip, res, 413, { error: read.error });
       else if (read.reason === 'malformed') reject(ip, res, 400, { error: read.error });
-      else reject(ip, res, STATUS[read.reason], { error: read.error });
+      else {
+        if (read.reason !== 'not_configured') recordRefusal(req, res, ip, STATUS[read.reason], read.error);
+        reject(ip, res, STATUS[read.reason], { error: read.error });
+      }
       return undefined;
     }
     const read = await readRawBody(req, maxBytes);
@@ -166,6 +200,11 @@ export function webhookHandler(route: WebhookRoute, binding: ProviderBinding, de
       await settle(read, false);
       const body: Record<string, unknown> = { error: outcome.error };
       if (outcome.reason === 'invalid' && outcome.fields.length > 0) body.fields = outcome.fields;
+      if ((outcome.reason === 'unauthorized' || outcome.reason === 'forbidden') && secrets !== undefined) {
+        const context = { checkedUrl: request.url, pathAndQuery: req.originalUrl, publicUrl: deps.publicUrl, encrypted: Boolean((req.socket as TLSSocket).encrypted), headers: req.headers };
+        const diagnose = provider.diagnose ? () => provider.diagnose!(request, secrets, context) : undefined;
+        recordRefusal(req, res, ip, STATUS[outcome.reason], outcome.error, diagnose);
+      }
       return reject(ip, res, STATUS[outcome.reason], body);
     }
     if (outcome.replayToken && deps.replayGuard) {

@@ -11,9 +11,29 @@ export type IngestMetrics = {
 };
 
 /** Prometheus metrics: the process defaults plus ingest's counters; `spoolDepth` is read on scrape. */
-export function createMetrics(spoolDepth: () => number): IngestMetrics {
+export function createMetrics(spoolDepth: () => number, silentSources?: () => Promise<Record<string, string>>): IngestMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  if (silentSources) {
+    // Written by the dispatcher's silence evaluation (a Redis hash), read here on scrape: ingest
+    // is the process Prometheus already scrapes. A scrape while Redis is down leaves it out.
+    const silent = new Gauge({
+      name: 'switchboard_source_silent',
+      help: 'A source with expected activity that has gone silent (1) or not (0), by source',
+      labelNames: ['source'] as const,
+      registers: [registry],
+      async collect() {
+        silent.reset();
+        let states: Record<string, string>;
+        try {
+          states = await silentSources();
+        } catch {
+          return;
+        }
+        for (const [source, value] of Object.entries(states)) silent.set({ source }, value === '1' ? 1 : 0);
+      },
+    });
+  }
   const accepted = new Counter({
     name: 'switchboard_ingest_events_accepted_total',
     help: 'Webhook events acknowledged with a 2xx, by provider and how they were made durable (queued, spooled, duplicate)',

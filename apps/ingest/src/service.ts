@@ -5,8 +5,8 @@ import type { Config } from '@switchboard/config';
 import { createDb } from '@switchboard/db';
 import { answerClientErrorsAsJson } from '@switchboard/lifecycle';
 import type { Logger } from '@switchboard/logger';
-import { MAILGUN_TOLERANCE_SEC } from '@switchboard/providers';
-import { createQueue, createRedis, createResilience } from '@switchboard/queues';
+import { MAILGUN_TOLERANCE_SEC, type RefusedWebhook } from '@switchboard/providers';
+import { createQueue, createRedis, createRejectionLog, createResilience, silenceStateKey } from '@switchboard/queues';
 import { createIngestApp } from './app.ts';
 import { providerBindings } from './bindings.ts';
 import { checkReadiness } from './health.ts';
@@ -43,7 +43,7 @@ export async function startIngest(config: Config, logger: Logger): Promise<Inges
     onCorrupt: (file, line) => logger.warn('skipped an unreadable spool line (a write that was never acknowledged)', { file, line }),
   });
   const sink = durableSink({ queue, redis, spool, logger });
-  const metrics = createMetrics(() => spool.depth());
+  const metrics = createMetrics(() => spool.depth(), () => redis.hgetall(silenceStateKey(config.redis.prefix)));
   const limiter = createFailureLimiter({ redis, perMinute: config.ingest.rateLimitPerMinute, keyPrefix: `${config.redis.prefix}:ingest-failures` });
   // What waited out a Redis outage here is the spool's backlog.
   resilience.register({ pause: () => undefined, resume: () => undefined, catchUp: async () => undefined, backlog: async () => spool.depth() });
@@ -58,6 +58,7 @@ export async function startIngest(config: Config, logger: Logger): Promise<Inges
     metrics,
     limiter,
     replayGuard: createReplayGuard({ redis, keyPrefix: `${config.redis.prefix}:ingest-tokens`, ttlSeconds: 2 * MAILGUN_TOLERANCE_SEC + 60 }),
+    rejections: createRejectionLog<RefusedWebhook>(redis, config.redis.prefix),
     publicUrl: config.ingest.publicUrl,
     maxBodyBytes: config.ingest.maxBodyBytes,
     mailgunMaxBodyBytes: config.ingest.mailgunMaxBodyBytes,

@@ -90,7 +90,7 @@ function shape(env: Env) {
       ivrFile: env.IVR_FILE,
       operatorPhone: env.OPERATOR_PHONE,
     },
-    console: { host: env.HOST, port: env.CONSOLE_PORT, adminToken: env.ADMIN_TOKEN, publicUrl: env.CONSOLE_PUBLIC_URL },
+    console: { host: env.HOST, port: env.CONSOLE_PORT, adminToken: env.ADMIN_TOKEN, publicUrl: env.CONSOLE_PUBLIC_URL, erasureHashKey: env.ERASURE_HASH_KEY },
     twilio: {
       accountSid: env.TWILIO_ACCOUNT_SID,
       authToken: env.TWILIO_AUTH_TOKEN,
@@ -123,6 +123,7 @@ function shape(env: Env) {
       timeoutMs: env.WEBHOOK_TIMEOUT_MS,
       endpointConcurrency: env.WEBHOOK_ENDPOINT_CONCURRENCY,
       sweepIntervalMs: env.WEBHOOK_SWEEP_INTERVAL_MS,
+      silenceCheckIntervalMs: env.SILENCE_CHECK_INTERVAL_MS,
     },
     campaigns: {
       attributionWindowMs: env.CAMPAIGN_ATTRIBUTION_HOURS * 3_600_000,

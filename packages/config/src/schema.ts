@@ -43,6 +43,12 @@ export const envSchema = z.object({
   ),
   WHATSAPP_BRIDGE_ALLOWED_IPS: envList(),
   ADMIN_TOKEN: envOptional().pipe(z.string().min(16, 'must be at least 16 characters').optional()),
+  /**
+   * The HMAC key of the suppression list that erasure leaves (`DELETE /api/contacts/:address`).
+   * Never change it: hashes made with another key no longer match, and an erased person could be
+   * messaged again.
+   */
+  ERASURE_HASH_KEY: envOptional().pipe(z.string().min(32, 'must be at least 32 characters').optional()),
   RATE_LIMIT_PER_MINUTE: envInt(100),
   OPERATOR_PHONE: envOptional(),
   SPOOL_DIR: z.string().min(1).default('./var/spool'),
@@ -62,6 +68,8 @@ export const envSchema = z.object({
   WEBHOOK_ENDPOINT_CONCURRENCY: envInt(8, 1, 1000),
   /** How often the dispatcher's sweeper re-adds the jobs of due deliveries that lost theirs. */
   WEBHOOK_SWEEP_INTERVAL_MS: envInt(10_000, 100),
+  /** How often the dispatcher evaluates the sources' silence alerts. */
+  SILENCE_CHECK_INTERVAL_MS: envInt(60_000, 100),
   MAX_BODY_BYTES: envInt(1 * MiB),
   MAILGUN_MAX_BODY_BYTES: envInt(25 * MiB),
   /** A Mailgun post's text fields (everything but attachments), urlencoded as stored. */

@@ -24,14 +24,25 @@ export async function openCampaign(tx: DbTx, settings: CampaignSettings): Promis
   return id;
 }
 
-/** Adds recipients (a repeated number is kept once); returns how many rows were added. */
-export async function addCampaignRecipients(tx: DbTx, campaignId: string, recipients: { address: string; variables: Record<string, string> }[]): Promise<number> {
+/**
+ * Adds recipients (a repeated number is kept once); returns how many rows were added. With its
+ * `addressHash` (see addressHash), a recipient that was erased is stored without its address
+ * (`erased:…`, no variables): the campaign counts it, the send-time check skips it.
+ */
+export async function addCampaignRecipients(
+  tx: DbTx,
+  campaignId: string,
+  recipients: { address: string; variables: Record<string, string>; addressHash?: string }[],
+): Promise<number> {
   if (recipients.length === 0) return 0;
   return tx.$executeRaw`
-    INSERT INTO campaign_messages (id, campaign_id, recipient, channel, variables, status)
-    SELECT u.id, ${campaignId}::uuid, u.recipient, 'sms', u.variables, 'queued'
+    INSERT INTO campaign_messages (id, campaign_id, recipient, channel, variables, status, recipient_hash)
+    SELECT u.id, ${campaignId}::uuid,
+      CASE WHEN s.address_hash IS NULL THEN u.recipient ELSE 'erased:' || left(u.hash, 16) END, 'sms',
+      CASE WHEN s.address_hash IS NULL THEN u.variables END, 'queued', u.hash
     FROM UNNEST(${recipients.map(() => newId())}::uuid[], ${recipients.map((r) => r.address)}::text[],
-      ${recipients.map((r) => JSON.stringify(r.variables))}::jsonb[]) AS u(id, recipient, variables)
+      ${recipients.map((r) => JSON.stringify(r.variables))}::jsonb[], ${recipients.map((r) => r.addressHash ?? null)}::text[]) AS u(id, recipient, variables, hash)
+    LEFT JOIN suppressions s ON s.address_hash = u.hash
     ON CONFLICT (campaign_id, recipient) DO NOTHING`;
 }
 
@@ -121,6 +132,7 @@ export type ClaimOutcome =
 type SendRow = {
   id: string; campaign_id: string; recipient: string; channel: string; variables: Record<string, string> | null; status: string;
   send_state: string; retries: number; claimed_at: Date | null; next_send_at: Date | null; body: string; subject: string | null; html: string | null; campaign_status: string;
+  suppressed?: boolean;
 };
 
 /**
@@ -137,6 +149,7 @@ export async function claimCampaignSends(db: Db, campaignMessageIds: string[], n
     WHERE cm.id = ANY(${campaignMessageIds}::uuid[]) AND c.id = cm.campaign_id AND cm.send_state IN ('pending', 'enqueued')
       AND c.status = 'sending' AND cm.next_send_at <= ${now}
       AND NOT EXISTS (SELECT 1 FROM contacts ct WHERE ct.address = cm.recipient AND (ct.opted_out OR ct.undeliverable_at IS NOT NULL))
+      AND (cm.recipient_hash IS NULL OR NOT EXISTS (SELECT 1 FROM suppressions s WHERE s.address_hash = cm.recipient_hash))
     RETURNING cm.id, cm.campaign_id, cm.recipient, cm.channel, cm.variables, cm.status, cm.send_state, cm.retries, cm.claimed_at, cm.next_send_at,
       c.body, c.subject, c.html, c.status AS campaign_status`;
   return new Map(rows.map((r) => [r.id, toSend(r, now)]));
@@ -157,7 +170,8 @@ export async function claimCampaignSend(db: Db, campaignMessageId: string, now: 
   const result = await db.$transaction(async (tx) => {
     const rows = await tx.$queryRaw<SendRow[]>`
       SELECT cm.id, cm.campaign_id, cm.recipient, cm.channel, cm.variables, cm.status, cm.send_state, cm.retries, cm.claimed_at, cm.next_send_at,
-        c.body, c.subject, c.html, c.status AS campaign_status
+        c.body, c.subject, c.html, c.status AS campaign_status,
+        (cm.recipient_hash IS NOT NULL AND EXISTS (SELECT 1 FROM suppressions s WHERE s.address_hash = cm.recipient_hash)) AS suppressed
       FROM campaign_messages cm JOIN campaigns c ON c.id = cm.campaign_id
       WHERE cm.id = ${campaignMessageId}::uuid FOR UPDATE OF cm`;
     const row = rows[0];
@@ -165,12 +179,15 @@ export async function claimCampaignSend(db: Db, campaignMessageId: string, now: 
     if (row.send_state === 'claimed') return { outcome: 'unsettled' as const, send: toSend(row, row.claimed_at ?? now) };
     if (row.send_state !== 'pending' && row.send_state !== 'enqueued') return { outcome: 'done' as const, sendState: row.send_state };
     if (row.campaign_status !== 'sending' || row.next_send_at === null || row.next_send_at > now) return { outcome: 'done' as const, sendState: row.send_state };
-    const optedOut = (await optedOutAmong(tx, [row.recipient])).size > 0;
+    // An erased person (suppressed by hash) is skipped like an opted-out one, never sent.
+    const suppressed = row.suppressed === true;
+    const optedOut = !suppressed && (await optedOutAmong(tx, [row.recipient])).size > 0;
     // A permanent bounce in an earlier campaign: Mailgun would refuse it, and senders that keep
     // mailing dead addresses lose their reputation.
-    const undeliverable = !optedOut && (await tx.$queryRaw<{ n: number }[]>`SELECT 1 AS n FROM contacts WHERE address = ${row.recipient} AND undeliverable_at IS NOT NULL`).length > 0;
-    if (optedOut || undeliverable) {
-      const reason = optedOut ? 'opted out' : 'undeliverable address';
+    const undeliverable =
+      !suppressed && !optedOut && (await tx.$queryRaw<{ n: number }[]>`SELECT 1 AS n FROM contacts WHERE address = ${row.recipient} AND undeliverable_at IS NOT NULL`).length > 0;
+    if (suppressed || optedOut || undeliverable) {
+      const reason = suppressed ? 'suppressed (erased contact)' : optedOut ? 'opted out' : 'undeliverable address';
       await tx.$executeRaw`UPDATE campaign_messages SET send_state = 'skipped', status = 'skipped', status_at = ${now}, error_message = ${reason} WHERE id = ${row.id}::uuid`;
       const event: OutboundEvent = {
         eventKey: `message.status:${row.id}:skipped`,

@@ -1,7 +1,7 @@
 import type { EmailEvent } from '@switchboard/events';
 import type { Db, DbTx } from './client.ts';
 import { newId } from './ids.ts';
-import { applyContactEffects } from './messages.ts';
+import { recordConsentChanges } from './consent.ts';
 import { applyStatusCallbacks, type StatusCallback } from './statuses.ts';
 
 /** One Mailgun event (or one-click unsubscribe) with the raw event it came from. */
@@ -59,7 +59,7 @@ export async function applyEmailEvents(db: Db, items: EmailEventInput[]): Promis
     const out: EmailEventOutcome[] = [];
     // The same event twice in one batch counts once.
     const done = new Set<string>();
-    for (const { eventId, event } of items) {
+    for (const { event } of items) {
       if (!isFresh.has(event.id) || done.has(event.id)) {
         out.push('duplicate');
         continue;
@@ -93,15 +93,18 @@ export async function applyEmailEvents(db: Db, items: EmailEventInput[]): Promis
         if (address.includes('@')) {
           // The email address's contact only: a phone number is another contact, with its own consent.
           const contactId = await emailContact(tx, address);
-          await applyContactEffects(tx, [{
-            messageId: eventId,
+          // Through the one consent function, as a provider's decision: the ledger keeps which event said so.
+          await recordConsentChanges(tx, [{
+            address,
             contactId,
-            item: {
-              eventId,
-              replay: false,
-              intent: { label: 'opt_out', confidence: 1, classifier: 'mailgun' },
-              message: { kind: 'message', source: 'email', externalId: event.id, sender: address, recipient: null, content: `mailgun ${event.event}`, campaignId: message?.campaign_id ?? null, receivedAt: event.occurredAt, extractedData: { mailgunEvent: event.event }, rawData: {} },
-            },
+            channel: 'email',
+            action: 'opt_out',
+            at: new Date(event.occurredAt),
+            cause: 'provider',
+            messageId: null,
+            wording: `mailgun ${event.event}`,
+            decidedBy: `mailgun:${event.event}`,
+            sourceKey: `mailgun:${event.id}`,
           }]);
         }
       } else if (event.event === 'failed' && event.severity === 'permanent' && address.includes('@')) {

@@ -1,6 +1,7 @@
 import type { InboundMessage } from '@switchboard/events';
 import type { Db, DbTx } from './client.ts';
 import { newId } from './ids.ts';
+import { recordConsentChanges, type ConsentChange } from './consent.ts';
 import { anyEndpointEnabled, writeDeliveries, type OutboundEvent } from './outbox.ts';
 
 export type IntentValue = { label: string; confidence: number; classifier: string };
@@ -170,6 +171,13 @@ export function messageView(messageId: string, item: InterpretedMessage, campaig
   };
 }
 
+/** Which rule decided an opt-out or opt-in: the keyword itself (`keyword:STOP`), else the classifier's name. */
+function decidedBy(classifier: string, content: string): string {
+  if (classifier !== 'keyword') return classifier;
+  const word = content.trim().replace(/^[\s\p{P}]+|[\s\p{P}]+$/gu, '').toUpperCase().slice(0, 40);
+  return `keyword:${word}`;
+}
+
 function extractedOf(message: InboundMessage): Record<string, unknown> {
   return message.email ? { ...message.extractedData, email: message.email } : message.extractedData;
 }
@@ -247,28 +255,26 @@ export async function applyContactEffects(tx: DbTx, effects: { messageId: string
   // newest message of the batch can win (the WHERE keeps older ones from overriding newer state);
   // on equal times the first wins, as applying them one by one would.
   const ordered = [...effects].sort((a, b) => a.item.message.receivedAt.localeCompare(b.item.message.receivedAt));
-  const opt = new Map<string, { optedOut: boolean; at: Date }>();
+  const consent: ConsentChange[] = [];
   const lead = new Map<string, { status: string; at: Date }>();
   const callbacks: { messageId: string; contactId: string; at: Date }[] = [];
   for (const { messageId, contactId, item } of ordered) {
     const at = new Date(item.message.receivedAt);
     const label = item.intent.label;
     const newer = (prev: { at: Date } | undefined) => !prev || prev.at.getTime() < at.getTime();
-    if ((label === 'opt_out' || label === 'opt_in') && newer(opt.get(contactId))) opt.set(contactId, { optedOut: label === 'opt_out', at });
+    if (label === 'opt_out' || label === 'opt_in') {
+      const { message, intent } = item;
+      consent.push({
+        address: message.sender, contactId, channel: message.source, action: label, at, cause: 'message', messageId,
+        wording: message.content, decidedBy: decidedBy(intent.classifier, message.content), sourceKey: `message:${messageId}`,
+      });
+    }
     const status = LEAD_STATUS[label];
     if (status && newer(lead.get(contactId))) lead.set(contactId, { status, at });
     if (label === 'callback_request') callbacks.push({ messageId, contactId, at });
   }
-  if (opt.size > 0) {
-    const ids = [...opt.keys()].sort();
-    await tx.$executeRaw`
-      UPDATE contacts c SET opted_out = u.opted_out,
-        opted_out_at = CASE WHEN u.opted_out THEN u.at ELSE c.opted_out_at END,
-        opted_in_at = CASE WHEN u.opted_out THEN c.opted_in_at ELSE u.at END,
-        opt_changed_at = u.at, updated_at = now()
-      FROM UNNEST(${ids}::uuid[], ${ids.map((id) => opt.get(id)!.optedOut)}::bool[], ${ids.map((id) => opt.get(id)!.at)}::timestamptz[]) AS u(id, opted_out, at)
-      WHERE c.id = u.id AND (c.opt_changed_at IS NULL OR c.opt_changed_at < u.at)`;
-  }
+  // The contact's opt state and the consent ledger, through the one function every caller uses.
+  await recordConsentChanges(tx, consent);
   if (lead.size > 0) {
     const ids = [...lead.keys()].sort();
     await tx.$executeRaw`

@@ -14,3 +14,5 @@ export {
   normalizedEventSchema,
 } from './normalized.ts';
 export type { MessageSource, MessageStatusValue, InboundMessage, StatusUpdate, CallStepEvent, RecordingEvent, GenericEvent, EmailEvent, NormalizedEvent } from './normalized.ts';
+export { BUILTIN_SOURCES, SOURCE_PROVIDERS, minutesOf, isTimeZone, localTime, expectedSince, silenceVerdict } from './silence.ts';
+export type { BuiltinSource, ExpectedActivity, SilenceState, SilenceVerdict } from './silence.ts';

@@ -1,8 +1,10 @@
-export type { IngestRequest, Rejection, Acceptance, AcceptOutcome, Reply, NormalizeContext, Provider, BodyRead, BodyReadOptions } from './types.ts';
+export type { RefusedWebhook, IngestRequest, Rejection, Acceptance, AcceptOutcome, Reply, NormalizeContext, Provider, BodyRead, BodyReadOptions } from './types.ts';
 export { parseTwilioAddress, toE164, normalizeEmail } from './address.ts';
 export type { ParsedAddress } from './address.ts';
 export { twilioSignature, verifyTwilioForm, verifyTwilioJson, urlVariants, safeEqual } from './twilio/signature.ts';
 export type { FormParams } from './twilio/signature.ts';
+export { urlCandidates, diagnoseTwilioSignature, MAX_URL_VARIANTS } from './twilio/diagnosis.ts';
+export type { SignedUrlContext, UrlCandidate, SignatureDiagnosis } from './twilio/diagnosis.ts';
 export { parseForm } from './twilio/form.ts';
 export { twiml, xmlEscape, EMPTY_TWIML, TWIML_CONTENT_TYPE } from './twilio/twiml.ts';
 export { parseTwilioBody, twilioBodyType, twilioParams } from './twilio/common.ts';

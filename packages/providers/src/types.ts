@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import type { SignatureDiagnosis, SignedUrlContext } from './twilio/diagnosis.ts';
 import type { Attachment, NormalizedEvent, ProviderId, RawEventPayload } from '@switchboard/events';
 
 /** A webhook request as the ingest handler read it: raw bytes, nothing parsed yet. */
@@ -39,6 +40,22 @@ export type Acceptance<F> = {
 };
 
 export type AcceptOutcome<F> = Acceptance<F> | Rejection;
+
+/**
+ * A webhook refused for its signature, as ingest records it after answering (the console's
+ * `GET /api/rejections`). `reason` is the diagnosis's verdict when the provider can diagnose
+ * (Twilio), else the refusal's own message.
+ */
+export type RefusedWebhook = {
+  at: string;
+  route: string;
+  provider: ProviderId;
+  status: number;
+  reason: string;
+  error: string;
+  remoteIp: string;
+  diagnosis?: SignatureDiagnosis;
+};
 
 /** What ingest writes back to the provider on success. */
 export type Reply = { contentType: string; body: string };
@@ -87,6 +104,11 @@ export type Provider<S, F> = {
   accept(request: IngestRequest, secrets: S): AcceptOutcome<F>;
   /** Accept without a signature check (INSECURE_SKIP_SIGNATURES outside production). */
   acceptUnsigned(request: IngestRequest): AcceptOutcome<F>;
+  /**
+   * After a refused signature, off the request's path: which nearby URLs would have verified.
+   * Only for providers that sign the URL (Twilio); never changes the answer.
+   */
+  diagnose?(request: IngestRequest, secrets: S, context: SignedUrlContext): SignatureDiagnosis;
   reply(fields: F, request: IngestRequest): Reply;
   normalize(event: RawEventPayload, context: NormalizeContext): NormalizedEvent;
 };

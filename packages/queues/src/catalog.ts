@@ -46,6 +46,9 @@ export const deliveryPayloadSchema = z.object({
 export type DeliveryPayload = z.infer<typeof deliveryPayloadSchema>;
 
 export const sendPayloadSchema = z.object({ campaignMessageId: z.uuid() });
+
+/** The silence evaluation carries nothing: it reads every source's state (and the clock) itself. */
+export const silencePayloadSchema = z.object({});
 export type SendPayload = z.infer<typeof sendPayloadSchema>;
 
 /** Every queue and job of the system. Producers and processors import from here. */
@@ -84,6 +87,17 @@ export const jobs = {
     // Transport retries (Twilio 5xx, no answer): the dispatcher's 'custom' backoff honours
     // Retry-After, else doubles from 1 s. A 429 pauses the queue without using an attempt.
     options: { attempts: 8, backoff: { type: 'custom' }, ...retention },
+  },
+  /**
+   * Silence alerts: one evaluation of every source, added by a BullMQ job scheduler every
+   * SILENCE_CHECK_INTERVAL_MS (one scheduler whatever the number of dispatchers) → dispatcher.
+   * A failed run is not retried: the next one comes anyway.
+   */
+  silence: {
+    queue: 'alerts',
+    name: 'source-silence',
+    schema: silencePayloadSchema,
+    options: { attempts: 1, removeOnComplete: { count: 100 }, removeOnFail: { age: DAY_S } },
   },
 } as const satisfies Record<string, JobDefinition>;
 

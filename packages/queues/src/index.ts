@@ -1,4 +1,4 @@
-export { jobs, jobIdFor, cappedBackoff, interpretPayloadSchema, deliveryPayloadSchema, sendPayloadSchema } from './catalog.ts';
+export { jobs, jobIdFor, cappedBackoff, interpretPayloadSchema, deliveryPayloadSchema, sendPayloadSchema, silencePayloadSchema } from './catalog.ts';
 export type { JobDefinition, JobKey, JobPayload, JobInput, InterpretPayload, DeliveryPayload, SendPayload } from './catalog.ts';
 export { createRedis } from './connection.ts';
 export type { RedisRole } from './connection.ts';
@@ -15,3 +15,6 @@ export { createBatcher } from './batcher.ts';
 export { ensureJob } from './ensure-job.ts';
 export type { EnsureOutcome } from './ensure-job.ts';
 export type { Batcher, BatcherOptions } from './batcher.ts';
+export { createRejectionLog, rejectionLogKey, REJECTION_LOG_SIZE } from './rejection-log.ts';
+export type { RejectionLog } from './rejection-log.ts';
+export { SILENCE_SCHEDULER_ID, silenceStateKey } from './silence.ts';

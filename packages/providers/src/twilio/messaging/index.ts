@@ -2,6 +2,7 @@ import type { InboundMessage, RawEventPayload } from '@switchboard/events';
 import { parseTwilioAddress } from '../../address.ts';
 import type { IngestRequest, NormalizeContext, Provider } from '../../types.ts';
 import { acceptTwilio, field, FORM, JSON_TYPE, twilioParams, type TwilioSecrets } from '../common.ts';
+import { diagnoseTwilio } from '../diagnosis.ts';
 import type { FormParams } from '../signature.ts';
 import { EMPTY_TWIML, twiml, TWIML_CONTENT_TYPE, xmlEscape } from '../twiml.ts';
 import { keywordMatcher, DEFAULT_KEYWORD_REPLIES, type KeywordReplies } from './keywords.ts';
@@ -29,6 +30,7 @@ export function twilioMessaging(options: MessagingOptions = {}): Provider<Twilio
     integration: 'sms',
     accept,
     acceptUnsigned: (request) => accept(request, null),
+    diagnose: diagnoseTwilio,
     reply(fields) {
       const text = matchKeyword(fields.body);
       return { contentType: TWIML_CONTENT_TYPE, body: text === undefined ? EMPTY_TWIML : twiml(`<Message>${xmlEscape(text)}</Message>`) };

@@ -2,6 +2,7 @@ import { MESSAGE_STATUSES, type MessageStatusValue, type RawEventPayload, type S
 import { parseTwilioAddress } from '../../address.ts';
 import type { IngestRequest, NormalizeContext, Provider } from '../../types.ts';
 import { acceptTwilio, field, FORM, JSON_TYPE, twilioParams, type TwilioSecrets } from '../common.ts';
+import { diagnoseTwilio } from '../diagnosis.ts';
 import { EMPTY_TWIML, TWIML_CONTENT_TYPE } from '../twiml.ts';
 
 /** Fields every status callback carries (https://www.twilio.com/docs/messaging/guides/track-outbound-message-status). */
@@ -28,6 +29,7 @@ export function twilioStatus(): Provider<TwilioSecrets, StatusFields> {
     integration: 'sms',
     accept,
     acceptUnsigned: (request) => accept(request, null),
+    diagnose: diagnoseTwilio,
     reply: () => ({ contentType: TWIML_CONTENT_TYPE, body: EMPTY_TWIML }),
     normalize: normalizeTwilioStatus,
   };

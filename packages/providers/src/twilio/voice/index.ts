@@ -2,6 +2,7 @@ import type { CallStepEvent, RawEventPayload, RecordingEvent } from '@switchboar
 import { parseTwilioAddress } from '../../address.ts';
 import type { AcceptOutcome, IngestRequest, NormalizeContext, Provider, Reply } from '../../types.ts';
 import { acceptTwilio, field, FORM, JSON_TYPE, twilioParams, type TwilioSecrets } from '../common.ts';
+import { diagnoseTwilio } from '../diagnosis.ts';
 import { missingFields } from '../form.ts';
 import { twiml, TWIML_CONTENT_TYPE, xmlEscape } from '../twiml.ts';
 import { DEFAULT_IVR_MENU, type IvrMenu } from './ivr-menu.ts';
@@ -128,6 +129,7 @@ export function twilioVoice(options: VoiceOptions = {}): Provider<TwilioSecrets,
     integration: 'voice',
     accept,
     acceptUnsigned: (request) => accept(request, null),
+    diagnose: diagnoseTwilio,
     reply,
     normalize: normalizeTwilioVoice,
   };
