@@ -226,6 +226,11 @@ describe('email campaigns through Mailgun', () => {
         return res.status === 200 && ((await res.json()) as { optedOut: boolean }).optedOut;
       }, { what: `${address} opted out`, timeoutMs: 30_000 });
     }
+    // Each is in the consent ledger as the provider's decision, with the event that said so.
+    for (const [address, decidedBy] of [[viaEvent!, 'mailgun:unsubscribed'], [viaClick!, 'mailgun:unsubscribed']] as const) {
+      const ledger = (await (await api(`/api/contacts/${encodeURIComponent(address)}/consent`)).json()) as { data: { action: string; cause: string; channel: string; decidedBy: string }[] };
+      expect(ledger.data).toEqual([expect.objectContaining({ action: 'opt_out', cause: 'provider', channel: 'email', decidedBy })]);
+    }
     // The same person's phone is another contact, with its own consent.
     const phone = '+33612340001';
     await db.contact.create({ data: { id: crypto.randomUUID(), address: phone, kind: 'phone' } });
