@@ -12,7 +12,7 @@ import { createAuthLimiter } from './auth-limiter.ts';
 import { callsRoutes } from './calls.route.ts';
 import { campaignsRoutes } from './campaigns.route.ts';
 import { contactsRoutes } from './contacts.route.ts';
-import { dashboardRoutes } from './dashboard.route.ts';
+import { adminRoutes } from './admin.route.ts';
 import { eventsRoutes } from './events.route.ts';
 import { loginRoutes } from './login.route.ts';
 import { logsRoutes } from './logs.route.ts';
@@ -70,7 +70,7 @@ export function createConsoleApp(deps: ConsoleAppDeps): Express {
   createBullBoard({ queues: deps.queues.map((q) => new BullMQAdapter(q)), serverAdapter: board });
   app.use('/admin/queues', board.getRouter());
 
-  app.use(dashboardRoutes({ db: deps.db, queues: deps.queues }));
+  app.use(adminRoutes({ db: deps.db, queues: deps.queues, inboundQueue: deps.inboundQueue, deliveryQueue: deps.deliveryQueue, redis: deps.redis, prefix: deps.prefix, logger: deps.logger }));
   app.use(eventsRoutes({ db: deps.db, inboundQueue: deps.inboundQueue, logger: deps.logger }));
   app.use(messagesRoutes({ db: deps.db }));
   app.use(contactsRoutes({ db: deps.db }));

@@ -15,3 +15,5 @@ export { createBatcher } from './batcher.ts';
 export { ensureJob } from './ensure-job.ts';
 export type { EnsureOutcome } from './ensure-job.ts';
 export type { Batcher, BatcherOptions } from './batcher.ts';
+export { recordRejection, readRejections, rejectionReason } from './rejection-stats.ts';
+export type { RejectionReason } from './rejection-stats.ts';
