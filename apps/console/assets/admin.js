@@ -44,9 +44,10 @@
   var failuresEl = document.getElementById('campaign-failures-chart');
   if (failures && failuresEl && typeof uPlot === 'function' && failures.hours.length > 0) {
     draw(failuresEl, {
-      series: [{}, { label: 'failure rate', stroke: '#a40e26', fill: 'rgba(164,14,38,0.12)', width: 2, value: function (_u, v) { return v == null ? '' : (v * 100).toFixed(1) + ' %'; } }],
+      // One bar per hour: a line between hours would invent rates for hours with no settled message.
+      series: [{}, { label: 'failure rate', stroke: '#a40e26', fill: 'rgba(164,14,38,0.55)', width: 1, paths: uPlot.paths.bars({ size: [0.6, 48] }), points: { show: false }, value: function (_u, v) { return v == null ? '' : (v * 100).toFixed(1) + ' %'; } }],
       axes: [{}, { label: 'failed / settled', size: 60, values: function (_u, ticks) { return ticks.map(function (t) { return Math.round(t * 100) + ' %'; }); } }],
-      scales: { x: { time: true }, y: { range: [0, 1] } },
+      scales: { x: { time: true, range: function (_u, min, max) { return [min - 1800, max + 1800]; } }, y: { range: [0, 1] } },
     }, [failures.hours, failures.failureRate]);
   }
 })();

@@ -298,3 +298,14 @@ describe('GET /admin', () => {
     expect(body.queues.map((q) => q.name).sort()).toEqual(['deliveries', 'inbound', 'interpret', 'sends']);
   });
 });
+
+describe('GET /metrics', () => {
+  test('answers Prometheus text with every queue’s depth, behind the admin token', async () => {
+    expect((await t.anon('/metrics')).status).toBe(401);
+    const response = await t.api('/metrics');
+    expect(response.status).toBe(200);
+    const text = await response.text();
+    for (const queue of ['inbound', 'interpret', 'deliveries', 'sends']) expect(text).toMatch(new RegExp(`^switchboard_queue_jobs\\{queue="${queue}",state="waiting",service="console"\\} \\d+$`, 'm'));
+    expect(text).toMatch(/^switchboard_queue_oldest_waiting_seconds\{queue="inbound",service="console"\} /m);
+  });
+});

@@ -4,8 +4,9 @@ import { transportRetryDelayMs } from '@switchboard/campaigns';
 import type { Config } from '@switchboard/config';
 import { takeDueSends, type Db, type DeliveryQueue } from '@switchboard/db';
 import type { Logger } from '@switchboard/logger';
+import type { WorkerMetrics } from '@switchboard/metrics';
 import { createQueue, createWorker, jobIdFor, jobs, type JobInput, type Resilience } from '@switchboard/queues';
-import { createSendProcessor, TransientSendError } from './send.processor.ts';
+import { createSendProcessor, TransientSendError, type SendResult } from './send.processor.ts';
 import { createTwilioClient } from './twilio-client.ts';
 
 export type CampaignSender = { close(): Promise<void> };
@@ -20,6 +21,8 @@ export type CampaignSenderDeps = {
   resilience?: Resilience;
   /** How often the sweeper looks for due messages (ms). */
   sweepIntervalMs?: number;
+  /** The process's metrics: send job durations and outcomes. */
+  metrics?: WorkerMetrics;
 };
 
 /** The ingest's status route, which Twilio calls back (CONTRACT.md). */
@@ -77,6 +80,7 @@ export async function startCampaignSender(deps: CampaignSenderDeps): Promise<Cam
       backoffStrategy: (attemptsMade: number, _type?: string, err?: Error) => transportRetryDelayMs(attemptsMade, err instanceof TransientSendError ? err.retryAfterMs : undefined),
     },
   });
+  deps.metrics?.instrumentWorker(worker, 'send', (result) => deps.metrics?.campaignSend((result as SendResult | undefined)?.outcome ?? 'unknown'));
   worker.on('failed', (job, err) => logger.warn('campaign send job failed', { jobId: job?.id, attempt: job?.attemptsMade, error: err.message }));
   await worker.waitUntilReady();
 
