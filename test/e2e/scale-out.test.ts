@@ -29,6 +29,7 @@ let proxy: RoundRobinProxy;
 const prefix = uniquePrefix();
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-scale-'));
 const children = new Set<ChildProcess>();
+const workers: { app: 'listener' | 'interpreter' | 'dispatcher'; metrics: string }[] = [];
 
 function startProcess(app: string, env: Record<string, string>): ChildProcess {
   const child = spawn(process.execPath, [path.join(ROOT, `apps/${app}/src/main.ts`)], {
@@ -78,7 +79,11 @@ beforeAll(async () => {
       ATTACHMENTS_DIR: path.join(tmp, `attachments-${i}`),
     }),
   );
-  for (const app of ['listener', 'listener', 'interpreter', 'interpreter', 'dispatcher', 'dispatcher']) startProcess(app, {});
+  for (const app of ['listener', 'listener', 'interpreter', 'interpreter', 'dispatcher', 'dispatcher'] as const) {
+    const port = await freePort();
+    workers.push({ app, metrics: `http://127.0.0.1:${port}/metrics` });
+    startProcess(app, { METRICS_PORT: String(port) });
+  }
   await waitFor(async () => (await Promise.all(ports.map((p) => fetch(`http://127.0.0.1:${p}/readyz`).then((r) => r.ok, () => false)))).every(Boolean), {
     what: 'both ingest processes ready',
     timeoutMs: 30_000,
@@ -190,7 +195,19 @@ test('5,000 mixed events, 10% sent twice, through two ingests and two of each wo
     redis.disconnect();
   }
   expect(await counts()).toEqual({ rawEvents: TOTAL, messages, intents: messages, statuses: MIX.status });
+  // Both copies of each worker took their share (their own /metrics say how many jobs they ran).
+  const processor = { listener: 'raw-event', interpreter: 'interpret', dispatcher: 'delivery' } as const;
+  const ran = await Promise.all(workers.map(async (w) => {
+    const text = await (await fetch(w.metrics)).text();
+    const line = text.split('\n').find((l) => l.startsWith('switchboard_job_duration_seconds_count{') && l.includes(`processor="${processor[w.app]}"`) && l.includes('result="completed"'));
+    return { app: w.app, jobs: line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0 };
+  }));
+  for (const app of ['listener', 'interpreter'] as const) {
+    const mine = ran.filter((r) => r.app === app);
+    expect(mine).toHaveLength(2);
+    expect(mine.every((r) => r.jobs > 0)).toBe(true);
+  }
   const bySource = await db.message.groupBy({ by: ['source'], _count: { _all: true } });
   expect(Object.fromEntries(bySource.map((r) => [r.source, r._count._all]))).toEqual({ sms: MIX.sms, whatsapp: MIX.whatsapp, email: MIX.email, 'whatsapp-group': MIX.bridge });
-  console.log(`scale-out: ${requests.length} requests sent in ${sentSeconds.toFixed(1)} s (${Math.round(requests.length / sentSeconds)}/s); all stored and interpreted after ${doneSeconds.toFixed(1)} s`);
+  console.log(`scale-out: ${requests.length} requests sent in ${sentSeconds.toFixed(1)} s (${Math.round(requests.length / sentSeconds)}/s); all stored and interpreted after ${doneSeconds.toFixed(1)} s; jobs per worker ${JSON.stringify(ran.map((r) => `${r.app}:${r.jobs}`))}`);
 }, 300_000);
