@@ -75,7 +75,8 @@ export function trafficPanel(t: Traffic): string {
   return `<section class="card wide" id="traffic" aria-labelledby="traffic-h"><h2 id="traffic-h">Traffic, last 24 h <span class="muted" style="font-size:.85rem;font-weight:400">(times in UTC)</span></h2>
 <div class="grid"><div><div id="traffic-chart" class="chart" role="img" aria-label="Events per minute per provider over the last 24 hours; the table gives the totals">${t.series.length === 0 ? '<p class="muted">No events in the last 24 h.</p>' : ''}</div></div>
 <div class="scroll"><table class="figures"><caption class="sr-only">Events accepted and requests rejected per provider, last 24 h</caption>
-<thead><tr><th scope="col">provider</th><th scope="col" class="num">events</th>${REASONS.map((r) => `<th scope="col" class="num">rejected: ${REASON_LABELS[r]}</th>`).join('')}</tr></thead>
+<thead><tr><th scope="col" rowspan="2">provider</th><th scope="col" rowspan="2" class="num">events</th><th scope="colgroup" colspan="4" class="num">rejected</th></tr>
+<tr>${REASONS.map((r) => `<th scope="col" class="num">${REASON_LABELS[r]}</th>`).join('')}</tr></thead>
 <tbody>${rows || '<tr><td colspan="6" class="muted">No traffic in the last 24 h.</td></tr>'}</tbody></table></div></div>
 ${jsonBlock('traffic-data', { minutes: t.minutes, series: t.series.map((s) => ({ provider: s.provider, perMinute: s.perMinute })) })}</section>`;
 }
@@ -89,8 +90,7 @@ export function pipelinePanel(queues: QueueHealth[]): string {
       return `<tr><th scope="row"><a href="/admin/queues/queue/${encodeURIComponent(q.name)}">${h(q.name)}</a></th>
 <td class="num">${waiting}</td><td class="num">${q.counts.active ?? 0}</td><td class="num">${q.counts.delayed ?? 0}</td>
 <td class="num">${old === null ? '—' : `<span class="badge ${old > 60_000 ? 'warn' : 'ok'}">${age(old)}</span>`}</td>
-<td class="num">${failed > 0 ? `<a class="badge bad" href="/admin/queues/queue/${encodeURIComponent(q.name)}?status=failed">${failed}</a>` : '0'}</td>
-<td class="num">${q.counts.completed ?? 0}</td></tr>`;
+<td class="num">${failed > 0 ? `<a class="badge bad" href="/admin/queues/queue/${encodeURIComponent(q.name)}?status=failed">${failed}</a>` : '0'}</td></tr>`;
     })
     .join('');
   const failed = queues.flatMap((q) => q.failed.map((f) => ({ ...f, queue: q.name })));
@@ -98,7 +98,7 @@ export function pipelinePanel(queues: QueueHealth[]): string {
     .map((f) => `<tr><td><a href="/admin/queues/queue/${encodeURIComponent(f.queue)}/${encodeURIComponent(f.id)}">${h(f.queue)} / ${h(f.id)}</a></td><td>${h(f.name)}</td><td>${h(f.reason.slice(0, 200))}</td><td>${time(f.at)}</td></tr>`)
     .join('');
   return `<section class="card" id="pipeline" aria-labelledby="pipeline-h"><h2 id="pipeline-h">Pipeline</h2>
-<div class="scroll"><table><thead><tr><th scope="col">queue</th><th scope="col" class="num">waiting</th><th scope="col" class="num">active</th><th scope="col" class="num">delayed</th><th scope="col" class="num">oldest waiting</th><th scope="col" class="num">failed</th><th scope="col" class="num">done</th></tr></thead>
+<div class="scroll"><table><thead><tr><th scope="col">queue</th><th scope="col" class="num">waiting</th><th scope="col" class="num">active</th><th scope="col" class="num">delayed</th><th scope="col" class="num">oldest waiting</th><th scope="col" class="num">failed</th></tr></thead>
 <tbody>${rows}</tbody></table></div>
 <h3>Latest failed jobs</h3>
 ${failed.length === 0 ? '<p class="muted">No failed jobs.</p>' : `<div class="scroll"><table><thead><tr><th scope="col">job</th><th scope="col">name</th><th scope="col">reason</th><th scope="col">failed at</th></tr></thead><tbody>${failedRows}</tbody></table></div>`}
@@ -123,10 +123,10 @@ export function messageRows(messages: MessageView[]): string {
   if (messages.length === 0) return '<tr><td colspan="5" class="muted">No messages match.</td></tr>';
   return messages
     .map(
-      (m) => `<tr><td>${time(m.receivedAt)}</td><td><span class="badge">${h(m.source)}</span></td>
+      (m) => `<tr><td>${time(m.receivedAt)}</td>
 <td><a href="/admin/contacts/${encodeURIComponent(m.sender.replace(/^whatsapp:/, ''))}">${h(m.sender)}</a></td>
-<td><a href="/admin/events/${m.eventId}">${h(m.content.length > 140 ? `${m.content.slice(0, 140)}…` : m.content)}</a></td>
-<td>${m.intent ? `${h(m.intent.label)} ${confidenceBadge(m.intent.confidence)}` : '<span class="muted">pending</span>'}</td></tr>`,
+<td class="full"><a href="/admin/events/${m.eventId}">${h(m.content.length > 140 ? `${m.content.slice(0, 140)}…` : m.content)}</a></td>
+<td>${m.intent ? `${h(m.intent.label)} ${confidenceBadge(m.intent.confidence)}` : '<span class="muted">pending</span>'}</td><td><span class="badge">${h(m.source)}</span></td></tr>`,
     )
     .join('');
 }
@@ -140,7 +140,7 @@ export function messagesPanel(messages: MessageView[], f: MessageFilters): strin
 <label>Source <select name="source"><option value="">any</option>${MESSAGE_SOURCES.map((s) => option(s, f.source)).join('')}</select></label>
 <label>Contact (phone or email) <input type="search" name="sender" value="${h(f.sender ?? '')}" placeholder="+33612345678" autocomplete="off"></label>
 <button type="submit">Filter</button></form>
-<div class="scroll"><table><thead><tr><th scope="col">received</th><th scope="col">source</th><th scope="col">from</th><th scope="col">message</th><th scope="col">intent</th></tr></thead>
+<div class="scroll"><table class="stack"><thead><tr><th scope="col">received</th><th scope="col">from</th><th scope="col">message</th><th scope="col">intent</th><th scope="col">source</th></tr></thead>
 <tbody id="message-rows" aria-live="polite" hx-get="/admin/fragments/messages${q ? `?${h(q)}` : ''}" hx-include="#message-filters" hx-trigger="every 5s" hx-swap="innerHTML">${messageRows(messages)}</tbody></table></div></section>`;
 }
 
@@ -170,13 +170,13 @@ export function endpointsPanel(endpoints: EndpointHealth[]): string {
       const last = e.lastFailure
         ? `${time(e.lastFailure.at)}<br>${e.lastFailure.responseStatus !== null ? `HTTP ${e.lastFailure.responseStatus}` : h(e.lastFailure.error ?? 'no response')}${e.lastFailure.responseBody ? `<br><code>${h(e.lastFailure.responseBody.slice(0, 120))}</code>` : ''}`
         : '<span class="muted">none</span>';
-      return `<tr><th scope="row">${h(e.url)}${e.description ? `<br><span class="muted">${h(e.description)}</span>` : ''}</th><td>${state}</td>
+      return `<tr><th scope="row" class="full-first">${h(e.url)}${e.description ? `<br><span class="muted">${h(e.description)}</span>` : ''}</th><td>${state}</td>
 <td class="num">${rate}<br><span class="muted">${e.delivered} ok · ${e.failed} failed · ${e.pending} pending</span></td><td>${last}</td>
 <td><form method="post" action="/admin/endpoints/${encodeURIComponent(e.id)}/retry"><button type="submit" class="secondary" aria-label="Retry failed deliveries to ${h(e.url)}">Retry</button></form></td></tr>`;
     })
     .join('');
   return `<section class="card wide" id="endpoints" aria-labelledby="endpoints-h"><h2 id="endpoints-h">Outbound webhooks, last 24 h</h2>
-${endpoints.length === 0 ? '<p class="muted">No endpoints configured.</p>' : `<div class="scroll"><table><thead><tr><th scope="col">endpoint</th><th scope="col">state</th><th scope="col" class="num">success</th><th scope="col">last failure</th><th scope="col"><span class="sr-only">actions</span></th></tr></thead><tbody>${rows}</tbody></table></div>
+${endpoints.length === 0 ? '<p class="muted">No endpoints configured.</p>' : `<div class="scroll"><table class="stack"><thead><tr><th scope="col">endpoint</th><th scope="col">state</th><th scope="col" class="num">success</th><th scope="col">last failure</th><th scope="col"><span class="sr-only">actions</span></th></tr></thead><tbody>${rows}</tbody></table></div>
 <p class="muted">Retry re-enables the endpoint and resends its deliveries that failed in the last 24 h.</p>`}</section>`;
 }
 
