@@ -5,20 +5,22 @@ import path from 'node:path';
 import { createDb, type Db } from '@switchboard/db';
 import { mailgunSignature } from '@switchboard/providers';
 import { createQueue, createRedis, jobs, type JobKey } from '@switchboard/queues';
-import { createTestDatabase, freePort, uniquePrefix, waitFor, type TestDatabase } from '@switchboard/testing';
+import { createTestDatabase, freePort, startSubscriber, uniquePrefix, waitFor, type Subscriber, type TestDatabase } from '@switchboard/testing';
 import { inboundSms, messageSid, postSignedTwilio } from './helpers.ts';
 import { startRoundRobinProxy, type RoundRobinProxy } from './round-robin-proxy.ts';
 
 /**
  * Scale-out: two ingest processes behind a round-robin proxy and two processes of each worker,
  * on one Redis and one Postgres. 5,000 mixed events, 10% of them sent twice: each is stored
- * exactly once, every message is interpreted, every status recorded, and no job fails.
+ * exactly once, every message is interpreted and announced once to a subscriber, every status
+ * recorded, and no job fails.
  */
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const AUTH_TOKEN = 'scale0scale0scale0scale0scale012';
 const MAILGUN_KEY = 'key-mailgun-scale-0123456789abcdef';
 const BRIDGE_SECRET = 'bridge-secret-scale-0123456789abcdef';
+const SUBSCRIBER_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const MIX = { sms: 1_500, whatsapp: 1_000, status: 1_000, email: 1_000, bridge: 500 };
 const TOTAL = Object.values(MIX).reduce((a, b) => a + b, 0);
 const IN_FLIGHT = 24;
@@ -26,6 +28,7 @@ const IN_FLIGHT = 24;
 let database: TestDatabase;
 let db: Db;
 let proxy: RoundRobinProxy;
+let subscriber: Subscriber;
 const prefix = uniquePrefix();
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-scale-'));
 const children = new Set<ChildProcess>();
@@ -68,6 +71,9 @@ function stop(child: ChildProcess): Promise<void> {
 beforeAll(async () => {
   database = await createTestDatabase();
   db = createDb({ url: database.url, poolSize: 2 });
+  // The dispatchers' share: every interpreted message is announced to one subscriber.
+  subscriber = await startSubscriber({ secrets: [SUBSCRIBER_SECRET] });
+  await db.webhookEndpoint.create({ data: { id: 'ep_scale0000000000', url: subscriber.url, secret: SUBSCRIBER_SECRET, eventTypes: ['message.interpreted'] } });
   const ports = [await freePort(), await freePort()];
   proxy = await startRoundRobinProxy(ports.map((p) => `http://127.0.0.1:${p}`));
   ports.forEach((port, i) =>
@@ -93,6 +99,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all([...children].map(stop));
   await proxy?.close();
+  await subscriber?.close();
   const redis = createRedis('redis://127.0.0.1:6379', 'worker');
   for (const key of Object.keys(jobs) as JobKey[]) {
     const queue = createQueue(key, { connection: redis, prefix });
@@ -181,6 +188,9 @@ test('5,000 mixed events, 10% sent twice, through two ingests and two of each wo
     return c.rawEvents === TOTAL && c.messages === messages && c.intents === messages && c.statuses === MIX.status;
   }, { what: 'every event stored and every message interpreted', timeoutMs: 180_000, intervalMs: 500 });
   const doneSeconds = (Date.now() - started) / 1000;
+  // Every interpreted message announced once, signed, whichever dispatcher sent it.
+  await waitFor(() => subscriber.received.length >= messages, { what: 'every announcement at the subscriber', timeoutMs: 180_000, intervalMs: 500 });
+  const announcedSeconds = (Date.now() - started) / 1000;
 
   // Exactly once: the counts hold (nothing more came in late) and no job failed or is left.
   const redis = createRedis('redis://127.0.0.1:6379', 'worker');
@@ -203,12 +213,16 @@ test('5,000 mixed events, 10% sent twice, through two ingests and two of each wo
     const line = text.split('\n').find((l) => l.startsWith('switchboard_job_duration_seconds_count{') && l.includes(`processor="${processor[w.app]}"`) && l.includes('result="completed"'));
     return { app: w.app, jobs: line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0 };
   }));
-  for (const app of ['listener', 'interpreter'] as const) {
+  expect(subscriber.received).toHaveLength(messages);
+  expect(new Set(subscriber.received.map((r) => r.headers['webhook-id'])).size).toBe(messages);
+  expect(subscriber.received.every((r) => r.verifiedWith.length === 1 && JSON.parse(r.body).type === 'message.interpreted')).toBe(true);
+  expect(await db.webhookDelivery.groupBy({ by: ['status'], _count: { _all: true } })).toEqual([{ status: 'delivered', _count: { _all: messages } }]);
+  for (const app of ['listener', 'interpreter', 'dispatcher'] as const) {
     const mine = ran.filter((r) => r.app === app);
     expect(mine).toHaveLength(2);
     expect(mine.every((r) => r.jobs > 0)).toBe(true);
   }
   const bySource = await db.message.groupBy({ by: ['source'], _count: { _all: true } });
   expect(Object.fromEntries(bySource.map((r) => [r.source, r._count._all]))).toEqual({ sms: MIX.sms, whatsapp: MIX.whatsapp, email: MIX.email, 'whatsapp-group': MIX.bridge });
-  console.log(`scale-out: ${requests.length} requests sent in ${sentSeconds.toFixed(1)} s (${Math.round(requests.length / sentSeconds)}/s); all stored and interpreted after ${doneSeconds.toFixed(1)} s; jobs per worker ${JSON.stringify(ran.map((r) => `${r.app}:${r.jobs}`))}`);
+  console.log(`scale-out: ${requests.length} requests sent in ${sentSeconds.toFixed(1)} s (${Math.round(requests.length / sentSeconds)}/s); all stored and interpreted after ${doneSeconds.toFixed(1)} s, announced after ${announcedSeconds.toFixed(1)} s; jobs per worker ${JSON.stringify(ran.map((r) => `${r.app}:${r.jobs}`))}`);
 }, 300_000);
