@@ -72,7 +72,7 @@ export function trafficPanel(t: Traffic): string {
       return `<tr><th scope="row">${h(p)}</th><td class="num">${total}</td>${cells}</tr>`;
     })
     .join('');
-  return `<section class="card wide" id="traffic" aria-labelledby="traffic-h"><h2 id="traffic-h">Traffic, last 24 h <span class="muted" style="font-size:.85rem;font-weight:400">(times in UTC)</span></h2>
+  return `<section class="card wide" id="traffic" aria-labelledby="traffic-h"><h2 id="traffic-h">Traffic, last 24 h <span class="muted" style="font-size:.85rem;font-weight:400">(times in UTC, updated every 30 s)</span></h2>
 <div class="grid"><div><div id="traffic-chart" class="chart" role="img" aria-label="Events per minute per provider over the last 24 hours; the table gives the totals">${t.series.length === 0 ? '<p class="muted">No events in the last 24 h.</p>' : ''}</div></div>
 <div class="scroll"><table class="figures"><caption class="sr-only">Events accepted and requests rejected per provider, last 24 h</caption>
 <thead><tr><th scope="col" rowspan="2">provider</th><th scope="col" rowspan="2" class="num">events</th><th scope="colgroup" colspan="4" class="num">rejected</th></tr>
@@ -176,7 +176,7 @@ export function endpointsPanel(endpoints: EndpointHealth[]): string {
     })
     .join('');
   return `<section class="card wide" id="endpoints" aria-labelledby="endpoints-h"><h2 id="endpoints-h">Outbound webhooks, last 24 h</h2>
-${endpoints.length === 0 ? '<p class="muted">No endpoints configured.</p>' : `<div class="scroll"><table class="stack"><thead><tr><th scope="col">endpoint</th><th scope="col">state</th><th scope="col" class="num">success</th><th scope="col">last failure</th><th scope="col"><span class="sr-only">actions</span></th></tr></thead><tbody>${rows}</tbody></table></div>
+${endpoints.length === 0 ? '<p class="muted">No endpoints configured.</p>' : `<div class="scroll"><table class="stack"><thead><tr><th scope="col">endpoint</th><th scope="col">state</th><th scope="col" class="num">success</th><th scope="col">last failure (7 days)</th><th scope="col"><span class="sr-only">actions</span></th></tr></thead><tbody>${rows}</tbody></table></div>
 <p class="muted">Retry re-enables the endpoint and resends its deliveries that failed in the last 24 h.</p>`}</section>`;
 }
 

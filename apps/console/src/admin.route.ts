@@ -14,7 +14,7 @@ import {
 } from './admin-views.ts';
 import { getCampaign, listCampaigns } from './campaigns.ts';
 import { contactAddress } from './contacts.ts';
-import { campaignFailureSeries, endpointsHealth, pipelineData, trafficData } from './dashboard.ts';
+import { campaignFailureSeries, endpointsHealth, pipelineData, trafficData, type Traffic } from './dashboard.ts';
 import { getEvent, replayEvent, type EventsDeps } from './events.ts';
 import { ADMIN_PAGE_HEADERS } from './html.ts';
 import { listMessages } from './messages.ts';
@@ -35,6 +35,11 @@ const ASSETS: Record<string, string> = {
 };
 
 const DAY_MS = 24 * 3_600_000;
+/**
+ * The traffic panel aggregates a day of raw events (millions of rows on a busy system): its result
+ * is kept this long, so open dashboards and reloads cost one query per interval, not one each.
+ */
+const TRAFFIC_CACHE_MS = 30_000;
 const LIVE_MESSAGES = 25;
 
 // Filters as the form sends them: an empty select means "any". Unknown values are a 400, as in the API.
@@ -64,6 +69,20 @@ export function adminRoutes(deps: AdminDeps): Router {
     res.set({ 'cache-control': 'private, max-age=3600', 'x-content-type-options': 'nosniff' }).sendFile(file);
   });
 
+  let traffic: { at: number; data: Promise<Traffic> } | undefined;
+  const cachedTraffic = () => {
+    const now = Date.now();
+    if (!traffic || now - traffic.at > TRAFFIC_CACHE_MS) {
+      const data = trafficData(deps.db, deps.redis, deps.prefix, now);
+      traffic = { at: now, data };
+      // A failed read is not kept: the next page load tries again.
+      data.catch(() => {
+        if (traffic?.data === data) traffic = undefined;
+      });
+    }
+    return traffic.data;
+  };
+
   const messagesFor = async (f: MessageFilters) =>
     (await listMessages(deps.db, { intent: f.intent, source: f.source, sender: f.sender ? contactAddress(f.sender) : undefined, limit: LIVE_MESSAGES })).data;
 
@@ -71,7 +90,7 @@ export function adminRoutes(deps: AdminDeps): Router {
     const parsed = filtersSchema.safeParse(req.query);
     const filters: MessageFilters = parsed.success ? parsed.data : {};
     const [traffic, pipeline, messages, campaigns, endpoints] = await Promise.all([
-      trafficData(deps.db, deps.redis, deps.prefix),
+      cachedTraffic(),
       pipelineData(deps.queues),
       messagesFor(filters),
       listCampaigns(deps.db, { limit: 20 }),
