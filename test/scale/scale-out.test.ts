@@ -6,7 +6,7 @@ import { createDb, type Db } from '@switchboard/db';
 import { mailgunSignature } from '@switchboard/providers';
 import { createQueue, createRedis, jobs, type JobKey } from '@switchboard/queues';
 import { createTestDatabase, freePort, startSubscriber, uniquePrefix, waitFor, type Subscriber, type TestDatabase } from '@switchboard/testing';
-import { inboundSms, messageSid, postSignedTwilio } from './helpers.ts';
+import { inboundSms, messageSid, postSignedTwilio } from '../e2e/helpers.ts';
 import { startRoundRobinProxy, type RoundRobinProxy } from './round-robin-proxy.ts';
 
 /**
