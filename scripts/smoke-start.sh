@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 db="sb_smoke_$$"
 export DATABASE_URL="postgresql://postgres@127.0.0.1:5432/$db"
-export QUEUE_PREFIX="smoke$$" INGEST_PORT=3910 CONSOLE_PORT=3911 SPOOL_DIR="$(mktemp -d)" LOG_DIR="$(mktemp -d)"
+export QUEUE_PREFIX="smoke$$" INGEST_PORT=3910 CONSOLE_PORT=3911 LISTENER_METRICS_PORT=3912 INTERPRETER_METRICS_PORT=3913 DISPATCHER_METRICS_PORT=3914 SPOOL_DIR="$(mktemp -d)" LOG_DIR="$(mktemp -d)"
 export ATTACHMENTS_DIR="$(mktemp -d)"
 log=$(mktemp)
 cleanup() {
@@ -21,7 +21,9 @@ setsid npm start >"$log" 2>&1 &
 pid=$!
 ok=""
 for _ in $(seq 1 300); do
-  if curl -fsS "http://127.0.0.1:$INGEST_PORT/readyz" >/dev/null 2>&1 && curl -fsS "http://127.0.0.1:$CONSOLE_PORT/healthz" >/dev/null 2>&1; then
+  if curl -fsS "http://127.0.0.1:$INGEST_PORT/readyz" >/dev/null 2>&1 && curl -fsS "http://127.0.0.1:$CONSOLE_PORT/healthz" >/dev/null 2>&1 \
+    && curl -fsS "http://127.0.0.1:$LISTENER_METRICS_PORT/metrics" >/dev/null 2>&1 && curl -fsS "http://127.0.0.1:$INTERPRETER_METRICS_PORT/metrics" >/dev/null 2>&1 \
+    && curl -fsS "http://127.0.0.1:$DISPATCHER_METRICS_PORT/metrics" >/dev/null 2>&1; then
     ok=1
     break
   fi
@@ -42,4 +44,4 @@ if kill -0 "$pid" 2>/dev/null; then
   kill -KILL -- "-$pid" 2>/dev/null || true
   exit 1
 fi
-echo "smoke: npm start came up (ingest /readyz and console /healthz answered) and stopped on SIGINT"
+echo "smoke: npm start came up (ingest /readyz, console /healthz and the workers' /metrics answered) and stopped on SIGINT"

@@ -8,6 +8,7 @@ import type { CampaignSettings, Db } from '@switchboard/db';
 import type { Logger } from '@switchboard/logger';
 import type { RefusedWebhook } from '@switchboard/providers';
 import { createRejectionLog, jobs, type JobInput } from '@switchboard/queues';
+import { createWorkerMetrics } from '@switchboard/metrics';
 import { requireAdmin } from './auth.ts';
 import { createAuthLimiter } from './auth-limiter.ts';
 import { callsRoutes } from './calls.route.ts';
@@ -15,7 +16,7 @@ import { campaignsRoutes } from './campaigns.route.ts';
 import { alertingRoutes } from './alerting.route.ts';
 import { consentRoutes } from './consent.route.ts';
 import { contactsRoutes } from './contacts.route.ts';
-import { dashboardRoutes } from './dashboard.route.ts';
+import { adminRoutes } from './admin.route.ts';
 import { eventsRoutes } from './events.route.ts';
 import { loginRoutes } from './login.route.ts';
 import { logsRoutes } from './logs.route.ts';
@@ -71,15 +72,23 @@ export function createConsoleApp(deps: ConsoleAppDeps): Express {
   const publicOrigin = deps.publicUrl ? new URL(deps.publicUrl).origin : undefined;
   app.use(loginRoutes({ adminToken: deps.adminToken, sessions, limiter, logger: deps.logger, publicOrigin, alwaysSecureCookie: deps.alwaysSecureCookie }));
 
-  app.use(['/api', '/admin', '/webhook'], requireAdmin({ adminToken: deps.adminToken, sessions, limiter, logger: deps.logger, publicOrigin }));
+  app.use(['/api', '/admin', '/webhook', '/metrics'], requireAdmin({ adminToken: deps.adminToken, sessions, limiter, logger: deps.logger, publicOrigin }));
 
   const board = new ExpressAdapter();
   board.setBasePath('/admin/queues');
   createBullBoard({ queues: deps.queues.map((q) => new BullMQAdapter(q)), serverAdapter: board });
   app.use('/admin/queues', board.getRouter());
 
+  // The console's process metrics and every queue's depth and oldest job, behind the admin token
+  // like the rest of this port (Prometheus sends it with `authorization: {credentials: …}`).
+  const metrics = createWorkerMetrics('console');
+  metrics.watchQueues(deps.queues);
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+
   const rejections = createRejectionLog<RefusedWebhook>(deps.redis, deps.prefix);
-  app.use(dashboardRoutes({ db: deps.db, queues: deps.queues, rejections }));
+  app.use(adminRoutes({ db: deps.db, queues: deps.queues, inboundQueue: deps.inboundQueue, deliveryQueue: deps.deliveryQueue, redis: deps.redis, prefix: deps.prefix, logger: deps.logger, rejections }));
   app.use(eventsRoutes({ db: deps.db, inboundQueue: deps.inboundQueue, logger: deps.logger }));
   app.use(messagesRoutes({ db: deps.db }));
   // Before contactsRoutes: `/api/contacts/:address/consent` is not an address.

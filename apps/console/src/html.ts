@@ -21,3 +21,18 @@ export const PAGE_HEADERS = {
   'referrer-policy': 'no-referrer',
   'cache-control': 'no-store',
 } as const;
+
+/**
+ * The dashboard's pages: the same policy plus scripts from the console itself (htmx, uPlot and
+ * admin.js, served from node_modules under /admin/assets). Still no inline script and no eval:
+ * chart data travels in `<script type="application/json">` blocks, which are never executed.
+ */
+export const ADMIN_PAGE_HEADERS = {
+  ...PAGE_HEADERS,
+  // same-origin, not no-referrer: under no-referrer Chrome sends `Origin: null` with the pages'
+  // own form posts (Replay, Retry, Sign out), which the cross-site check rightly refuses. Other
+  // sites still get no referrer.
+  'referrer-policy': 'same-origin',
+  'content-security-policy':
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+} as const;

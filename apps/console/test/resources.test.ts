@@ -265,17 +265,30 @@ describe('GET /webhook/logs', () => {
 });
 
 describe('GET /admin', () => {
-  test('renders today’s counts by source and intent and the queue counts', async () => {
-    await seedMessage(t.db, { sender: '+33655555555', receivedAt: new Date(), intent: { label: 'question', confidence: 0.8 } });
+  test('renders the panels server-side, with scripts only from the console itself', async () => {
+    await seedMessage(t.db, { sender: '+33655555555', content: 'Une question', receivedAt: new Date(), intent: { label: 'question', confidence: 0.8 } });
     const response = await t.api('/admin', { headers: { accept: 'text/html' } });
     expect(response.status).toBe(200);
-    expect(response.headers.get('content-security-policy')).toContain("default-src 'none'");
+    const csp = response.headers.get('content-security-policy');
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toMatch(/unsafe-eval|script-src[^;]*unsafe-inline/);
     const html = await response.text();
-    expect(html).toMatch(/<td>twilio-messaging<\/td><td>1<\/td>/);
-    expect(html).toMatch(/<td>sms<\/td><td>1<\/td>/);
-    expect(html).toMatch(/<td>question<\/td><td>1<\/td>/);
-    expect(html).toContain('<td>inbound</td>');
-    expect(html).toContain('href="/admin/queues"');
+    expect(html).toMatch(/<th scope="row">twilio-messaging<\/th><td class="num">\d+<\/td>/);
+    expect(html).toContain('Une question');
+    expect(html).toMatch(/question <span class="badge ok">80 %<\/span>/);
+    expect(html).toContain('<a href="/admin/queues/queue/inbound">inbound</a>');
+    // Every script is a file of ours: no inline code (the JSON data blocks are not executed).
+    for (const [, attrs] of html.matchAll(/<script([^>]*)>/g)) expect(attrs).toMatch(/src="\/admin\/assets\/[\w.]+\.js"|type="application\/json"/);
+  });
+
+  test('serves the front end from node_modules and nothing else under /admin/assets', async () => {
+    const htmx = await t.api('/admin/assets/htmx.min.js');
+    expect(htmx.status).toBe(200);
+    expect(htmx.headers.get('content-type')).toMatch(/javascript/);
+    expect((await t.api('/admin/assets/uPlot.iife.min.js')).status).toBe(200);
+    expect((await t.api('/admin/assets/..%2Fpackage.json')).status).toBe(404);
+    expect((await t.anon('/admin/assets/admin.js')).status).toBe(401);
   });
 
   test('Bull Board is served under /admin/queues', async () => {
@@ -283,5 +296,16 @@ describe('GET /admin', () => {
     expect(response.status).toBe(200);
     const body = (await response.json()) as { queues: { name: string }[] };
     expect(body.queues.map((q) => q.name).sort()).toEqual(['alerts', 'deliveries', 'inbound', 'interpret', 'sends']);
+  });
+});
+
+describe('GET /metrics', () => {
+  test('answers Prometheus text with every queue’s depth, behind the admin token', async () => {
+    expect((await t.anon('/metrics')).status).toBe(401);
+    const response = await t.api('/metrics');
+    expect(response.status).toBe(200);
+    const text = await response.text();
+    for (const queue of ['inbound', 'interpret', 'deliveries', 'sends']) expect(text).toMatch(new RegExp(`^switchboard_queue_jobs\\{queue="${queue}",state="waiting",service="console"\\} \\d+$`, 'm'));
+    expect(text).toMatch(/^switchboard_queue_oldest_waiting_seconds\{queue="inbound",service="console"\} /m);
   });
 });

@@ -4,10 +4,11 @@ import { transportRetryDelayMs } from '@switchboard/campaigns';
 import type { Config } from '@switchboard/config';
 import { takeDueSends, type CampaignChannel, type Db, type DeliveryQueue } from '@switchboard/db';
 import type { Logger } from '@switchboard/logger';
+import type { WorkerMetrics } from '@switchboard/metrics';
 import { createQueue, createWorker, jobIdFor, jobs, type JobInput, type Resilience } from '@switchboard/queues';
 import { createMailgunClient } from './mailgun-client.ts';
 import { createMailgunSender } from './mailgun-sender.ts';
-import { createSendProcessor, TransientSendError, type ChannelSender } from './send.processor.ts';
+import { createSendProcessor, TransientSendError, type ChannelSender, type SendResult } from './send.processor.ts';
 import { createTwilioClient } from './twilio-client.ts';
 import { createTwilioSender } from './twilio-sender.ts';
 
@@ -23,6 +24,8 @@ export type CampaignSenderDeps = {
   resilience?: Resilience;
   /** How often the sweeper looks for due messages (ms). */
   sweepIntervalMs?: number;
+  /** The process's metrics: send job durations and outcomes. */
+  metrics?: WorkerMetrics;
 };
 
 /** The ingest's status route, which Twilio calls back (CONTRACT.md). */
@@ -107,6 +110,7 @@ export async function startCampaignSender(deps: CampaignSenderDeps): Promise<Cam
       backoffStrategy: (attemptsMade: number, _type?: string, err?: Error) => transportRetryDelayMs(attemptsMade, err instanceof TransientSendError ? err.retryAfterMs : undefined),
     },
   });
+  deps.metrics?.instrumentWorker(worker, 'send', (result) => deps.metrics?.campaignSend((result as SendResult | undefined)?.outcome ?? 'unknown'));
   worker.on('failed', (job, err) => logger.warn('campaign send job failed', { jobId: job?.id, attempt: job?.attemptsMade, error: err.message }));
   await worker.waitUntilReady();
 

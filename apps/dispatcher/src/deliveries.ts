@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Config } from '@switchboard/config';
 import { createDb } from '@switchboard/db';
 import type { Logger } from '@switchboard/logger';
+import type { WorkerMetrics } from '@switchboard/metrics';
 import { createWebhookClient, type Resolver } from '@switchboard/outbound';
 import { createWorker, type JobInput, type Resilience } from '@switchboard/queues';
 import type { Queue } from 'bullmq';
@@ -21,6 +22,8 @@ export type DeliveriesOptions = {
   resolver?: Resolver;
   /** The process's outage monitor: Postgres or Redis down defers a delivery without spending an attempt. */
   resilience?: Resilience;
+  /** The process's metrics: job durations, attempt latencies and failures. */
+  metrics?: WorkerMetrics;
 };
 
 /** The webhook delivery worker and the outbox sweeper of the dispatcher. */
@@ -47,6 +50,7 @@ export async function startDeliveries(config: Config, logger: Logger, options: D
     retryBaseMs: config.outbound.retryBaseMs,
     timeoutMs: config.outbound.timeoutMs,
     userAgent: USER_AGENT,
+    onAttempt: (a) => options.metrics?.delivery(a.outcome, a.durationMs / 1000, a.status),
   });
   const worker = createWorker('delivery', processor, {
     connection: options.redis,
@@ -56,6 +60,7 @@ export async function startDeliveries(config: Config, logger: Logger, options: D
     lockDuration: Math.max(config.workers.stalledIntervalMs, config.outbound.timeoutMs + 5_000),
     stalledInterval: config.workers.stalledIntervalMs,
   });
+  options.metrics?.instrumentWorker(worker, 'delivery');
   worker.on('failed', (job, err) => logger.warn('delivery job failed', { jobId: job?.id, error: err.message }));
   await worker.waitUntilReady();
   // A row due for less than one interval is left to the next sweep: its job is most likely on its way.

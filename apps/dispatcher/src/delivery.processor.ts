@@ -22,6 +22,8 @@ export type DeliveryProcessorDeps = {
   timeoutMs: number;
   userAgent: string;
   now?: () => Date;
+  /** Told every attempt's outcome and duration (metrics). */
+  onAttempt?: (attempt: { outcome: 'delivered' | 'retry' | 'failed'; durationMs: number; status: number | undefined }) => void;
 };
 
 export type DeliveryResult = 'delivered' | 'retry' | 'failed' | 'stale' | 'abandoned';
@@ -87,6 +89,7 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
         ...(gone ? { disableEndpoint: 'gone' as const } : {}),
         failingCutoff: new Date(at.getTime() - FAILING_DISABLE_MS),
       });
+      deps.onAttempt?.({ outcome: outcome.kind, durationMs: result.durationMs, status: result.status });
       if (disabled) deps.logger.warn('endpoint.disabled', { endpointId: endpoint.id, reason: disabled, deliveryId: delivery.id, status: result.status });
       if (outcome.kind === 'retry') {
         await deps.queue.add(jobs.delivery.name, { deliveryId: delivery.id, attempt: attempt + 1 }, { jobId: deliveryJobId(delivery.id, attempt + 1), delay: retryIn! });

@@ -1,12 +1,17 @@
 import type { Config } from '@switchboard/config';
 import { createDb } from '@switchboard/db';
 import type { Logger } from '@switchboard/logger';
+import { createWorkerMetrics, startMetricsServer } from '@switchboard/metrics';
 import { createQueue, createRedis, createResilience, createWorker, jobs, SILENCE_SCHEDULER_ID } from '@switchboard/queues';
 import { startCampaignSender } from './campaign-sender.ts';
 import { startDeliveries, type DeliveriesOptions } from './deliveries.ts';
 import { silenceProcessor } from './silence.processor.ts';
 
-export type DispatcherService = { close(): Promise<void> };
+export type DispatcherService = {
+  /** `http://host:port/metrics` when METRICS_PORT is set. */
+  metricsUrl: string | undefined;
+  close(): Promise<void>;
+};
 
 /**
  * The dispatcher: outbound webhook deliveries (worker and outbox sweeper, see deliveries.ts) and
@@ -34,7 +39,9 @@ export async function startDispatcher(config: Config, logger: Logger, options: D
   const deliveries = createQueue('delivery', { connection: redis, prefix: config.redis.prefix, resilience });
   const sends = createQueue('send', { connection: redis, prefix: config.redis.prefix, resilience });
   await Promise.all([deliveries.waitUntilReady(), sends.waitUntilReady(), db.$queryRaw`SELECT 1`]);
-  const webhooks = await startDeliveries(config, logger, { redis, queue: deliveries, resilience, ...deliveryOptions });
+  const metrics = createWorkerMetrics('dispatcher');
+  metrics.watchQueues([deliveries, sends]);
+  const webhooks = await startDeliveries(config, logger, { redis, queue: deliveries, resilience, metrics, ...deliveryOptions });
   // Silence alerts: one scheduler for all dispatchers (upserted under one id), one job at a time.
   const alerts = createQueue('silence', { connection: redis, prefix: config.redis.prefix, resilience });
   await alerts.upsertJobScheduler(SILENCE_SCHEDULER_ID, { every: config.outbound.silenceCheckIntervalMs }, { name: jobs.silence.name, data: {}, opts: jobs.silence.options });
@@ -44,12 +51,15 @@ export async function startDispatcher(config: Config, logger: Logger, options: D
     concurrency: 1,
     resilience,
   });
-  const campaignSender = await startCampaignSender({ config, logger, redis, db, deliveryQueue: deliveries, resilience });
-  logger.info('dispatcher started');
+  const campaignSender = await startCampaignSender({ config, logger, redis, db, deliveryQueue: deliveries, resilience, metrics });
+  const metricsServer = config.metrics.port === undefined ? undefined : await startMetricsServer({ port: config.metrics.port, host: config.metrics.host, registry: metrics.registry });
+  logger.info('dispatcher started', { metricsPort: metricsServer?.port });
   let closing: Promise<void> | undefined;
   return {
+    metricsUrl: metricsServer ? `http://${config.metrics.host}:${metricsServer.port}/metrics` : undefined,
     close() {
       closing ??= (async () => {
+        await metricsServer?.close();
         await Promise.all([campaignSender?.close(), webhooks.close(), silenceWorker.close()]);
         resilience.close();
         await Promise.all([deliveries.close(), sends.close(), alerts.close()]);

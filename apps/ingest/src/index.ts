@@ -3,3 +3,5 @@ export type { IngestService } from './service.ts';
 export { createIngestApp } from './app.ts';
 export { WEBHOOK_ROUTES } from './routes.ts';
 export type { WebhookRoute } from './routes.ts';
+export { createMetrics } from './metrics.ts';
+export type { IngestMetrics } from './metrics.ts';

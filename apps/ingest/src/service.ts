@@ -6,7 +6,7 @@ import { createDb } from '@switchboard/db';
 import { answerClientErrorsAsJson } from '@switchboard/lifecycle';
 import type { Logger } from '@switchboard/logger';
 import { MAILGUN_TOLERANCE_SEC, type RefusedWebhook } from '@switchboard/providers';
-import { createQueue, createRedis, createRejectionLog, createResilience, silenceStateKey } from '@switchboard/queues';
+import { createQueue, createRedis, createRejectionLog, createResilience, recordRejection, silenceStateKey } from '@switchboard/queues';
 import { createIngestApp } from './app.ts';
 import { providerBindings } from './bindings.ts';
 import { checkReadiness } from './health.ts';
@@ -43,7 +43,17 @@ export async function startIngest(config: Config, logger: Logger): Promise<Inges
     onCorrupt: (file, line) => logger.warn('skipped an unreadable spool line (a write that was never acknowledged)', { file, line }),
   });
   const sink = durableSink({ queue, redis, spool, logger });
-  const metrics = createMetrics(() => spool.depth(), () => redis.hgetall(silenceStateKey(config.redis.prefix)));
+  const counters = createMetrics(() => spool.depth(), () => redis.hgetall(silenceStateKey(config.redis.prefix)));
+  // Rejections are also counted in Redis, shared by every ingest process, for the console's traffic
+  // panel. Best effort: a refused request is answered whatever Redis does, and an outage is
+  // already reported by the resilience monitor.
+  const metrics = {
+    ...counters,
+    rejected(provider: string, status: number) {
+      counters.rejected(provider, status);
+      recordRejection(redis, config.redis.prefix, provider, status).catch((err: Error) => logger.debug('rejection not counted in redis', { error: err.message }));
+    },
+  };
   const limiter = createFailureLimiter({ redis, perMinute: config.ingest.rateLimitPerMinute, keyPrefix: `${config.redis.prefix}:ingest-failures` });
   // What waited out a Redis outage here is the spool's backlog.
   resilience.register({ pause: () => undefined, resume: () => undefined, catchUp: async () => undefined, backlog: async () => spool.depth() });

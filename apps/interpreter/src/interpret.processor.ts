@@ -12,6 +12,8 @@ export type InterpretProcessorDeps = {
   logger: Logger;
   batchSize: number;
   attributionWindowMs: number;
+  /** Told each batch's size (metrics). */
+  onBatch?: (batcher: string, size: number) => void;
 };
 
 /**
@@ -23,6 +25,7 @@ export function createInterpretProcessor(deps: InterpretProcessorDeps) {
   const persist = createBatcher<InterpretedMessage, PersistOutcome>({
     maxSize: deps.batchSize,
     maxWaitMs: 5,
+    observe: (size) => deps.onBatch?.('persist', size),
     run: async (items) => {
       const outcomes = await persistInterpretedMessages(deps.db, items, { attributionWindowMs: deps.attributionWindowMs });
       // After commit. A crash right here leaves pending rows: the outbox sweeper adds their jobs.

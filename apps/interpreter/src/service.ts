@@ -2,11 +2,16 @@ import type { Config } from '@switchboard/config';
 import { createDb } from '@switchboard/db';
 import { createClassifier } from '@switchboard/intent';
 import type { Logger } from '@switchboard/logger';
+import { createWorkerMetrics, startMetricsServer } from '@switchboard/metrics';
 import { createQueue, createRedis, createResilience, createWorker } from '@switchboard/queues';
 import { createInterpretProcessor } from './interpret.processor.ts';
 import { classifierOptions } from './classifier-options.ts';
 
-export type InterpreterService = { close(): Promise<void> };
+export type InterpreterService = {
+  /** `http://host:port/metrics` when METRICS_PORT is set. */
+  metricsUrl: string | undefined;
+  close(): Promise<void>;
+};
 
 /** Starts the interpreter worker on the interpret queue. */
 export async function startInterpreter(config: Config, logger: Logger): Promise<InterpreterService> {
@@ -17,7 +22,9 @@ export async function startInterpreter(config: Config, logger: Logger): Promise<
   const db = createDb({ url: config.database.url, poolSize: 4, applicationName: 'switchboard-interpreter', onError: resilience.onError('postgres connection', 'postgres') });
   const classifier = createClassifier(classifierOptions(config));
   const deliveryQueue = createQueue('delivery', { connection: redis, prefix: config.redis.prefix, resilience });
+  const metrics = createWorkerMetrics('interpreter');
   const processor = createInterpretProcessor({
+    onBatch: (batcher, size) => metrics.batch('interpret', batcher, size),
     db,
     classifier,
     deliveryQueue,
@@ -35,18 +42,24 @@ export async function startInterpreter(config: Config, logger: Logger): Promise<
     resilience,
   });
   worker.on('failed', (job, err) => logger.warn('interpret job failed', { jobId: job?.id, attempt: job?.attemptsMade, error: err.message }));
+  metrics.instrumentWorker(worker, 'interpret');
+  const interpretQueue = createQueue('interpret', { connection: redis, prefix: config.redis.prefix, resilience });
+  metrics.watchQueues([interpretQueue]);
   await worker.waitUntilReady();
-  logger.info('interpreter started', { concurrency: config.workers.interpreterConcurrency, classifier: classifier.name });
+  const metricsServer = config.metrics.port === undefined ? undefined : await startMetricsServer({ port: config.metrics.port, host: config.metrics.host, registry: metrics.registry });
+  logger.info('interpreter started', { concurrency: config.workers.interpreterConcurrency, classifier: classifier.name, metricsPort: metricsServer?.port });
 
   // The outbox sweeper (deliveries whose job was never added) runs in the dispatcher.
 
   let closing: Promise<void> | undefined;
   return {
+    metricsUrl: metricsServer ? `http://${config.metrics.host}:${metricsServer.port}/metrics` : undefined,
     close() {
       closing ??= (async () => {
+        await metricsServer?.close();
         await worker.close();
         resilience.close();
-        await deliveryQueue.close();
+        await Promise.all([deliveryQueue.close(), interpretQueue.close()]);
         redis.disconnect();
         await db.$disconnect();
       })();

@@ -27,6 +27,8 @@ export type RawEventProcessorDeps = {
   batchSize: number;
   /** The providers' normalizers (tests may substitute). */
   normalize?: (event: RawEventPayload) => NormalizedEvent;
+  /** Told each batch's size, by batcher (metrics). */
+  onBatch?: (batcher: string, size: number) => void;
 };
 
 /** What one job did (its BullMQ return value). */
@@ -49,10 +51,12 @@ export function createRawEventProcessor(deps: RawEventProcessorDeps) {
   const log = deps.logger;
   const announce = (deliveryIds: string[]) => enqueueDeliveries(deps.deliveryQueue, deliveryIds, jobs.delivery.name);
 
-  const store = createBatcher({ maxSize: deps.batchSize, maxWaitMs: 5, run: (events: RawEventPayload[]) => storeRawEvents(deps.db, events) });
+  const observe = (batcher: string) => (size: number) => deps.onBatch?.(batcher, size);
+  const store = createBatcher({ maxSize: deps.batchSize, maxWaitMs: 5, observe: observe('store'), run: (events: RawEventPayload[]) => storeRawEvents(deps.db, events) });
   const handOff = createBatcher({
     maxSize: deps.batchSize,
     maxWaitMs: 5,
+    observe: observe('hand-off'),
     run: async (items: { data: JobInput<'interpret'>; jobId: string }[]) => {
       await deps.interpretQueue.addBulk(items.map(({ data, jobId }) => ({ name: jobs.interpret.name, data, opts: { jobId } })));
       return items.map(() => undefined);
@@ -63,6 +67,7 @@ export function createRawEventProcessor(deps: RawEventProcessorDeps) {
   const statuses = createBatcher({
     maxSize: deps.batchSize,
     maxWaitMs: 5,
+    observe: observe('statuses'),
     run: async (items: StatusCallback[]) => {
       const { outcomes, deliveryIds } = await applyStatusCallbacks(deps.db, items);
       await announce(deliveryIds);
@@ -72,6 +77,7 @@ export function createRawEventProcessor(deps: RawEventProcessorDeps) {
   const voice = createBatcher({
     maxSize: deps.batchSize,
     maxWaitMs: 5,
+    observe: observe('voice'),
     run: async (items: VoiceEvent[]) => {
       const { outcomes, deliveryIds } = await recordVoiceEvents(deps.db, items);
       await announce(deliveryIds);

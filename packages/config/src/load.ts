@@ -90,6 +90,7 @@ function shape(env: Env) {
       ivrFile: env.IVR_FILE,
       operatorPhone: env.OPERATOR_PHONE,
     },
+    metrics: { host: env.HOST, port: env.METRICS_PORT },
     console: { host: env.HOST, port: env.CONSOLE_PORT, adminToken: env.ADMIN_TOKEN, publicUrl: env.CONSOLE_PUBLIC_URL, erasureHashKey: env.ERASURE_HASH_KEY },
     twilio: {
       accountSid: env.TWILIO_ACCOUNT_SID,

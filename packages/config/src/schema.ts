@@ -17,6 +17,8 @@ export const envSchema = z.object({
     .default('switchboard'),
   INGEST_PORT: envPort(3000),
   CONSOLE_PORT: envPort(3001),
+  // A worker's Prometheus listener (listener, interpreter, dispatcher); unset or empty: none.
+  METRICS_PORT: envOptional().pipe(z.string().regex(/^\d{1,5}$/, 'a port number (0..65535)').transform(Number).pipe(z.number().max(65535)).optional()),
   HOST: z.string().trim().min(1).default('127.0.0.1'),
   PUBLIC_URL: envOptional().pipe(envUrl(['http:', 'https:']).transform((v) => v.replace(/\/+$/, '')).optional()),
   CONSOLE_PUBLIC_URL: envOptional().pipe(envUrl(['http:', 'https:']).transform((v) => v.replace(/\/+$/, '')).optional()),

@@ -5,6 +5,8 @@ export type BatcherOptions<I, O> = {
   maxWaitMs: number;
   /** Runs one batch; returns one result per item, in order. */
   run(items: I[]): Promise<O[]>;
+  /** Told each batch's size before it runs (the workers' batch-size metric). */
+  observe?: (size: number) => void;
 };
 
 export type Batcher<I, O> = {
@@ -27,6 +29,7 @@ export function createBatcher<I, O>(options: BatcherOptions<I, O>): Batcher<I, O
   const inFlight = new Set<Promise<void>>();
 
   async function runBatch(batch: Pending<I, O>[]): Promise<void> {
+    options.observe?.(batch.length);
     try {
       const results = await options.run(batch.map((p) => p.item));
       if (results.length !== batch.length) throw new Error(`batch returned ${results.length} results for ${batch.length} items`);

@@ -18,3 +18,5 @@ export type { Batcher, BatcherOptions } from './batcher.ts';
 export { createRejectionLog, rejectionLogKey, REJECTION_LOG_SIZE } from './rejection-log.ts';
 export type { RejectionLog } from './rejection-log.ts';
 export { SILENCE_SCHEDULER_ID, silenceStateKey } from './silence.ts';
+export { recordRejection, readRejections, rejectionReason } from './rejection-stats.ts';
+export type { RejectionReason } from './rejection-stats.ts';
