@@ -148,7 +148,7 @@ describe('why a Twilio webhook was refused', () => {
     );
     // The dashboard's panel shows the same groups.
     const dashboard = await (await fetch(`${consoleService.url}/admin`, { headers: { authorization: `Bearer ${adminToken}` } })).text();
-    expect(dashboard).toContain(`<td>${path}</td><td>url_mismatch</td><td>3</td>`);
+    expect(dashboard).toContain(`<th scope="row">${path}</th><td>url_mismatch</td><td class="num">3</td>`);
     expect(dashboard).toContain(`http://hooks.example.com${path} (scheme http (the connection’s own))`);
   });
 });

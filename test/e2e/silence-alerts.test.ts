@@ -91,7 +91,7 @@ describe('silence alerts', () => {
     expect(await (await api('/api/sources/twilio/alerting')).json()).toMatchObject({ state: 'silent', silentSince: '2026-11-30T08:31:00.000Z' });
     await metricBecomes('1');
     const dashboard = await (await api('/admin')).text();
-    expect(dashboard).toMatch(/<td>twilio<\/td><td><strong>SILENT<\/strong><\/td><td>2026-11-30T08:31:00.000Z<\/td>/);
+    expect(dashboard).toMatch(/<th scope="row">twilio<\/th><td><span class="badge bad">silent<\/span><\/td><td>2026-11-30T08:31:00.000Z<\/td>/);
 
     // Later evaluations while it stays quiet announce nothing more.
     await tick('2026-11-30T09:00:00Z');
