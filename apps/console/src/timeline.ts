@@ -1,4 +1,4 @@
-import type { Db } from '@switchboard/db';
+import { consentHistory, type Db } from '@switchboard/db';
 import { contactAddress, getContact, type ContactView } from './contacts.ts';
 
 /** One line of a contact's history, newest first on the page. */
@@ -26,7 +26,7 @@ export async function contactTimeline(db: Db, address: string): Promise<ContactT
   const key = contactAddress(contact.address);
   const isEmail = key.includes('@');
   const senders = isEmail ? [key] : [key, `whatsapp:${key}`];
-  const [messages, calls, sends] = await Promise.all([
+  const [messages, calls, sends, consent] = await Promise.all([
     db.message.findMany({
       where: isEmail ? { sender: { equals: key, mode: 'insensitive' } } : { sender: { in: senders } },
       orderBy: [{ receivedAt: 'desc' }, { id: 'desc' }],
@@ -35,6 +35,7 @@ export async function contactTimeline(db: Db, address: string): Promise<ContactT
     }),
     isEmail ? [] : db.call.findMany({ where: { from: { in: senders } }, orderBy: { startedAt: 'desc' }, take: PER_KIND, include: { recordings: true, steps: true } }),
     isEmail ? [] : db.campaignMessage.findMany({ where: { recipient: { in: senders } }, orderBy: { createdAt: 'desc' }, take: PER_KIND, include: { campaign: { select: { name: true } } } }),
+    consentHistory(db, key),
   ]);
   const sids = sends.flatMap((s) => [s.twilioSid, ...s.previousSids].filter((x): x is string => !!x));
   const statuses = sids.length > 0 ? await db.messageStatus.findMany({ where: { twilioSid: { in: sids } }, orderBy: { receivedAt: 'asc' } }) : [];
@@ -49,8 +50,12 @@ export async function contactTimeline(db: Db, address: string): Promise<ContactT
       eventId: m.eventId,
     });
   }
-  // Only the contact's current consent is stored (with the time of each side's last change).
-  if (contact.optedOutAt) entries.push({ at: contact.optedOutAt, kind: 'consent', summary: 'opted out', detail: contact.optedOut ? 'current' : 'since opted back in', eventId: null });
+  // Every consent change from the ledger: what was said or done, and what decided it.
+  for (const c of consent.slice(-PER_KIND)) {
+    const what = c.action === 'opt_out' ? 'opted out' : 'opted in';
+    const by = c.cause === 'operator' ? `by an operator${c.actor ? ` (${c.actor})` : ''}` : c.cause === 'provider' ? `by the provider (${c.decidedBy})` : `by ${c.decidedBy}`;
+    entries.push({ at: c.occurredAt.toISOString(), kind: 'consent', summary: `${what} on ${c.channel} ${by}${c.wording ? `: “${c.wording}”` : ''}`, detail: c.action, eventId: null });
+  }
   for (const c of calls) {
     const menu = c.steps.filter((s) => s.kind === 'menu').map((s) => s.choice ?? s.digits).filter(Boolean).join(', ');
     entries.push({ at: c.startedAt.toISOString(), kind: 'call', summary: `call ${c.callSid}${menu ? ` · menu: ${menu}` : ''}`, detail: c.status, eventId: null });

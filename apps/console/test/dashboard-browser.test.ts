@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'bullmq';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { newId } from '@switchboard/db';
+import { newId, recordConsentChanges } from '@switchboard/db';
 import { recordRejection, UnrecoverableError } from '@switchboard/queues';
 import { waitFor } from '@switchboard/testing';
 import { ADMIN_TOKEN, seedEvent, seedMessage, startTestConsole, type TestConsole } from './helpers.ts';
@@ -36,6 +36,10 @@ async function seed(db: TestConsole['db']): Promise<void> {
   eventId = first.eventId;
   await seedMessage(db, { sender: '+33698765432', content: 'STOP', receivedAt: ago(30), intent: { label: 'opt_out', confidence: 1 } });
   await seedMessage(db, { source: 'whatsapp', sender: '+33612345678', content: 'Pouvez-vous me rappeler demain ?', receivedAt: ago(3), intent: { label: 'callback_request', confidence: 0.71 } });
+  // A consent change of the known contact, from the ledger (an operator recorded it).
+  await db.$transaction((tx) =>
+    recordConsentChanges(tx, [{ address: '+33612345678', channel: 'sms', action: 'opt_in', at: ago(60), cause: 'operator', actor: 'ops@example.com', wording: 'consent form signed at the agency', decidedBy: 'operator', sourceKey: `operator:${newId()}` }]),
+  );
   await seedMessage(db, { source: 'email', sender: 'jeanne@example.fr', content: 'Quel est le prix ?', receivedAt: ago(4), intent: { label: 'question', confidence: 0.42 } });
   // A campaign with a funnel and statuses over time.
   await db.campaign.create({
@@ -160,6 +164,7 @@ test('an operator signs in, reads every panel, finds a contact, replays an event
   await expectText(timeline, /Oui, je suis intéressé/);
   await expectText(timeline, /Pouvez-vous me rappeler/);
   await expectText(timeline, /campaign “Spring sale” \(sms\)/);
+  await expectText(timeline, /opted in on sms by an operator \(ops@example\.com\): “consent form signed at the agency”/);
   await shot('contact');
 
   // The event behind a message, replayed: counted on its page, and queued.
