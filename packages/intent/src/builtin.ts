@@ -1,11 +1,19 @@
 import { createComplianceMatcher } from './compliance.ts';
 import { TRAINING_DATA_PATH, loadDataset } from './dataset.ts';
 import { trainModel } from './model.ts';
+import { detectOptOut } from './opt-out.ts';
 import type { LabeledExample, Model, TrainOptions } from './model.ts';
 import type { Classifier, ClassifyInput, Intent } from './types.ts';
 
 /** Name reported in `Intent.classifier` for free-text decisions of the built-in model. */
-export const BUILTIN_CLASSIFIER_NAME = 'builtin-v1';
+export const BUILTIN_CLASSIFIER_NAME = 'builtin-v2';
+/** Name reported in `Intent.classifier` when the opt-out stage decided. */
+export const OPT_OUT_STAGE_NAME = 'opt-out-stage';
+/**
+ * Confidence reported for a stage decision: the stage's opt_out precision measured by
+ * cross-validation on the training data (the model's own probability is not about the stage's rule).
+ */
+const OPT_OUT_STAGE_CONFIDENCE = 0.95;
 /** Below this probability the best label is not trusted and the answer is `unknown` (tuned by cross-validation). */
 export const DEFAULT_UNKNOWN_THRESHOLD = 0.35;
 
@@ -32,14 +40,17 @@ function defaultModel(): Model {
 }
 
 /**
- * Creates the built-in classifier: compliance keywords first, then a logistic regression trained
- * in process on the shipped dataset (deterministic, no network, no model file).
+ * Creates the built-in classifier: compliance keywords first, then the opt-out stage, then a
+ * logistic regression trained in process on the shipped dataset (deterministic, no network, no
+ * model file).
  */
 export function createBuiltinClassifier(options: BuiltinClassifierOptions = {}): BuiltinClassifier {
   const compliance = createComplianceMatcher({ serviceKeywords: options.serviceKeywords ?? [] });
   const model = options.trainingData || options.train ? trainModel(options.trainingData ?? loadDataset(TRAINING_DATA_PATH), options.train) : defaultModel();
   const threshold = options.unknownThreshold ?? DEFAULT_UNKNOWN_THRESHOLD;
   const unknownIndex = model.labels.indexOf('unknown');
+  const autoIndex = model.labels.indexOf('auto_reply');
+  const optOutIndex = model.labels.indexOf('opt_out');
 
   const classifySync = (input: ClassifyInput): Intent => {
     const keyword = compliance(input.text);
@@ -52,6 +63,12 @@ export function createBuiltinClassifier(options: BuiltinClassifierOptions = {}):
     let best = 0;
     for (let c = 1; c < p.length; c++) if (p[c]! > p[best]!) best = c;
     const top = p[best]!;
+    if (detectOptOut(input).flagged) {
+      // Rule 9: an auto-responder's own "reply STOP" footer is still an auto-reply. Anything else
+      // the stage flags is an opt-out (never opt_in): recall comes first.
+      if (best === autoIndex && top >= 0.5) return { label: 'auto_reply', confidence: round(top), classifier: BUILTIN_CLASSIFIER_NAME };
+      return { label: 'opt_out', confidence: Math.max(OPT_OUT_STAGE_CONFIDENCE, round(p[optOutIndex]!)), classifier: OPT_OUT_STAGE_NAME };
+    }
     if (best !== unknownIndex && top < threshold) {
       // Abstain: the confidence is the mass not on the rejected label.
       return { label: 'unknown', confidence: round(1 - top), classifier: BUILTIN_CLASSIFIER_NAME };

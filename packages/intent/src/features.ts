@@ -1,4 +1,5 @@
-import { normalizeText, stripQuotedReply, tokenize } from './normalize.ts';
+import { extractEmailBody } from './email-body.ts';
+import { normalizeText, tokenize } from './normalize.ts';
 import type { ClassifyInput } from './types.ts';
 
 /** Words that open a negation scope ("pas intéressé", "not interested", "no thanks"), in normalized form. */
@@ -117,7 +118,7 @@ function markNegation(tokens: { text: string; boundary: boolean }[]): string[] {
  */
 export function extractFeatures(input: ClassifyInput, weights: FeatureWeights = DEFAULT_FEATURE_WEIGHTS): FeatureBag {
   const bag: FeatureBag = { names: [], values: [] };
-  const body = input.channel === 'email' ? stripQuotedReply(input.text) : input.text;
+  const body = input.channel === 'email' ? extractEmailBody(input.text) : input.text;
   const marked = markNegation(tokenize(normalizeText(body)));
   let prev = '^';
   let words = 0;
