@@ -55,8 +55,8 @@ export function createBuiltinClassifier(options: BuiltinClassifierOptions = {}):
   const classifySync = (input: ClassifyInput): Intent => {
     const keyword = compliance(input.text);
     if (keyword) return keyword;
-    if (!/[\p{L}\p{N}\p{Extended_Pictographic}?]/u.test(input.text)) {
-      // Nothing to read (empty, whitespace, lone punctuation): certainly no intent.
+    if (!/[\p{L}\p{N}]/u.test(input.text)) {
+      // Nothing but emoji or punctuation (👍 included): unknown (INTENTS.md rule 10).
       return { label: 'unknown', confidence: 1, classifier: BUILTIN_CLASSIFIER_NAME };
     }
     const p = model.predict(input);

@@ -31,6 +31,27 @@ const CONCEPTS: readonly (readonly [string, RegExp])[] = [
   ['chat', /^(lol|mdr|ptdr|haha|hihi|lmao|emo_laugh|emo_smile|emo_party|emo_sun|emo_wave)/],
 ];
 
+/**
+ * Phrase classes over the normalized text (lower-case, no accents, letters squeezed, elisions
+ * expanded: "c'est" is "ce est"). They name what INTENTS.md's rules turn on — a double negative
+ * that accepts (rule 7), interest taken back, hours/place/contact details (rule 4), where the
+ * number came from, a wrong number, a meeting that is not a call (rule 6) — so that a phrasing the
+ * data lacks still lands on a feature the model has weighed.
+ */
+const PHRASES: readonly (readonly [string, RegExp])[] = [
+  ['accept_neg', /\b((ne )?(dis|dit) pas non|pas contre|pas de refus|pourquoi pas|pas bete|pas mal|se refuse pas|refuse pas|pas inintere\w*|no objection|not opose|why not|would not say no|can not say no|not a bad idea|not bad|se why not|wouldn't hurt|would not hurt)\b/],
+  ['takeback', /\b(finalement|changed my mind|change de avis|changer de avis|on second thought|actualy no|plus maintenant|not anymore|no longer interested|mais non|but no)\b/],
+  ['decline', /\b(ca ira|all set|we are good|i am good|je pase|pas besoin|no ned|pas pour moi|not for me|deja (equipe|client|signe)|already (have|signed|got))\b/],
+  ['hours', /\b(horaire\w*|ouvert\w*|ouvre\w*|ouvrez|ferme|fermez|fermes|fermeture|open|opening|close|closed|closing|hours|nocturne)\b/],
+  ['place', /\b(adres\w*|ou (est|se trouve|etes|ete|sont)|where (is|are|ar)|situe\w*|located|based|postcode|code postal)\b/],
+  ['contact_detail', /\b(quel|quelle|votre|vos|your|what|what is|ce est quoi|c ou|un|le|la) (numero|number|nbr|telephone|phone number|adres\w*|mail|email|site|website|lien|link)\b/],
+  ['number_source', /\b(ou|where|comment|how|qui|who)\b.{0,30}\b(eu|get|got|gave|give|done|obtenu|trouve|found|autorise)\b.{0,20}\b(numero|number|nbr|0|details|coordonees|adres\w*|email|mail|contact)\b/],
+  ['wrong_number', /\b(trompe\w*|mauvais (numero|destinataire|personne)|wrong (number|person|chat|numero)|erreur de destinataire|pas la personne|not who you|bon numero|par erreur|pas pour vous|wrong)\b/],
+  ['family', /\b(maman|mom|mum|papa|dad|cheri\w*|babe|bisous|xoxo|love you|bro|les gars|guys)\b/],
+  ['meeting', /\b(rdv|rendez vous|demo|showroom|agence|boutique|en magasin|in person|visit|pase en|come by|passer|passerai)\b/],
+  ['who', /(^| )(qui|who)( |$)/],
+];
+
 function conceptOf(word: string): string | undefined {
   for (const [name, re] of CONCEPTS) if (re.test(word)) return name;
   return undefined;
@@ -119,7 +140,16 @@ function markNegation(tokens: { text: string; boundary: boolean }[]): string[] {
 export function extractFeatures(input: ClassifyInput, weights: FeatureWeights = DEFAULT_FEATURE_WEIGHTS): FeatureBag {
   const bag: FeatureBag = { names: [], values: [] };
   const body = input.channel === 'email' ? extractEmailBody(input.text) : input.text;
-  const marked = markNegation(tokenize(normalizeText(body)));
+  const normalized = normalizeText(body);
+  const marked = markNegation(tokenize(normalized));
+  if (weights.concept > 0) {
+    for (const [name, re] of PHRASES) {
+      if (re.test(normalized)) {
+        bag.names.push(`p:${name}`);
+        bag.values.push(weights.concept);
+      }
+    }
+  }
   let prev = '^';
   let words = 0;
   for (const t of marked) {

@@ -433,3 +433,186 @@ CORES = {
 CORES["interested"]["fr"] += ["oui", "Oui !", "ouiii", "oui oui", "Oui 👍", "ouais", "oui bien sûr", "oui volontiers"]
 CORES["interested"]["en"] += ["yes", "Yes!", "YES", "yes please", "yeah sure", "yep", "Yes 👍"]
 CORES["unknown"]["fr"] = [t for t in CORES["unknown"]["fr"] if t not in ("oui", "Oui.")]
+
+# Second batch: registers and situations the first batch lacked (cross-validation errors by group
+# showed them: soft interest, bare acknowledgements, group chatter, questions without "?", partial
+# stops, long emails that say one thing in the middle of a paragraph).
+MORE = {
+    "interested": {
+        "fr": [
+            "Bonjour, suite à votre message de la semaine dernière, je vous confirme que l'offre nous intéresse. Pouvez-vous nous dire comment procéder ?",
+            "J'ai bien reçu votre proposition et j'en ai parlé avec mon associé : on est partants pour tester sur un trimestre.",
+            "Votre offre tombe à pic, nous cherchions justement un prestataire. Je suis preneur d'une proposition chiffrée.",
+            "ça a l'air pas mal, je veux bien tenter", "oui ça peut me servir", "ah oui carrément", "oui grave", "chaud !", "ok chaud",
+            "j'en veux bien un", "je suis intéressé par le pack famille", "ça m'intéresse pour ma fille", "intéressée par la formule à 19€",
+            "faites moi une offre", "je suis partant pour l'essai", "je veux bien tester gratuitement", "comment je fais pour en profiter ?",
+            "je peux en profiter moi aussi ? ça m'intéresse", "c'est exactement ce que je cherchais", "enfin une offre intéressante",
+            "on valide", "ok je signe", "je suis convaincu", "je me laisse tenter", "allez je me lance", "on tente !",
+            "moi je veux bien", "ça me dit bien", "ça me branche", "ça me parle", "c'est oui", "oui pour moi", "oui c'est ok",
+            "j'suis chaud pour samedi", "ok pour l'offre découverte", "je prends rdv en boutique", "je viendrai à la journée portes ouvertes",
+            "vous pouvez m'envoyer le contrat ?", "envoyez-moi le bon de commande", "je veux bien recevoir le devis détaillé par mail",
+            "pas de souci, je prends", "sans problème, on part là-dessus", "évidemment que ça m'intéresse",
+        ],
+        "en": [
+            "Following up on your message last week: we'd like to go ahead. What are the next steps?",
+            "I talked it over with my partner and we're happy to try it for three months.",
+            "Your timing is perfect, we were looking for exactly this. Please send over a proposal.",
+            "looks good, I'll give it a go", "oh nice, yes", "yes please!", "sure, why not", "I'm down", "I'm up for it",
+            "sign me up for the trial", "I'd like to try it", "happy to give it a shot", "how do I get this deal?",
+            "this is what I needed", "ok let's do it", "go for it", "I'll take the 12 month plan", "put me down for one",
+            "please send me the contract", "send me the order form", "sounds interesting, send me the pricing sheet",
+            "no problem, let's go ahead", "of course I'm interested", "absolutely", "you had me at 50% off",
+        ],
+        "mixed": ["ok chaud, send me the details", "yes je prends", "carrément interested", "oui let's go", "ça me tente, sign me up"],
+    },
+    "not_interested": {
+        "fr": [
+            "Bonjour, merci pour votre relance mais nous avons finalement choisi un autre prestataire. Bonne continuation.",
+            "Après étude de votre proposition, elle ne correspond pas à nos besoins actuels. Nous ne donnerons pas suite.",
+            "non merci ça ira", "non vraiment pas", "non c'est bon", "pas intéressée du tout", "ça me dit rien", "bof", "bof non",
+            "non j'ai pas besoin", "j'ai pas le budget", "je suis pas intéressé", "pas intéressé par ça", "j'ai déjà ce qu'il faut",
+            "on est déjà équipés", "je viens de signer ailleurs", "non je n'en veux pas", "ce n'est pas le moment pour nous",
+            "non, c'est pas pour nous", "c'est non pour moi", "non merci sans façon", "merci, mais je ne suis pas intéressé",
+            "pas pour le moment, merci", "je ne cherche rien", "ça ne m'intéresse plus", "merci de votre offre mais c'est non",
+            "je ne suis pas concerné", "je n'ai pas de voiture, ça ne me concerne pas", "je suis locataire, pas concerné",
+        ],
+        "en": [
+            "Thanks for following up, but we went with another vendor. All the best.",
+            "After reviewing your proposal, it doesn't fit our needs right now. We won't be proceeding.",
+            "no thanks I'm fine", "not for me", "nah", "nah thanks", "not really", "no, I'm ok", "not interested anymore",
+            "don't need it", "no budget for this", "we just signed with someone else", "doesn't apply to me, I rent",
+            "I'm not the right person, and we don't need it", "not today", "nope, all good", "thanks but I'll pass",
+        ],
+        "mixed": ["nope merci", "non not interested", "pas besoin thanks", "no ça ira", "bof not for me"],
+    },
+    "question": {
+        "fr": [
+            "Bonjour, avant d'aller plus loin j'aimerais savoir si votre offre est valable pour les professionnels et s'il y a une durée minimale d'engagement.",
+            "Je voudrais comprendre comment est calculé le prix : il dépend de la surface ou du nombre de pièces ?",
+            "combien ça coûte", "c'est combien pour un studio", "prix ?", "tarif ?", "c'est payant ?", "c'est gratuit ?",
+            "il y a des frais d'installation", "quel est le délai", "c'est quoi le principe", "ça consiste en quoi ?",
+            "c'est vous qui m'avez appelé hier ?", "vous êtes une vraie entreprise ?", "c'est quoi votre numéro de SIRET ?",
+            "je dois fournir quels documents ?", "c'est possible pour une copropriété ?", "ça marche aussi pour une maison ancienne ?",
+            "ça prend combien de temps ?", "vous faites aussi les fenêtres ?", "il faut être client chez vous ?",
+            "c'est quoi la différence avec un abonnement classique", "et si ça ne me plait pas ?", "on peut annuler si ça convient pas ?",
+            "le prix comprend la pose ?", "c'est en ligne ou en présentiel ?", "c'est pour combien de personnes ?",
+            "qui m'envoie ce message ?", "c'est quoi ce numéro ?", "vous êtes qui exactement ?", "c'est une pub ?",
+        ],
+        "en": [
+            "Hi, before going further I'd like to know whether the offer applies to businesses and if there is a minimum term.",
+            "How is the price calculated, by square metre or by room?",
+            "how much", "price?", "is it free?", "any setup fees", "what's the lead time", "what does it involve?",
+            "was it you who called me yesterday?", "are you a real company?", "what documents do I need?", "does it work for an old house?",
+            "how long does it take?", "do you also do windows?", "do I need to be an existing customer?", "what if I don't like it?",
+            "does the price include fitting?", "is it online or in person?", "who is sending this?", "what is this number?", "is this an ad?",
+        ],
+        "mixed": ["c'est how much ?", "is it gratuit ?", "vous êtes who ?", "c'est quoi le deal exactly ?"],
+    },
+    "callback_request": {
+        "fr": [
+            "Bonjour, je préférerais en discuter de vive voix. Vous pouvez me joindre au 06 45 12 78 90 demain entre 10h et 12h.",
+            "Votre offre m'intéresse mais j'ai quelques questions, le plus simple serait qu'un conseiller m'appelle en fin de journée.",
+            "rappelez moi", "rappel svp", "appelez moi svp", "vous pouvez me téléphoner ?", "tél moi", "un appel ce serait mieux",
+            "je suis dispo pour un appel", "dispo demain pour en parler au tel", "appelez-moi vers 18h", "rappelez-moi la semaine pro",
+            "je vous laisse m'appeler", "appelez quand vous voulez", "j'attends votre appel", "on en parle au téléphone ?",
+            "rappelez moi après mes vacances, le 20 août", "pas dispo là, rappelez demain matin", "en réunion, rappelez à 14h",
+        ],
+        "en": [
+            "Hi, I'd rather talk it through. You can reach me on 07700 900123 tomorrow between 10 and 12.",
+            "The offer looks interesting but I have a few questions, easiest would be for someone to call me late afternoon.",
+            "call me", "pls call", "phone me", "ring me", "I'm free for a call", "free tomorrow to talk on the phone",
+            "call me around 6", "call me next week please", "feel free to call", "waiting for your call", "can we talk on the phone?",
+            "call me after my holiday, on the 20th", "can't talk now, call me tomorrow morning", "in a meeting, call at 2",
+        ],
+        "mixed": ["call me demain svp", "rappelez-moi tomorrow", "phone moi ce soir"],
+    },
+    "opt_out": {
+        "fr": [
+            "Bonjour, je reçois vos SMS depuis des semaines sans jamais m'être inscrite. Merci de retirer mon numéro de vos fichiers.",
+            "Madame, Monsieur, conformément au RGPD, je vous demande de supprimer l'ensemble de mes données personnelles et de ne plus me contacter.",
+            "Je ne suis pas intéressé et je ne veux plus recevoir de messages de votre part.",
+            "merci de me retirer de votre liste", "retirez mon numéro svp", "enlevez mon numéro", "supprimez moi de vos contacts",
+            "plus de pub svp", "arrêtez svp", "stop merci bonne journée", "ne plus m'envoyer de sms", "je souhaite ne plus être contacté",
+            "je ne souhaite plus recevoir de sms", "je veux plus être contacté", "ça fait 3 fois que je dis stop",
+            "désabonnez-moi", "désinscrivez-moi de tout", "je veux être désinscrit", "stop à ces messages", "stop aux sms",
+            "j'ai jamais demandé à recevoir ça, retirez moi", "qui vous a autorisé à m'écrire ? supprimez mon numéro",
+            "vous avez eu mon numéro comment ? effacez-le de votre base", "mauvais numéro, merci de le supprimer de vos listes",
+            "je ne connais pas cette personne, arrêtez de m'écrire", "comment faire pour ne plus recevoir ces messages ?",
+            "vous pouvez arrêter de m'envoyer ces sms ?", "je peux ne plus recevoir vos pubs ?", "arret des sms svp",
+        ],
+        "en": [
+            "Hi, I've been getting your texts for weeks and never signed up. Please remove my number from your records.",
+            "Under GDPR I request that you delete all personal data you hold about me and stop contacting me.",
+            "I'm not interested and I don't want any more messages from you.",
+            "please take me off your list", "take me off the list", "please remove my number", "remove me from your contacts",
+            "stop the texts please", "stop please thanks", "no more ads", "don't contact me anymore", "I do not want to be contacted",
+            "unsubscribe me", "unsubscribe me from everything", "I want to be removed", "that's the third time I say stop",
+            "I never asked for this, remove me", "who told you to text me? delete my number", "wrong number, please remove it from your list",
+            "I don't know this person, stop texting", "how can I stop getting these?", "can you stop sending me these texts?",
+            "can I be removed from this list?", "please don't text this number again", "take this number off your list",
+            "get me off your list", "I'd like to unsubscribe", "remove me from the mailing list please",
+        ],
+        "mixed": ["take me off svp", "plus de sms please", "remove mon numéro please", "stop texting moi", "unsubscribe moi svp"],
+    },
+    "opt_in": {
+        "fr": [
+            "Bonjour, j'ai répondu STOP par erreur à votre dernier message. Pouvez-vous me réinscrire ? J'aime bien recevoir vos offres.",
+            "oui je veux bien recevoir vos promos par sms", "ajoutez mon numéro à vos alertes", "je veux m'inscrire à la newsletter",
+            "c'était une erreur le stop, remettez moi", "gardez-moi dans la liste svp", "je souhaite rester inscrit",
+            "je veux continuer à recevoir les bons plans", "inscrivez mon mail à la lettre d'info", "je veux être sur la liste vip",
+            "ajoutez-moi à la liste whatsapp", "j'accepte de recevoir vos offres",
+        ],
+        "en": [
+            "Hi, I replied STOP to your last message by mistake. Could you add me back? I like getting your offers.",
+            "yes I'd like to get your promos by text", "add my number to your alerts", "I want to join the newsletter",
+            "the stop was a mistake, put me back", "keep me subscribed please", "I want to stay on the list",
+            "I'd like to keep getting the deals", "add my email to the newsletter", "I want to be on the VIP list",
+            "add me to the whatsapp list", "I agree to receive your offers",
+        ],
+        "mixed": ["ajoutez me to the list svp", "keep me inscrit please"],
+    },
+    "info_request": {
+        "fr": [
+            "horaires d'ouverture ?", "vous ouvrez quand ?", "vous êtes ouvert aujourd'hui ?", "ouvert le samedi ?", "fermé le lundi ?",
+            "vous fermez à quelle heure ce soir ?", "c'est où votre boutique ?", "l'adresse de l'agence svp", "où êtes vous situés ?",
+            "votre site web ?", "lien du site ?", "c'est quoi votre numéro ?", "un numéro de téléphone svp", "votre mail ?",
+            "à quelle adresse je peux envoyer le dossier ?", "le numéro du standard svp", "vous êtes joignables à quel numéro ?",
+            "les horaires du service client ?", "aide, je n'arrive pas à me connecter", "aide svp mon code ne marche pas",
+            "CONTACT svp", "Horaires ?", "INFOS", "info ?", "infos stp", "aide !", "besoin d'aide svp",
+            "quel est le numéro pour vous joindre ?", "vous avez une adresse mail pour le SAV ?", "où se garer près du magasin ?",
+        ],
+        "en": [
+            "opening times?", "when do you open?", "open on saturday?", "are you closed on mondays?", "what time do you close tonight?",
+            "where's your store?", "address of the branch please", "where are you based?", "your website?", "link to the site?",
+            "what's your number?", "phone number please", "your email?", "which address do I send the form to?",
+            "customer service hours?", "help, I can't log in", "help please my code doesn't work", "HELP me", "info please", "Hours please",
+            "what number can I call you on?", "do you have a support email?",
+        ],
+        "mixed": ["opening hours svp", "c'est quoi your address ?", "help svp", "horaires today ?"],
+    },
+    "unknown": {
+        "fr": [
+            "ok", "Ok.", "ok 👍", "oki", "okay", "entendu", "compris", "ça marche", "d'acc", "vu", "bien noté", "noté merci", "merci 🙏",
+            "merci pour l'info", "merci à vous", "top merci", "super merci", "parfait merci", "👍 merci", "ah ok", "ah d'accord",
+            "hein ?", "quoi ?", "pardon ?", "hm", "euh", "bonjour à vous", "bonjour 🙂", "bonsoir madame", "coucou toi",
+            "tu viens ce soir ?", "je t'appelle après le boulot", "n'oublie pas le pain", "on se voit demain ?", "bisous",
+            "je rentre tard ce soir", "Maman, tu peux venir me chercher ?", "Paul tu as les clés ?", "ça va toi ?",
+            "c'est pour l'anniversaire de Léa samedi, tu viens ?", "qui vient au resto jeudi ?", "Chéri tu peux m'appeler ?",
+            "désolé, erreur de destinataire", "je crois que vous avez le mauvais numéro", "je ne suis pas la personne que vous cherchez",
+            "message envoyé par erreur", "oups pas pour vous", "mauvaise conversation dsl", "je ne comprends pas ce message",
+            "<pièce jointe supprimée>", "null", "undefined", "[sticker]", "GIF omis", "‎Document omis", "Appel vocal manqué",
+        ],
+        "en": [
+            "ok 👍", "okie", "understood", "sure", "seen", "noted thanks", "thanks 🙏", "thanks for the info", "great thanks",
+            "perfect thanks", "ah ok", "oh I see", "what?", "huh?", "sorry?", "hmm ok", "hi 🙂", "hello there", "morning",
+            "are you coming tonight?", "I'll call you after work", "don't forget the milk", "see you tomorrow?", "xoxo",
+            "mom can you pick me up?", "Paul do you have the keys?", "how are you doing?", "who's coming to dinner thursday?",
+            "babe can you call me?", "sorry wrong chat", "sent to the wrong person", "I'm not who you think I am",
+            "I don't understand this message", "<attachment removed>", "[sticker]", "GIF omitted", "Missed voice call",
+        ],
+        "mixed": ["ok merci thanks", "lol wrong numéro", "mdr sorry wrong chat", "ok noted merci"],
+    },
+}
+for _label, _by_lang in MORE.items():
+    for _lang, _cores in _by_lang.items():
+        CORES[_label][_lang] += _cores
