@@ -15,7 +15,7 @@ export const OPT_OUT_STAGE_NAME = 'opt-out-stage';
  */
 const OPT_OUT_STAGE_CONFIDENCE = 0.95;
 /** Below this probability the best label is not trusted and the answer is `unknown` (tuned by cross-validation). */
-export const DEFAULT_UNKNOWN_THRESHOLD = 0.35;
+export const DEFAULT_UNKNOWN_THRESHOLD = 0.3;
 
 /** Options of {@link createBuiltinClassifier}. */
 export type BuiltinClassifierOptions = {

@@ -26,7 +26,7 @@ export type Model = {
 };
 
 const DEFAULTS: Required<TrainOptions> = {
-  epochs: 30,
+  epochs: 10,
   learningRate: 0.3,
   l2: 1e-4,
   temperature: 1,

@@ -616,3 +616,59 @@ MORE = {
 for _label, _by_lang in MORE.items():
     for _lang, _cores in _by_lang.items():
         CORES[_label][_lang] += _cores
+
+# Third batch: auto-replies in short channels (the templates in generate.py cover email) and
+# everyday chatter that reaches a campaign number by mistake.
+THIRD = {
+    "auto_reply": {
+        "fr": [
+            "Réponse automatique : je suis en congés jusqu'au 28/08. Pour toute urgence, contactez le 01 45 67 89 00.",
+            "Bonjour, vous êtes bien chez Garage Moreau. Nous sommes fermés le dimanche, nous vous répondrons lundi. (message automatique)",
+            "Ce numéro n'est plus attribué. Message automatique de votre opérateur.",
+            "Merci pour votre message ! Un conseiller vous répondra sous 24h. Répondez STOP pour ne plus recevoir de messages.",
+            "[Message automatique] Je suis en consultation, je vous rappelle dès que possible.",
+            "Absente du cabinet jusqu'à lundi. Message automatique, merci de ne pas répondre.",
+            "Votre demande a bien été enregistrée sous le numéro 48213. Ceci est un message automatique.",
+            "Bonjour, nous sommes actuellement fermés. Nos horaires : du lundi au vendredi 9h-12h / 14h-18h. Merci de votre compréhension.",
+            "Le correspondant ne peut pas lire vos SMS pour le moment (mode Concentration activé).",
+            "Notifications désactivées : votre contact a activé le mode Ne pas déranger.",
+        ],
+        "en": [
+            "Auto-reply: I'm on vacation until Aug 28. For urgent matters call 555 0142.",
+            "Hi, you've reached Moreau Garage. We're closed on Sundays and will reply on Monday. (automated message)",
+            "This number is no longer in service. Automated carrier message.",
+            "Thanks for your message! An agent will reply within 24 hours. Reply STOP to opt out.",
+            "[Automated] I'm with a patient, I'll call you back as soon as I can.",
+            "Out of the office until Monday. This is an automatic reply, please do not respond.",
+            "Your request has been logged as #48213. This is an automated message.",
+            "Hello, we're currently closed. Our hours are Mon-Fri 9am-6pm. Thank you for your patience.",
+            "The person you're texting has notifications silenced (Focus mode on).",
+            "Message not delivered: recipient unavailable. Carrier error 30006.",
+        ],
+        "mixed": [],
+    },
+    "unknown": {
+        "fr": [
+            "tu peux passer prendre Léo à l'école ?", "j'arrive dans 10 min", "t'as vu mon message ?", "on se voit au bureau demain",
+            "je te laisse les clés sous le paillasson", "bien arrivé !", "t'es dispo ce weekend ?", "bonne fête maman 💐",
+            "c'est l'anniversaire de papa dimanche", "qui a pris ma voiture ?", "le match commence à quelle heure ?",
+            "vous vous êtes trompés de numéro je crois", "je ne suis pas madame Martin", "erreur de numéro", "pas le bon destinataire",
+            "je ne comprends rien à votre message", "c'est quoi ce message ?? je comprends pas", "hein c'est pour moi ça ?",
+            "appel manqué", "Appel vocal manqué", "Vous avez manqué un appel vocal", "image omise", "audio omis", "vidéo omise",
+            "bonjour bonjour", "salut salut", "re", "yo ça va", "oui allo ?", "allô ?", "bien reçu merci", "ok reçu", "ok ça marche",
+            "merci, bonne journée", "merci bonne soirée", "d'accord merci", "entendu merci", "parfait", "super", "top", "cool",
+        ],
+        "en": [
+            "can you pick Leo up from school?", "be there in 10", "did you see my text?", "see you at the office tomorrow",
+            "keys are under the mat", "landed!", "free this weekend?", "happy mother's day 💐", "who took my car?",
+            "what time does the game start?", "I think you've got the wrong number", "I'm not Mrs Martin", "wrong recipient",
+            "I don't understand your message at all", "what is this message??", "is this meant for me?", "missed call",
+            "You missed a voice call", "image omitted", "video omitted", "hello hello", "hey hey", "received thanks", "ok got it",
+            "thanks, have a good one", "ok thank you", "perfect", "great", "nice", "alright then",
+        ],
+        "mixed": ["ok merci bye", "lol c'est qui ça, wrong number", "salut hello ça va"],
+    },
+}
+for _label, _by_lang in THIRD.items():
+    for _lang, _cores in _by_lang.items():
+        CORES[_label][_lang] += _cores
