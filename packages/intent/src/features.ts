@@ -178,7 +178,15 @@ export function extractFeatures(input: ClassifyInput, weights: FeatureWeights = 
   }
   if (input.subject) {
     let sprev = '^';
-    for (const tok of tokenize(normalizeText(input.subject))) {
+    const subject = normalizeText(input.subject);
+    // "Automatic reply: …", "Undeliverable: …": the subject alone often says it is an auto-reply.
+    for (const [name, re] of PHRASES) {
+      if (re.test(subject)) {
+        bag.names.push(`sp:${name}`);
+        bag.values.push(weights.subject * 2);
+      }
+    }
+    for (const tok of tokenize(subject)) {
       if (tok.boundary) continue;
       bag.names.push(`s:${tok.text}`, `sb:${sprev} ${tok.text}`);
       bag.values.push(weights.subject, weights.subject);
