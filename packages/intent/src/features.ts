@@ -54,9 +54,24 @@ const PHRASES: readonly (readonly [string, RegExp])[] = [
   ['media', /(omited|omis|absente?\b|supprime|deleted|atachment|piece jointe|sticker|\bgif\b|voice (mesage|cal)|mesage vocal|appel vocal|\bmised\b|manque|\[photo\]|\[image\]|\.jpg|<media|<atached)/],
 ];
 
+/** Memo of {@link conceptOf}: a vocabulary is small, and each word would otherwise run every pattern. */
+const conceptMemo = new Map<string, string | null>();
+const CONCEPT_MEMO_MAX = 100_000;
+
 function conceptOf(word: string): string | undefined {
-  for (const [name, re] of CONCEPTS) if (re.test(word)) return name;
-  return undefined;
+  const known = conceptMemo.get(word);
+  if (known !== undefined) return known ?? undefined;
+  let found: string | null = null;
+  for (const [name, re] of CONCEPTS) {
+    if (re.test(word)) {
+      found = name;
+      break;
+    }
+  }
+  // Bounded: random text (keyboard mashing, hashes) must not grow the memo forever.
+  if (conceptMemo.size >= CONCEPT_MEMO_MAX) conceptMemo.clear();
+  conceptMemo.set(word, found);
+  return found ?? undefined;
 }
 
 /** Relative weight of each feature family (tuned by cross-validation on the training split). */
@@ -66,19 +81,48 @@ export type FeatureWeights = { word: number; bigram: number; char: number; conce
 export const DEFAULT_FEATURE_WEIGHTS: FeatureWeights = { word: 1, bigram: 1, char: 0.35, concept: 3, subject: 1, meta: 1 };
 
 /** Sparse features: parallel arrays of names and values (names may repeat; the model sums them). */
-export type FeatureBag = { names: string[]; values: number[] };
+export type FeatureBag = { keys: number[]; values: number[] };
+
+/*
+ * Feature names are hashed (FNV-1a, 32 bits) straight from their parts instead of being built as
+ * strings: no allocation per character n-gram, which is what keeps classification fast and its
+ * latency tail short (fewer garbage collections). With a few hundred thousand distinct features,
+ * 32 bits give a handful of collisions at most.
+ */
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+
+function mix(h: number, s: string, from = 0, to = s.length): number {
+  for (let i = from; i < to; i++) h = Math.imul(h ^ s.charCodeAt(i), FNV_PRIME);
+  return h;
+}
+
+/** Hash of `family` + ':' + the parts joined by spaces. */
+function key(family: string, a: string, b?: string): number {
+  let h = mix(FNV_OFFSET, family);
+  h = Math.imul(h ^ 58, FNV_PRIME);
+  h = mix(h, a);
+  if (b !== undefined) {
+    h = Math.imul(h ^ 32, FNV_PRIME);
+    h = mix(h, b);
+  }
+  return h >>> 0;
+}
+
+function push(bag: FeatureBag, k: number, v: number): void {
+  bag.keys.push(k);
+  bag.values.push(v);
+}
 
 function isWord(t: string): boolean {
   return t !== 'qmark' && !t.startsWith('emo_') && t !== '0';
 }
 
-function pushCharGrams(bag: FeatureBag, prefix: string, word: string, weight: number): void {
+function pushCharGrams(bag: FeatureBag, family: string, word: string, weight: number): void {
   const padded = `<${word}>`;
+  const seed = Math.imul(mix(FNV_OFFSET, family) ^ 58, FNV_PRIME);
   for (let n = 3; n <= 5; n++) {
-    for (let i = 0; i + n <= padded.length; i++) {
-      bag.names.push(prefix + padded.slice(i, i + n));
-      bag.values.push(weight);
-    }
+    for (let i = 0; i + n <= padded.length; i++) push(bag, mix(seed, padded, i, i + n) >>> 0, weight);
   }
 }
 
@@ -140,16 +184,13 @@ function markNegation(tokens: { text: string; boundary: boolean }[]): string[] {
  * character 3-5-grams inside words (typo tolerance), email subject words, channel and length.
  */
 export function extractFeatures(input: ClassifyInput, weights: FeatureWeights = DEFAULT_FEATURE_WEIGHTS): FeatureBag {
-  const bag: FeatureBag = { names: [], values: [] };
+  const bag: FeatureBag = { keys: [], values: [] };
   const body = input.channel === 'email' ? extractEmailBody(input.text) : input.text;
   const normalized = normalizeText(body);
   const marked = markNegation(tokenize(normalized));
   if (weights.concept > 0) {
     for (const [name, re] of PHRASES) {
-      if (re.test(normalized)) {
-        bag.names.push(`p:${name}`);
-        bag.values.push(weights.concept);
-      }
+      if (re.test(normalized)) push(bag, key('p', name), weights.concept);
     }
   }
   let prev = '^';
@@ -160,45 +201,33 @@ export function extractFeatures(input: ClassifyInput, weights: FeatureWeights = 
       continue;
     }
     words++;
-    bag.names.push(`w:${t}`, `b:${prev} ${t}`);
-    bag.values.push(weights.word, weights.bigram);
+    push(bag, key('w', t), weights.word);
+    push(bag, key('b', prev, t), weights.bigram);
     prev = t;
     const negated = t.startsWith('!');
     const bare = negated ? t.slice(1) : t;
-    if (weights.char > 0 && isWord(bare)) pushCharGrams(bag, negated ? 'n:' : 'c:', bare, weights.char);
+    if (weights.char > 0 && isWord(bare)) pushCharGrams(bag, negated ? 'n' : 'c', bare, weights.char);
     const concept = weights.concept > 0 ? conceptOf(bare) : undefined;
-    if (concept) {
-      bag.names.push(negated ? `k:!${concept}` : `k:${concept}`);
-      bag.values.push(weights.concept);
-    }
+    if (concept) push(bag, key(negated ? 'k!' : 'k', concept), weights.concept);
   }
-  if (words > 0) {
-    bag.names.push(`b:${prev} $`);
-    bag.values.push(weights.bigram);
-  }
+  if (words > 0) push(bag, key('b', prev, '$'), weights.bigram);
   if (input.subject) {
     let sprev = '^';
     const subject = normalizeText(input.subject);
     // "Automatic reply: …", "Undeliverable: …": the subject alone often says it is an auto-reply.
     for (const [name, re] of PHRASES) {
-      if (re.test(subject)) {
-        bag.names.push(`sp:${name}`);
-        bag.values.push(weights.subject * 2);
-      }
+      if (re.test(subject)) push(bag, key('sp', name), weights.subject * 2);
     }
     for (const tok of tokenize(subject)) {
       if (tok.boundary) continue;
-      bag.names.push(`s:${tok.text}`, `sb:${sprev} ${tok.text}`);
-      bag.values.push(weights.subject, weights.subject);
+      push(bag, key('s', tok.text), weights.subject);
+      push(bag, key('sb', sprev, tok.text), weights.subject);
       const concept = conceptOf(tok.text);
-      if (concept) {
-        bag.names.push(`sk:${concept}`);
-        bag.values.push(weights.subject);
-      }
+      if (concept) push(bag, key('sk', concept), weights.subject);
       sprev = tok.text;
     }
   }
-  bag.names.push(`ch:${input.channel ?? 'none'}`, `len:${lengthBucket(words)}`);
-  bag.values.push(weights.meta, weights.meta);
+  push(bag, key('ch', input.channel ?? 'none'), weights.meta);
+  push(bag, key('len', lengthBucket(words)), weights.meta);
   return bag;
 }

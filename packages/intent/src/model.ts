@@ -52,10 +52,10 @@ function rng(seed: number): () => number {
  * Merges repeated names, drops unknown ones (vocab lookup) and L2-normalizes, so a long email
  * and a one-word SMS produce logits on the same scale.
  */
-function vectorize(names: string[], values: number[], lookup: (name: string) => number): Vector {
+function vectorize(keys: number[], values: number[], lookup: (key: number) => number): Vector {
   const acc = new Map<number, number>();
-  for (let i = 0; i < names.length; i++) {
-    const j = lookup(names[i]!);
+  for (let i = 0; i < keys.length; i++) {
+    const j = lookup(keys[i]!);
     if (j >= 0) acc.set(j, (acc.get(j) ?? 0) + values[i]!);
   }
   const index = new Int32Array(acc.size);
@@ -107,8 +107,8 @@ export function trainModel(examples: readonly LabeledExample[], options: TrainOp
   const k = labels.length;
   const labelIndex = new Map(labels.map((l, i) => [l, i]));
 
-  const vocab = new Map<string, number>();
-  const grow = (name: string): number => {
+  const vocab = new Map<number, number>();
+  const grow = (name: number): number => {
     let j = vocab.get(name);
     if (j === undefined) {
       j = vocab.size;
@@ -120,7 +120,7 @@ export function trainModel(examples: readonly LabeledExample[], options: TrainOp
   const ys: number[] = [];
   for (const ex of examples) {
     const bag = extractFeatures(ex, o.featureWeights);
-    xs.push(vectorize(bag.names, bag.values, grow));
+    xs.push(vectorize(bag.keys, bag.values, grow));
     ys.push(labelIndex.get(ex.label) ?? labelIndex.get('unknown')!);
   }
 
@@ -162,13 +162,13 @@ export function trainModel(examples: readonly LabeledExample[], options: TrainOp
   }
 
   const frozen = vocab;
-  const lookup = (name: string): number => frozen.get(name) ?? -1;
+  const lookup = (name: number): number => frozen.get(name) ?? -1;
   return {
     labels,
     predict(input) {
       const bag = extractFeatures(input, o.featureWeights);
       const out = new Float64Array(k);
-      logits(vectorize(bag.names, bag.values, lookup), w, bias, out);
+      logits(vectorize(bag.keys, bag.values, lookup), w, bias, out);
       softmaxInPlace(out, o.temperature);
       return out;
     },
