@@ -176,7 +176,7 @@ describe('createLlmClassifier against a local fake API', () => {
     handler = answer('{"label":"nonsense","confidence":1}');
     const c = createClassifier({ kind: 'llm', url, model: 'test-model', timeoutMs: 2000 });
     expect(c.name).toBe('llm:test-model');
-    await expect(c.classify({ text: 'rappelez-moi demain' })).resolves.toMatchObject({ label: 'callback_request', classifier: 'builtin-v1' });
+    await expect(c.classify({ text: 'rappelez-moi demain' })).resolves.toMatchObject({ label: 'callback_request', classifier: 'builtin-v2' });
   });
 });
 
