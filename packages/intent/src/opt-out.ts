@@ -22,7 +22,7 @@ const RULES: readonly (readonly [string, RegExp])[] = [
   ['stop-sending', rx(String.raw`\b(stop+|stpo|sotp|aret\w*|cese[zr]?|quit|halte)\s+(\w+\s+){0,3}?(sms|mesages?|msgs?|mails?|e-?mails?|pubs?|publicites?|textos?|texts?|texting|txting|mesaging|sending|emailing|envois?|envoyer|m'envoyer|spam\w*|ecrire|m'ecrire|contacter|me contacter|harceler|me harceler|notifs?|notifications?|newsleters?|whatsap|promos?|campagnes?|contacting|bothering|harasing|recevoir|receiving)\b|\bstop+\s+(it|this|these|that|now)\b(?!\s+(subscription|plan|ofer|contract))`)],
   // "ça fait 3 fois que je dis stop", "I've asked you to stop twice".
   ['said-stop', rx(String.raw`\b(dis|dit|dire|said|say|saying|repete|asked\s+(you\s+|u\s+)?to|demande\s+d')\s*(stop|d'areter|to\s+stop|areter)\b`)],
-  ['be-removed', rx(String.raw`\b(be|get|etre)\s+(removed|taken\s+of|deleted|unsubscribed|retire|enleve|desinscrit|raye|supprime|contacted\s+no\s+more)\b|\b(do\s+not|dont|don't|no\s+longer)\s+(want|wish)\s+to\s+be\s+(contacted|texted|emailed|messaged|called\s+or\s+texted)|\bne\s+(plus|pas)\s+etre\s+(contacte|solicite|derange|harcele)|\b(le|la|me|m')\s*(supprim|effac|retir|enlev|desinscri|ray)er\s+(de|des)\s+(vos|votre|la|ce|cette|tous?)\b`)],
+  ['be-removed', rx(String.raw`\b(be|get)\s+(removed|taken\s+of|deleted|unsubscribed)\s+(from|of)\b|\b(i|me|we)\s+(want|wish|would\s+like|like|need)\s+to\s+be\s+(removed|unsubscribed|deleted)\b|\b(i|me|we)\s+be\s+(removed|unsubscribed)\b|\betre\s+(retire|enleve|desinscrit|raye|supprime)e?s?\s*($|[.!?,]|de\s|des\s|du\s|svp|merci)|\b(do\s+not|dont|don't|no\s+longer)\s+(want|wish)\s+to\s+be\s+(contacted|texted|emailed|messaged|called\s+or\s+texted)|\bne\s+(plus|pas)\s+etre\s+(contacte|solicite|derange|harcele)|\b(le|la|me|m')\s*(supprim|effac|retir|enlev|desinscri|ray)er\s+(de|des)\s+(vos|votre|la|ce|cette|tous?)\b`)],
   // Unsubscribe vocabulary.
   ['unsubscribe', rx(String.raw`\b(unsub\w*|opt[- ]?(me |us )?out\b|optout|desinscri\w*|desincri\w*|desabon\w*|desabone\w*|deinscri\w*|desincription)`)],
   // Removal of the person or their details: "enlevez-moi", "retirez mon numéro", "supprimez mes données", "effacez-le".
@@ -37,7 +37,7 @@ const RULES: readonly (readonly [string, RegExp])[] = [
   // Data erasure (RGPD/GDPR).
   ['erasure', rx(String.raw`\b(rgpd|gdpr|droit\s+(a\s+l'|a\s+l\s|de\s+l')?\s*(oubli|efacement)|right\s+to\s+(be\s+forgoten|erasure)|(suprim|efac|delete|erase)\w*\s+(\w+\s+){0,3}(donees|data|personal|personeles|coordonees|details))`)],
   // How do I get out: "how can I opt out?", "comment ne plus recevoir", "is there a way to stop these".
-  ['how-to-stop', rx(String.raw`\b(how\s+(do|can|could|to)\s+(i\s+|we\s+)?(stop|unsubscribe|get\s+of|be\s+removed|remove)|comment\s+(\w+\s+){0,4}?(ne\s+plus|plus\s+recevoir|me\s+retirer|etre\s+retire)|way\s+to\s+(stop|unsubscribe|opt))`)],
+  ['how-to-stop', rx(String.raw`\b(how\s+(do|can|could|to)\s+(i\s+|we\s+)?(stop\s+(these|this|them|receiving|geting|your|the\s+(texts?|mesages?|emails?|sms|spam|notifications?))|stop\s*($|[?!.])|unsubscribe|opt\s*out|get\s+of|be\s+removed|remove\s+(me|my|myself))|comment\s+(\w+\s+){0,4}?(ne\s+plus|plus\s+recevoir|me\s+retirer|etre\s+retire)|way\s+to\s+(stop|unsubscribe|opt))`)],
 ];
 
 /**
@@ -45,13 +45,20 @@ const RULES: readonly (readonly [string, RegExp])[] = [
  * and a partial stop that redirects to another channel or asks for the offer (rule 3).
  */
 const STAY = rx(String.raw`\b(by\s+mistake|mistakenly|acident\w*|par\s+ereur|sans\s+(le\s+)?faire\s+expres|put\s+me\s+back|add\s+me\s+back|keep\s+me|gardez[- ]moi|garde[- ]moi|remet\w*[- ]moi|reinscri\w*|reabon\w*|re-?subscri\w*|opt\w*\s+back\s+in|unstop|ne\s+me\s+(retirez|desinscri\w*|enlevez|suprimez)\s+pas|don'?t\s+remove\s+me|do\s+not\s+remove\s+me)`);
-const REDIRECT = rx(String.raw`\b(plutot|instead|a\s+la\s+place|uniquement\s+par|seulement\s+par|only\s+(by|via|on|through)|prefere?\w*\s+(par|by|les|un)|envoyez[- ](moi\s+)?(plutot\s+)?(un\s+|par\s+|l'|la\s+|les\s+)?(mail|email|brochure|ofre|doc|infos?|details|devis)|send\s+(me\s+)?(an?\s+|the\s+)?(email|mail|brochure|ofer|details|info|quote))`);
+const REDIRECT = rx(String.raw`\b(plutot|instead|a\s+la\s+place|uniquement\s+par|seulement\s+par|only\s+(by|via|on|through)|prefere?\w*\s+(par|by|les|un)|envoyez[- ](moi\s+)?(plutot\s+)?(un\s+|par\s+|l'|la\s+|les\s+)?(mail|email|brochure|ofre|doc|infos?|details|devis|sms|courier|whatsap)|send\s+(me\s+)?(an?\s+|the\s+)?(email|mail|brochure|ofer|details|info|quote))`);
 
 /**
  * An instruction to send STOP ("Reply STOP to unsubscribe", "envoyez STOP") is an auto-responder's
  * or a campaign's footer, not a request (rule 9): such a message goes to the model.
  */
 const INSTRUCTION = rx(String.raw`\b(reply|text|send|envoyez|repondez|tapez|envoyer|repondre|taper)\s+["«“]?\s*(stop|arret)\b|pour\s+ne\s+plus\s+recevoir\s+(nos|de\s+nos)\b|to\s+(unsubscribe|opt\s*out)\s+(from\s+(our|these|this)\s+\w+\s*)?,?\s*(click|reply|text|use)\b|pour\s+vous\s+(desinscrire|desabonner)\s*,?\s*(cliquez|utilisez|repondez|envoyez|rendez)|\b(unsubscribe|desinscription)\s+(link|lien)\b|\b(lien|link)\s+(de|to|pour)\s+(desinscription|unsubscribe|vous\s+desinscrire)`);
+
+/**
+ * "Can I unsubscribe anytime?" asks about the offer's terms (rule 1's "Est-ce que je pourrai
+ * arrêter l'abonnement quand je veux ?"): unsubscribe words with "anytime" are left to the model.
+ */
+const TERMS = rx(String.raw`\b(anytime|any\s+time|at\s+any\s+time|whenever|quand\s+(je|on|vous)\s+(veu\w*|voudr\w*)|a\s+tout\s+moment|n'importe\s+quand|facilement|easily|later\s+on|if\s+i\s+(subscribe|sign|join)|si\s+je\s+(m'abone|souscri|m'inscri|signe))\b`);
+const TERMS_RULES: ReadonlySet<string> = new Set(['unsubscribe', 'how-to-stop', 'stop-sending']);
 
 /** Text in the form the rules read. */
 function canonical(text: string): string {
@@ -102,6 +109,7 @@ export function detectOptOut(input: ClassifyInput): OptOutVerdict {
   for (const [rule, re] of RULES) {
     if (!re.test(s)) continue;
     if (STAY.test(s) || INSTRUCTION.test(s)) return { flagged: false };
+    if (TERMS_RULES.has(rule) && TERMS.test(s)) return { flagged: false };
     if (REDIRECT.test(s)) return { flagged: false };
     return { flagged: true, rule };
   }

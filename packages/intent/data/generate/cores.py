@@ -672,3 +672,73 @@ THIRD = {
 for _label, _by_lang in THIRD.items():
     for _lang, _cores in _by_lang.items():
         CORES[_label][_lang] += _cores
+
+# Fourth batch: more everyday phrasings per label, and the terms questions that mention stopping
+# ("can I unsubscribe anytime?" is a question about the offer, rule 1).
+FOURTH = {
+    "question": {
+        "fr": ["je peux me désabonner quand je veux ?", "c'est résiliable à tout moment ?", "si je m'abonne je peux arrêter quand je veux ?",
+               "il y a des frais si j'arrête avant la fin ?", "la résiliation est gratuite ?", "c'est un abonnement ou un achat unique ?",
+               "ça marche comment concrètement ?", "vous êtes basés où ? c'est une société française ?", "c'est quoi votre entreprise exactement ?",
+               "vous avez eu mes coordonnées où ?", "comment avez-vous eu mon contact ?", "c'est pour quel type de logement ?",
+               "il y a un minimum de commande ?", "c'est livré en combien de temps ?", "l'offre concerne quels produits ?",
+               "ça vaut pour les retraités ?", "je suis à Marseille, c'est possible ?", "vous faites les devis gratuitement ?"],
+        "en": ["If I subscribe, can I unsubscribe anytime?", "can I cancel at any time?", "is there a fee if I cancel early?",
+               "is it a subscription or a one-off?", "how does it actually work?", "where are you based? are you a French company?",
+               "what company is this exactly?", "where did you get my contact details?", "what type of home is it for?",
+               "is there a minimum order?", "which products does the offer cover?", "does it apply to retirees?", "I'm in Leeds, is that covered?"],
+        "mixed": ["je peux cancel anytime ?", "c'est which company ?"],
+    },
+    "interested": {
+        "fr": ["je suis intéressé, envoyez-moi un devis", "ok pour moi, vous m'envoyez le lien ?", "bonne idée, on fait comme ça",
+               "allez, je vous fais confiance", "oui on peut essayer", "ça m'intéresse, vous pouvez passer quand ?", "je suis partant, on commence quand ?",
+               "ah oui ça m'intéresse ça", "intéressant, je veux bien en savoir plus", "ça me convient", "c'est pile ce qu'il me faut",
+               "oui mais pour 3 personnes", "oui mais à partir de septembre"],
+        "en": ["I'm interested, send me a quote", "ok for me, can you send the link?", "good idea, let's do that", "alright, I trust you",
+               "yes we can try", "interested, when can you come over?", "I'm in, when do we start?", "oh yes I'm interested in that",
+               "interesting, I'd like to know more", "that suits me", "exactly what I need", "yes but for 3 people", "yes but starting in September"],
+        "mixed": ["ok interested, on commence quand ?", "yes ça me convient"],
+    },
+    "not_interested": {
+        "fr": ["non ça ne m'intéresse pas du tout", "pas pour moi merci", "non merci, je ne suis pas preneur", "j'ai pas besoin de ça",
+               "non, et merci quand même", "pas intéressé, merci de votre compréhension", "j'ai déjà fait les travaux", "on a déjà tout ce qu'il faut",
+               "c'est trop cher pour nous", "ça ne rentre pas dans mon budget", "non je préfère pas", "non je vais réfléchir mais a priori non"],
+        "en": ["no I'm not interested at all", "not for me thanks", "no thanks, I'll pass", "I don't need that", "no, but thanks anyway",
+               "not interested, thanks for understanding", "already had the work done", "we have everything we need", "too pricey for us",
+               "doesn't fit my budget", "I'd rather not", "I'll think about it but probably no"],
+        "mixed": ["non thanks anyway", "not interested, désolé"],
+    },
+    "callback_request": {
+        "fr": ["vous pouvez m'appeler pour en parler ?", "appelez-moi je vous explique", "je préfère qu'on s'appelle", "rappelez-moi au 06 00 00 00 00",
+               "ok, appelez-moi demain midi", "je suis joignable toute la journée", "dispo lundi 10h pour un appel", "appelez plutôt le soir"],
+        "en": ["can you call me to discuss?", "call me and I'll explain", "I'd rather we talk on the phone", "call me back on 07700 900000",
+               "ok, call me tomorrow at noon", "I'm reachable all day", "free monday 10am for a call", "better to call in the evening"],
+        "mixed": ["appelez-moi asap", "call me plutôt le soir"],
+    },
+    "opt_out": {
+        "fr": ["retirez-moi de votre liste svp", "je ne veux plus recevoir de messages", "merci de ne plus m'écrire", "stop, je ne suis pas intéressé",
+               "arrêtez de m'envoyer vos pubs", "effacez mon numéro", "je veux être retiré de vos listes", "désinscrivez-moi de vos sms",
+               "ne me contactez plus", "vous m'avez déjà écrit 5 fois, ça suffit, retirez-moi"],
+        "en": ["please remove me from your list", "I don't want to receive any more messages", "please don't write to me again",
+               "stop, I'm not interested", "stop sending me your ads", "erase my number", "I want to be taken off your lists",
+               "unsubscribe me from your texts", "don't contact me again", "you've texted me 5 times, enough, remove me"],
+        "mixed": ["please retirez-moi", "stop les pubs please"],
+    },
+    "info_request": {
+        "fr": ["vous êtes ouverts demain ?", "c'est ouvert le dimanche ?", "votre adresse svp", "le lien de votre site ?", "un mail pour vous écrire ?",
+               "vous avez un numéro fixe ?", "les horaires d'ouverture svp", "c'est où exactement votre magasin ?"],
+        "en": ["are you open tomorrow?", "open on sunday?", "your address please", "link to your website?", "an email to write to you?",
+               "do you have a landline number?", "opening hours please", "where exactly is your shop?"],
+        "mixed": ["c'est open demain ?"],
+    },
+    "unknown": {
+        "fr": ["ok merci beaucoup", "merci c'est gentil", "bien reçu, merci", "ok d'accord", "ah ok merci", "👍 ok", "salut !", "bonjour, ça va ?",
+               "c'est qui Julie ? je crois que vous avez fait erreur", "vous devez vous tromper de numéro, bonne journée"],
+        "en": ["ok thanks a lot", "thanks that's kind", "received, thank you", "ok sure", "ah ok thanks", "hey!", "hi, how are you?",
+               "who's Julie? I think you made a mistake", "you must have the wrong number, have a nice day"],
+        "mixed": ["ok merci, thanks"],
+    },
+}
+for _label, _by_lang in FOURTH.items():
+    for _lang, _cores in _by_lang.items():
+        CORES[_label][_lang] += _cores
