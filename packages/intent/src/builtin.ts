@@ -63,11 +63,19 @@ export function createBuiltinClassifier(options: BuiltinClassifierOptions = {}):
     let best = 0;
     for (let c = 1; c < p.length; c++) if (p[c]! > p[best]!) best = c;
     const top = p[best]!;
-    if (detectOptOut(input).flagged) {
+    const verdict = detectOptOut(input);
+    if (verdict.flagged) {
       // Rule 9: an auto-responder's own "reply STOP" footer is still an auto-reply. Anything else
       // the stage flags is an opt-out (never opt_in): recall comes first.
       if (best === autoIndex && top >= 0.5) return { label: 'auto_reply', confidence: round(top), classifier: BUILTIN_CLASSIFIER_NAME };
       return { label: 'opt_out', confidence: Math.max(OPT_OUT_STAGE_CONFIDENCE, round(p[optOutIndex]!)), classifier: OPT_OUT_STAGE_NAME };
+    }
+    if (verdict.cleared && best === optOutIndex) {
+      // The stage saw why this stop is not an opt-out (rules 1, 3, 9): the model's next label.
+      best = optOutIndex === 0 ? 1 : 0;
+      for (let c = 0; c < p.length; c++) if (c !== optOutIndex && p[c]! > p[best]!) best = c;
+      const mass = 1 - p[optOutIndex]!;
+      return { label: model.labels[best]!, confidence: round(mass > 0 ? p[best]! / mass : 0), classifier: BUILTIN_CLASSIFIER_NAME };
     }
     if (best !== unknownIndex && top < threshold) {
       // Abstain: the confidence is the mass not on the rejected label.

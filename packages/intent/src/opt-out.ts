@@ -94,23 +94,28 @@ function isPoliteStop(s: string): boolean {
   return stops > 0;
 }
 
-/** The stage's verdict: `rule` names the pattern that fired. */
-export type OptOutVerdict = { flagged: true; rule: string } | { flagged: false };
+/**
+ * The stage's verdict: `rule` names the pattern that fired. `cleared` says why a message that
+ * looked like a stop is not one (a STOP sent by mistake, a partial stop that redirects, an
+ * auto-responder's footer, a question about the terms): the classifier then does not answer opt_out.
+ */
+export type OptOutVerdict = { flagged: true; rule: string } | { flagged: false; cleared?: 'stay' | 'redirect' | 'instruction' | 'terms' };
 
 /**
  * Does this reply ask for no more contact? Email replies are read without their quoted campaign,
  * greeting and signature (a quoted "reply STOP to unsubscribe" is not the sender's words).
- * Pure and fast (a dozen regular expressions over at most MAX_CHARS characters).
+ * Pure and fast (a few regular expressions over at most MAX_CHARS characters).
  */
 export function detectOptOut(input: ClassifyInput): OptOutVerdict {
   const body = input.channel === 'email' ? extractEmailBody(input.text) : input.text;
   const s = canonical(body);
+  if (STAY.test(s)) return { flagged: false, cleared: 'stay' };
   if (isPoliteStop(s)) return { flagged: true, rule: 'polite-stop' };
   for (const [rule, re] of RULES) {
     if (!re.test(s)) continue;
-    if (STAY.test(s) || INSTRUCTION.test(s)) return { flagged: false };
-    if (TERMS_RULES.has(rule) && TERMS.test(s)) return { flagged: false };
-    if (REDIRECT.test(s)) return { flagged: false };
+    if (INSTRUCTION.test(s)) return { flagged: false, cleared: 'instruction' };
+    if (REDIRECT.test(s)) return { flagged: false, cleared: 'redirect' };
+    if (TERMS_RULES.has(rule) && TERMS.test(s)) return { flagged: false, cleared: 'terms' };
     return { flagged: true, rule };
   }
   return { flagged: false };
