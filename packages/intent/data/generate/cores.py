@@ -742,3 +742,47 @@ FOURTH = {
 for _label, _by_lang in FOURTH.items():
     for _lang, _cores in _by_lang.items():
         CORES[_label][_lang] += _cores
+
+# Fifth batch: English was the weaker language in grouped cross-validation; more everyday English,
+# and French/English replies to the offer that mention a channel without stopping it.
+FIFTH = {
+    "interested": {
+        "en": ["yes I'd like that", "sure, sounds good", "yes, go ahead", "that sounds great", "I'm interested in the offer",
+               "I'd like to sign up for the offer", "yes please send it over", "keen to hear more", "tell me more please, sounds good",
+               "could be a good fit for us, let's talk details", "yes, we're interested. What's the next step?", "ok I'm in",
+               "let's book it", "happy to go ahead", "sounds like a deal", "I'd love that", "yes that would be great",
+               "ok, email me the details", "text me the link and I'll sign up", "I'll come to the open day"],
+        "fr": ["oui envoyez-moi ça par mail", "ok envoyez le lien par sms je m'inscris", "je viendrai à la journée découverte",
+               "oui ça m'intéresserait d'en discuter en agence"],
+    },
+    "not_interested": {
+        "en": ["no, thank you", "not interested thank you", "we'll pass on this one", "no thanks, not at the moment",
+               "I'm not looking to change", "we're happy with our current provider", "not interested in solar", "sorry, no",
+               "I don't think so", "no, it's not for us", "not this year", "we're not in the market for this"],
+    },
+    "question": {
+        "en": ["how much would it be for a 3 bed house?", "what's the monthly cost?", "is there a catch?", "what's included?",
+               "do you offer financing?", "how long is the contract?", "are there any hidden fees?", "is it available in my area?",
+               "who are you?", "who is this please?", "how did you get my details?", "is this legit?", "what happens after the trial?"],
+    },
+    "callback_request": {
+        "en": ["can someone call me?", "call me after 5 please", "I'd prefer a call", "please phone me tomorrow", "ring me at lunchtime",
+               "give me a call this afternoon", "you can call me on this number", "call me, it's easier"],
+    },
+    "unknown": {
+        "en": ["ok", "ok thanks", "thank you!", "cheers", "noted, thanks", "got it thanks", "hello", "hi!", "good afternoon",
+               "see you later", "on my way", "running 5 min late", "can you grab bread on the way home?", "where are you?",
+               "I'm not Sarah, wrong number", "you've got the wrong person", "lol what", "?", "👍👍", "Sent from my phone"],
+    },
+    "opt_out": {
+        "en": ["please unsubscribe me", "remove me please", "stop texting", "no more texts", "opt me out please",
+               "delete my number please", "I want out of this list", "don't text me", "stop. not interested", "remove me from your list, thanks"],
+    },
+    "info_request": {
+        "en": ["what are your hours?", "when are you open?", "what's your address?", "where are you?", "website please",
+               "what's the best number to reach you?", "email address please", "are you open today?"],
+    },
+}
+for _label, _by_lang in FIFTH.items():
+    for _lang, _cores in _by_lang.items():
+        CORES[_label][_lang] += _cores
