@@ -786,3 +786,20 @@ FIFTH = {
 for _label, _by_lang in FIFTH.items():
     for _lang, _cores in _by_lang.items():
         CORES[_label][_lang] += _cores
+
+# Sixth batch: negations that accept ("I don't want to miss this"), and STOP sent by mistake.
+SIXTH = {
+    "interested": {
+        "fr": ["je ne veux pas rater ça, je prends", "je veux plus payer autant, dites-m'en plus", "je ne dirais pas non à une démo",
+               "je ne veux plus attendre, je m'inscris", "je n'hésite pas, je prends", "pas d'hésitation, c'est oui"],
+        "en": ["I don't want to miss this, sign me up", "I no longer want to pay so much, tell me more", "I wouldn't mind a demo",
+               "don't want to wait any longer, I'm in", "no hesitation, yes", "I can't say no to that price"],
+    },
+    "opt_in": {
+        "fr": ["non je ne veux pas me désinscrire, c'était une erreur", "ne me désinscrivez pas svp", "le STOP c'était une erreur, gardez-moi"],
+        "en": ["no I don't want to unsubscribe, it was a mistake", "please don't unsubscribe me", "the STOP was a mistake, keep me on"],
+    },
+}
+for _label, _by_lang in SIXTH.items():
+    for _lang, _cores in _by_lang.items():
+        CORES[_label][_lang] += _cores
