@@ -803,3 +803,24 @@ SIXTH = {
 for _label, _by_lang in SIXTH.items():
     for _lang, _cores in _by_lang.items():
         CORES[_label][_lang] += _cores
+
+# Seventh batch: call-time constraints stated indirectly, and replies posted in a campaign group.
+SEVENTH = {
+    "callback_request": {
+        "fr": ["je finis à 18h, appelez après", "je suis joignable après 17h", "le matin c'est mieux pour m'appeler", "appelez entre 12h et 14h svp",
+               "jamais le mercredi, sinon appelez quand vous voulez", "pas pendant les heures de bureau svp, appelez le soir"],
+        "en": ["I finish at 6, call after that", "I'm reachable after 5pm", "mornings are better for calls", "call between 12 and 2 please",
+               "never on wednesdays, otherwise call whenever", "not during office hours please, call in the evening"],
+    },
+    "interested": {
+        "fr": ["moi ça m'intéresse !", "intéressée aussi 🙋‍♀️", "je suis partant aussi", "pareil, ça m'intéresse"],
+        "en": ["me too, interested!", "count me in as well", "same here, I'm interested"],
+    },
+    "question": {
+        "fr": ["c'est valable pour tout le monde dans le groupe ?", "quelqu'un sait combien ça coûte ?"],
+        "en": ["is this for everyone in the group?", "does anyone know how much it costs?"],
+    },
+}
+for _label, _by_lang in SEVENTH.items():
+    for _lang, _cores in _by_lang.items():
+        CORES[_label][_lang] += _cores
