@@ -14,6 +14,13 @@ export const OPT_OUT_STAGE_NAME = 'opt-out-stage';
  * cross-validation on the training data (the model's own probability is not about the stage's rule).
  */
 const OPT_OUT_STAGE_CONFIDENCE = 0.95;
+/**
+ * Rule 7: double and soft negatives that accept ("je dis pas non", "pas contre", "no objection").
+ * The model weighs the negation heavily; when it reads one of these as a refusal (or nothing) and
+ * nothing takes the interest back, the answer is interested.
+ */
+const ACCEPTING_NEGATIVE = /\b((je )?(ne )?(dis|dit) pas non|(je suis |suis )?pas contre|pas de refus|se refuse pas|no objections?|not opposed|(would not|wouldn't|wouldnt) say no|(can't|cannot|cant) say no|why not|pourquoi pas|pas bete)\b/;
+const TAKEN_BACK = /\b(finalement|changed my mind|change d'avis|on second thought|actually no|mais non|but no|plus maintenant|not anymore|no longer)\b/;
 /** Below this probability the best label is not trusted and the answer is `unknown` (tuned by cross-validation). */
 export const DEFAULT_UNKNOWN_THRESHOLD = 0.3;
 
@@ -51,6 +58,8 @@ export function createBuiltinClassifier(options: BuiltinClassifierOptions = {}):
   const unknownIndex = model.labels.indexOf('unknown');
   const autoIndex = model.labels.indexOf('auto_reply');
   const optOutIndex = model.labels.indexOf('opt_out');
+  const notInterestedIndex = model.labels.indexOf('not_interested');
+  const interestedIndex = model.labels.indexOf('interested');
 
   const classifySync = (input: ClassifyInput): Intent => {
     const keyword = compliance(input.text);
@@ -69,6 +78,10 @@ export function createBuiltinClassifier(options: BuiltinClassifierOptions = {}):
       // the stage flags is an opt-out (never opt_in): recall comes first.
       if (best === autoIndex && top >= 0.5) return { label: 'auto_reply', confidence: round(top), classifier: BUILTIN_CLASSIFIER_NAME };
       return { label: 'opt_out', confidence: Math.max(OPT_OUT_STAGE_CONFIDENCE, round(p[optOutIndex]!)), classifier: OPT_OUT_STAGE_NAME };
+    }
+    if ((best === notInterestedIndex || best === unknownIndex) && p[interestedIndex]! < top) {
+      const plain = input.text.toLowerCase().normalize('NFD').replace(/\p{M}+/gu, '').replace(/[’‘]/g, "'");
+      if (ACCEPTING_NEGATIVE.test(plain) && !TAKEN_BACK.test(plain)) return { label: 'interested', confidence: round(Math.max(p[interestedIndex]!, 0.6)), classifier: BUILTIN_CLASSIFIER_NAME };
     }
     if (verdict.cleared && best === optOutIndex) {
       // The stage saw why this stop is not an opt-out (rules 1, 3, 9): the model's next label.

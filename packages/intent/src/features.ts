@@ -50,6 +50,8 @@ const PHRASES: readonly (readonly [string, RegExp])[] = [
   ['family', /\b(maman|mom|mum|papa|dad|cheri\w*|babe|bisous|xoxo|love you|bro|les gars|guys)\b/],
   ['meeting', /\b(rdv|rendez vous|demo|showroom|agence|boutique|en magasin|in person|visit|pase en|come by|passer|passerai)\b/],
   ['who', /(^| )(qui|who)( |$)/],
+  ['time_mention', /\b0 ?(h|pm|am|heures?)\b|\b0h0\b|\b(midi|noon|lunchtime|ce soir|tonight|demain|tomorow|matin|morning|aprem|afternoon|evening|soir)\b/],
+  ['call_window', /\b(pas avant|not before|pas apres|not after|apres|after|avant|before|entre|between|vers|around|a partir de|from|until|jusqu a) 0 ?(h|pm|am|heures?)?\b/],
   ['auto_phrase', /\b(mesage automatique|automated|automatic|auto-?reply|reponse automatique|out of (the )?ofice|absente?|do not disturb|ne pas deranger|hors ligne|ofline|we wil (reply|respond|get back|answer|cal you back)|nous vous (repondrons|recontacterons)|notre equipe|our team|un conseiler va vous|thanks for (texting|contacting|your mesage|reaching out)|merci (pour|de) votre mesage|bienvenue chez|welcome to|business hours|horaires :|undeliver\w*|non remis|mailer|daemon|postmaster|0 0\.0\.0|ne sera pas (transfere|lu)|wil not be forwarded|boite aux letres|mailbox|acuse de reception|ticket)\b/],
   ['media', /(omited|omis|absente?\b|supprime|deleted|atachment|piece jointe|sticker|\bgif\b|voice (mesage|cal)|mesage vocal|appel vocal|\bmised\b|manque|\[photo\]|\[image\]|\.jpg|<media|<atached)/],
 ];
