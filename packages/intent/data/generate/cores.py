@@ -824,3 +824,41 @@ SEVENTH = {
 for _label, _by_lang in SEVENTH.items():
     for _lang, _cores in _by_lang.items():
         CORES[_label][_lang] += _cores
+
+# Eighth batch: the three weakest labels in grouped cross-validation (opt_in, question, unknown).
+EIGHTH = {
+    "opt_in": {
+        "fr": ["je souhaite recevoir vos newsletters", "oui je veux bien être ajouté à votre liste", "vous pouvez m'inscrire aux alertes promo ?",
+               "je veux être prévenu des prochaines offres", "prévenez-moi pour les prochaines ventes privées", "je m'abonne aux sms",
+               "je donne mon consentement pour les sms", "ok pour être contacté par sms pour les promos", "réactivez mon abonnement aux alertes",
+               "j'avais fait stop mais je veux de nouveau vos offres", "remettez-moi sur la liste whatsapp", "j'accepte les communications commerciales",
+               "inscrivez-moi à la lettre d'info svp", "je veux rejoindre votre liste de diffusion", "vous pouvez m'envoyer vos offres par mail"],
+        "en": ["I'd like to get your newsletter", "yes add me to your list", "can you sign me up for promo alerts?", "let me know about future offers",
+               "notify me about the next private sales", "I'm subscribing to the texts", "I give my consent for texts", "ok to be contacted by text for promos",
+               "turn my alerts back on", "I said stop before but I want your offers again", "put me back on the whatsapp list",
+               "I accept marketing messages", "please add me to the mailing list", "I want to join your broadcast list", "you can email me your offers"],
+        "mixed": ["add me à la newsletter svp", "je veux your offers par sms"],
+    },
+    "question": {
+        "fr": ["c'est quoi exactement votre offre ?", "vous proposez quoi au juste ?", "c'est quoi le prix après la promo ?",
+               "ça engage à quoi ?", "faut-il signer un contrat ?", "combien de temps dure la promo ?", "il faut payer d'avance ?",
+               "c'est compatible avec mon installation actuelle ?", "vous travaillez avec quelle banque ?", "c'est remboursé par la mutuelle ?",
+               "pourquoi vous me contactez ?", "on se connaît ?", "je ne comprends pas, c'est pour quoi ?", "vous avez mon numéro depuis quand ?"],
+        "en": ["what exactly is the offer?", "what are you selling?", "what's the price after the promo?", "what am I committing to?",
+               "do I have to sign a contract?", "how long does the promo last?", "do I pay upfront?", "is it compatible with my current setup?",
+               "why are you contacting me?", "do we know each other?", "I don't get it, what is this for?", "since when do you have my number?"],
+    },
+    "unknown": {
+        "fr": ["ok c'est noté", "ok merci pour le message", "ah d'accord merci", "oui merci", "merci, à bientôt", "bonne soirée à vous aussi",
+               "coucou 😘", "slt cv ?", "tu fais quoi ce soir ?", "t'as vu le match ?", "je suis en route", "j'arrive !", "rdv à 18h au café ?",
+               "c'est pour qui ce message ? je pense que c'est une erreur", "je ne suis pas la bonne personne", "vous avez dû faire une erreur de numéro",
+               "[Message vocal - 0:32]", "📷 Photo", "🎤 Message vocal", "Ce message a été supprimé.", "null"],
+        "en": ["ok noted", "ok thanks for the message", "ah ok thanks", "yes thanks", "thanks, see you", "you too, have a good evening",
+               "hey 😘", "sup", "what are you doing tonight?", "did you see the game?", "on my way", "coming!", "meet at 6 at the cafe?",
+               "who is this message for? I think it's a mistake", "I'm not the right person", "you must have dialled the wrong number",
+               "[Voice message - 0:32]", "📷 Photo", "🎤 Voice message", "This message was deleted."],
+    },
+}
+for _label, _by_lang in EIGHTH.items():
+    for _lang, _cores in _by_lang.items():
+        CORES[_label][_lang] += _cores
