@@ -849,11 +849,11 @@ EIGHTH = {
                "why are you contacting me?", "do we know each other?", "I don't get it, what is this for?", "since when do you have my number?"],
     },
     "unknown": {
-        "fr": ["ok c'est noté", "ok merci pour le message", "ah d'accord merci", "oui merci", "merci, à bientôt", "bonne soirée à vous aussi",
+        "fr": ["ok c'est noté", "ok merci pour le message", "ah d'accord merci", "merci, à bientôt", "bonne soirée à vous aussi",
                "coucou 😘", "slt cv ?", "tu fais quoi ce soir ?", "t'as vu le match ?", "je suis en route", "j'arrive !", "rdv à 18h au café ?",
                "c'est pour qui ce message ? je pense que c'est une erreur", "je ne suis pas la bonne personne", "vous avez dû faire une erreur de numéro",
                "[Message vocal - 0:32]", "📷 Photo", "🎤 Message vocal", "Ce message a été supprimé.", "null"],
-        "en": ["ok noted", "ok thanks for the message", "ah ok thanks", "yes thanks", "thanks, see you", "you too, have a good evening",
+        "en": ["ok noted", "ok thanks for the message", "ah ok thanks", "thanks, see you", "you too, have a good evening",
                "hey 😘", "sup", "what are you doing tonight?", "did you see the game?", "on my way", "coming!", "meet at 6 at the cafe?",
                "who is this message for? I think it's a mistake", "I'm not the right person", "you must have dialled the wrong number",
                "[Voice message - 0:32]", "📷 Photo", "🎤 Voice message", "This message was deleted."],
