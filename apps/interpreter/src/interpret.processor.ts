@@ -37,8 +37,10 @@ export function createInterpretProcessor(deps: InterpretProcessorDeps) {
 
   return async (payload: JobPayload<'interpret'>) => {
     const { message } = payload;
-    const intent = await deps.classifier.classify({ text: message.content, channel: message.source, subject: message.email?.subject });
-    const outcome = await persist.push({ eventId: payload.eventId, message, intent, replay: payload.replay });
+    const classified = await deps.classifier.classify({ text: message.content, channel: message.source, subject: message.email?.subject });
+    const outcome = await persist.push({ eventId: payload.eventId, message, intent: classified, replay: payload.replay });
+    // A contextual label (a lone YES, INTENTS.md rule 8) is resolved against the contact's state in persist.
+    const intent = 'intent' in outcome ? outcome.intent : classified;
     const integration = message.source === 'email' ? 'email' : message.source === 'sms' ? 'sms' : 'whatsapp';
     if (outcome.status === 'created' || outcome.status === 'replayed') {
       // Debug, not info: one line per message costs throughput, and the sender is a phone number.

@@ -4,7 +4,12 @@ import { newId } from './ids.ts';
 import { recordConsentChanges, type ConsentChange } from './consent.ts';
 import { anyEndpointEnabled, writeDeliveries, type OutboundEvent } from './outbox.ts';
 
-export type IntentValue = { label: string; confidence: number; classifier: string };
+/**
+ * What the classifier made of a message. `whenOptedOut`: the label that applies instead when the
+ * contact is opted out at that moment (a lone YES: opt_in from an opted-out contact, interested
+ * otherwise, INTENTS.md rule 8); resolved here, in the transaction that reads and moves the state.
+ */
+export type IntentValue = { label: string; confidence: number; classifier: string; whenOptedOut?: string };
 
 /** A normalized inbound message with what the interpreter made of it. */
 export type InterpretedMessage = {
@@ -18,9 +23,10 @@ export type InterpretedMessage = {
 /** What persisting one message did. */
 export type PersistOutcome =
   /** `deliveryIds`: the outbox rows written with it (enqueue them after commit). */
-  | { status: 'created'; messageId: string; contactId: string; campaignId: string | null; deliveryIds: string[] }
+  /** `intent`: the interpretation stored (a contextual label resolved against the contact's state). */
+  | { status: 'created'; messageId: string; contactId: string; campaignId: string | null; deliveryIds: string[]; intent: IntentValue }
   /** A replay: the stored message takes the new interpretation; it is not announced again. */
-  | { status: 'replayed'; messageId: string; contactId: string; campaignId: string | null; deliveryIds: string[] }
+  | { status: 'replayed'; messageId: string; contactId: string; campaignId: string | null; deliveryIds: string[]; intent: IntentValue }
   /** This event's message was stored before (the job ran twice): nothing changes. */
   | { status: 'exists'; messageId: string }
   /** Another raw event already carried this provider message id: nothing changes. */
@@ -96,7 +102,7 @@ export async function persistInterpretedMessages(db: Db, items: InterpretedMessa
       const insertedId = insertedByEvent.get(eventId);
       if (insertedId && !seenEvents.has(eventId)) {
         seenEvents.add(eventId);
-        outcomes.push({ status: 'created', messageId: insertedId, contactId: row.contactId, campaignId: row.campaignId, deliveryIds: [] });
+        outcomes.push({ status: 'created', messageId: insertedId, contactId: row.contactId, campaignId: row.campaignId, deliveryIds: [], intent: row.item.intent });
         effective.push({ row, messageId: insertedId });
         continue;
       }
@@ -105,7 +111,7 @@ export async function persistInterpretedMessages(db: Db, items: InterpretedMessa
         if (!row.item.replay) {
           outcomes.push({ status: 'exists', messageId: sameEvent.id });
         } else {
-          outcomes.push({ status: 'replayed', messageId: sameEvent.id, contactId: row.contactId, campaignId: row.campaignId, deliveryIds: [] });
+          outcomes.push({ status: 'replayed', messageId: sameEvent.id, contactId: row.contactId, campaignId: row.campaignId, deliveryIds: [], intent: row.item.intent });
           await tx.message.update({
             where: { id: sameEvent.id },
             data: { content: message.content, sender: message.sender, recipient: message.recipient, campaignId: row.campaignId, contactId: row.contactId, extracted: extractedOf(message) as object, raw: message.rawData as object },
@@ -118,6 +124,14 @@ export async function persistInterpretedMessages(db: Db, items: InterpretedMessa
       outcomes.push({ status: 'duplicate', messageId: other?.id ?? '' });
     }
 
+    if (effective.some((e) => e.row.item.intent.whenOptedOut)) {
+      await resolveContextualIntents(tx, effective);
+      for (const o of outcomes) {
+        if (o.status !== 'created' && o.status !== 'replayed') continue;
+        const e = effective.find((x) => x.messageId === o.messageId);
+        if (e) o.intent = e.row.item.intent;
+      }
+    }
     if (effective.length > 0) {
       await tx.$executeRaw`
         INSERT INTO message_intents (message_id, label, confidence, classifier)
@@ -129,6 +143,42 @@ export async function persistInterpretedMessages(db: Db, items: InterpretedMessa
     await announceCreated(tx, outcomes, rows);
     return outcomes;
   });
+}
+
+/**
+ * Resolves contextual intents (`whenOptedOut`) against the contact's opt-out state at each
+ * message: the stored state, then the batch's own opt-outs/opt-ins in time order (a STOP and a
+ * YES in one batch: the YES sees the STOP). A replayed message keeps the label its first
+ * interpretation stored when that label is one of its two readings: its own opt-in may be what
+ * the state shows now. Mutates each row's item so that everything downstream (intent row, contact
+ * effects, outbox payload) sees one interpretation.
+ */
+async function resolveContextualIntents(tx: DbTx, effective: { row: { item: InterpretedMessage; contactId: string }; messageId: string }[]): Promise<void> {
+  const contactIds = [...new Set(effective.filter((e) => e.row.item.intent.whenOptedOut).map((e) => e.row.contactId))].sort();
+  const contacts = await tx.$queryRaw<{ id: string; opted_out: boolean; opt_changed_at: Date | null }[]>`
+    SELECT id, opted_out, opt_changed_at FROM contacts WHERE id = ANY(${contactIds}::uuid[])`;
+  const state = new Map(contacts.map((c) => [c.id, { optedOut: c.opted_out, at: c.opt_changed_at?.getTime() ?? -Infinity }]));
+  const replayIds = effective.filter((e) => e.row.item.replay && e.row.item.intent.whenOptedOut).map((e) => e.messageId);
+  const stored = replayIds.length === 0 ? new Map<string, string>() : new Map(
+    (await tx.$queryRaw<{ message_id: string; label: string }[]>`SELECT message_id, label FROM message_intents WHERE message_id = ANY(${replayIds}::uuid[])`).map((r) => [r.message_id, r.label]),
+  );
+  const ordered = [...effective].sort((a, b) => a.row.item.message.receivedAt.localeCompare(b.row.item.message.receivedAt));
+  for (const e of ordered) {
+    const st = state.get(e.row.contactId);
+    if (!st) continue;
+    const { whenOptedOut, ...intent } = e.row.item.intent;
+    if (whenOptedOut) {
+      const before = stored.get(e.messageId);
+      const label = before === intent.label || before === whenOptedOut ? before : st.optedOut ? whenOptedOut : intent.label;
+      e.row.item = { ...e.row.item, intent: { ...intent, label } };
+    }
+    const label = e.row.item.intent.label;
+    const at = new Date(e.row.item.message.receivedAt).getTime();
+    if ((label === 'opt_out' || label === 'opt_in') && st.at < at) {
+      st.optedOut = label === 'opt_out';
+      st.at = at;
+    }
+  }
 }
 
 /**

@@ -2,8 +2,13 @@ import type { Intent, IntentLabel } from './types.ts';
 
 /** Carrier/Twilio opt-out keywords, plus the French ones. Compared after accent stripping, so ARRÊT is ARRET. */
 export const OPT_OUT_KEYWORDS: readonly string[] = Object.freeze(['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT', 'REVOKE', 'OPTOUT', 'ARRET', 'ARRETE']);
-/** Carrier/Twilio opt-in keywords. */
+/** Carrier/Twilio opt-in keywords. YES is one only for a contact who is opted out (see {@link CONTEXTUAL_OPT_IN_KEYWORDS}). */
 export const OPT_IN_KEYWORDS: readonly string[] = Object.freeze(['START', 'YES', 'UNSTOP']);
+/**
+ * Opt-in keywords that also answer an offer: alone, they are `interested`, and `opt_in` when the
+ * contact is opted out (INTENTS.md rule 8). The match carries both through `whenOptedOut`.
+ */
+export const CONTEXTUAL_OPT_IN_KEYWORDS: readonly string[] = Object.freeze(['YES']);
 /** Help keywords that always mean info_request; configured service keywords are added to these. */
 export const HELP_KEYWORDS: readonly string[] = Object.freeze(['HELP', 'INFO', 'AIDE']);
 /** The gateway's default service keywords (not applied unless passed as `serviceKeywords`). */
@@ -24,15 +29,17 @@ export function normalizeKeyword(text: string): string {
 
 const BASE = buildTable([]);
 
-function buildTable(serviceKeywords: readonly string[]): ReadonlyMap<string, IntentLabel> {
-  const table = new Map<string, IntentLabel>();
+type Entry = { label: IntentLabel; whenOptedOut?: IntentLabel };
+
+function buildTable(serviceKeywords: readonly string[]): ReadonlyMap<string, Entry> {
+  const table = new Map<string, Entry>();
   // Inserted from lowest to highest priority so that opt-out always wins a collision.
   for (const k of [...HELP_KEYWORDS, ...serviceKeywords]) {
     const key = normalizeKeyword(k);
-    if (key) table.set(key, 'info_request');
+    if (key) table.set(key, { label: 'info_request' });
   }
-  for (const k of OPT_IN_KEYWORDS) table.set(k, 'opt_in');
-  for (const k of OPT_OUT_KEYWORDS) table.set(k, 'opt_out');
+  for (const k of OPT_IN_KEYWORDS) table.set(k, CONTEXTUAL_OPT_IN_KEYWORDS.includes(k) ? { label: 'interested', whenOptedOut: 'opt_in' } : { label: 'opt_in' });
+  for (const k of OPT_OUT_KEYWORDS) table.set(k, { label: 'opt_out' });
   return table;
 }
 
@@ -42,8 +49,9 @@ export function createComplianceMatcher(options: ComplianceOptions = {}): (text:
   return (text) => {
     // Keywords are single short words: skip the normalization for anything longer.
     if (text.length > 64) return null;
-    const label = table.get(normalizeKeyword(text));
-    return label ? { label, confidence: 1, classifier: 'keyword' } : null;
+    const entry = table.get(normalizeKeyword(text));
+    if (!entry) return null;
+    return entry.whenOptedOut ? { label: entry.label, confidence: 1, classifier: 'keyword', whenOptedOut: entry.whenOptedOut } : { label: entry.label, confidence: 1, classifier: 'keyword' };
   };
 }
 

@@ -6,11 +6,14 @@ import type { ReplyChannel } from './types.ts';
 
 /** The training split shipped with the package. */
 export const TRAINING_DATA_PATH = fileURLToPath(new URL('../data/replies.jsonl', import.meta.url));
-/** The held-out split: for evaluation only, never for training or tuning. */
-export const HELDOUT_DATA_PATH = fileURLToPath(new URL('../data/replies.heldout.jsonl', import.meta.url));
+/**
+ * The independent held-out set, written from INTENTS.md alone by someone who never saw the training
+ * data: for evaluation only, never read to train or tune.
+ */
+export const INDEPENDENT_DATA_PATH = fileURLToPath(new URL('../data/replies.independent.jsonl', import.meta.url));
 
-/** One dataset line. */
-export type DatasetRow = LabeledExample & { lang: 'fr' | 'en' | 'mixed' };
+/** One dataset line. `group` ties the variants of one written reply together (cross-validation keeps a group in one fold). */
+export type DatasetRow = LabeledExample & { lang: 'fr' | 'en' | 'mixed'; group?: string };
 
 const CHANNELS: ReadonlySet<string> = new Set(['sms', 'whatsapp', 'email', 'whatsapp-group']);
 const LANGS: ReadonlySet<string> = new Set(['fr', 'en', 'mixed']);
@@ -23,12 +26,13 @@ export function parseDataset(jsonl: string): DatasetRow[] {
     const line = lines[i]!.trim();
     if (!line) continue;
     const o = JSON.parse(line) as Record<string, unknown>;
-    const { text, label, lang, channel, subject } = o;
-    if (typeof text !== 'string' || !isIntentLabel(label) || typeof lang !== 'string' || !LANGS.has(lang) || typeof channel !== 'string' || !CHANNELS.has(channel) || (subject !== undefined && typeof subject !== 'string')) {
+    const { text, label, lang, channel, subject, group } = o;
+    if (typeof text !== 'string' || !isIntentLabel(label) || typeof lang !== 'string' || !LANGS.has(lang) || typeof channel !== 'string' || !CHANNELS.has(channel) || (subject !== undefined && typeof subject !== 'string') || (group !== undefined && typeof group !== 'string')) {
       throw new Error(`invalid dataset line ${i + 1}`);
     }
     const row: DatasetRow = { text, label, lang: lang as DatasetRow['lang'], channel: channel as ReplyChannel };
     if (subject !== undefined) row.subject = subject;
+    if (group) row.group = group;
     rows.push(row);
   }
   return rows;

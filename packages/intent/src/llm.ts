@@ -1,4 +1,5 @@
 import { createComplianceMatcher } from './compliance.ts';
+import { detectOptOut } from './opt-out.ts';
 import { INTENT_LABELS, isIntentLabel } from './types.ts';
 import type { Classifier, ClassifyInput, Intent } from './types.ts';
 
@@ -133,6 +134,9 @@ export function createLlmClassifier(options: LlmClassifierOptions): Classifier {
   const classify = async (input: ClassifyInput): Promise<Intent> => {
     const keyword = compliance(input.text);
     if (keyword) return keyword;
+    // Opt-out first in every classifier: what the stage flags is decided locally (the fallback is
+    // the built-in classifier, which applies the stage), so an LLM can never turn it into opt_in.
+    if (detectOptOut(input).flagged) return options.fallback.classify(input);
     try {
       return await ask(input);
     } catch (error) {

@@ -76,3 +76,24 @@ export function stratifiedFolds(labels: readonly IntentLabel[], k: number): numb
     return i % k;
   });
 }
+
+/**
+ * Assigns each example to one of k folds, keeping every group (the variants of one written reply)
+ * in a single fold, so that cross-validation never scores a reply whose twin was trained on.
+ * Groups are dealt round-robin within each label, in first-seen order (deterministic).
+ */
+export function groupedFolds(rows: readonly { label: IntentLabel; group?: string }[], k: number): number[] {
+  const foldOf = new Map<string, number>();
+  const next = new Map<IntentLabel, number>();
+  return rows.map((r, i) => {
+    const key = r.group || `row:${i}`;
+    let f = foldOf.get(key);
+    if (f === undefined) {
+      const n = next.get(r.label) ?? 0;
+      next.set(r.label, n + 1);
+      f = n % k;
+      foldOf.set(key, f);
+    }
+    return f;
+  });
+}

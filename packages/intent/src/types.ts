@@ -26,8 +26,14 @@ export const INTENT_LABELS: readonly IntentLabel[] = Object.freeze([
 /** Channel an inbound reply came through. */
 export type ReplyChannel = 'sms' | 'whatsapp' | 'email' | 'whatsapp-group';
 
-/** A classification: the label, a confidence in [0, 1], and which classifier decided ('keyword', 'builtin-v1', 'llm:<model>'). */
-export type Intent = { label: IntentLabel; confidence: number; classifier: string };
+/**
+ * A classification: the label, a confidence in [0, 1], and which classifier decided ('keyword',
+ * 'builtin-v2', 'opt-out-stage', 'llm:<model>'). `whenOptedOut` is the label that applies instead
+ * when the sender is currently opted out: a lone YES is Twilio's opt-in keyword for an opted-out
+ * contact and an answer to the offer otherwise (INTENTS.md rule 8). Whoever knows the contact's
+ * state (the interpreter, when it persists) makes the choice.
+ */
+export type Intent = { label: IntentLabel; confidence: number; classifier: string; whenOptedOut?: IntentLabel };
 
 /** One inbound reply. `subject` is only meaningful for email. */
 export type ClassifyInput = { text: string; channel?: ReplyChannel; subject?: string };

@@ -26,10 +26,10 @@ describe('built-in classifier: free text', () => {
   });
 
   test.each<Case>([
-    ['👍', 'interested'],
-    ['👍👍👍', 'interested'],
-    ['super 👍', 'interested'],
-    ['👎', 'not_interested'],
+    ['👍', 'unknown'],
+    ['👍👍👍', 'unknown'],
+    ['génial, je prends 👍', 'interested'],
+    ['👎', 'unknown'],
     ['non merci 👎', 'not_interested'],
     ['📞 ce soir', 'callback_request'],
     ['😡 arrêtez', 'opt_out'],
@@ -73,7 +73,7 @@ describe('built-in classifier: free text', () => {
     ['call me back after 5pm', 'callback_request'],
     ["pouvez-vous m'appeler", 'callback_request'],
     ['combien ça coûte ?', 'question'],
-    ['what are your opening hours?', 'question'],
+    ['what are your opening hours?', 'info_request'],
   ])('callbacks and questions: %j is %s', (text, expected) => {
     expect(label(text)).toBe(expected);
   });
@@ -129,7 +129,7 @@ describe('built-in classifier: contract', () => {
       expect(INTENT_LABELS).toContain(intent.label);
       expect(intent.confidence).toBeGreaterThanOrEqual(0);
       expect(intent.confidence).toBeLessThanOrEqual(1);
-      expect(['builtin-v1', 'keyword']).toContain(intent.classifier);
+      expect(['builtin-v2', 'keyword', 'opt-out-stage']).toContain(intent.classifier);
     }
   });
 
@@ -156,7 +156,7 @@ describe('built-in classifier: contract', () => {
 
   test("createClassifier({kind: 'builtin'}) honours service keywords", async () => {
     const c = createClassifier({ kind: 'builtin', serviceKeywords: ['HORAIRES'] });
-    expect(c.name).toBe('builtin-v1');
+    expect(c.name).toBe('builtin-v2');
     await expect(c.classify({ text: 'horaires' })).resolves.toEqual({ label: 'info_request', confidence: 1, classifier: 'keyword' });
   });
 

@@ -14,7 +14,6 @@ const KEYWORDS: [string, IntentLabel][] = [
   ['ARRÊT', 'opt_out'],
   ['ARRETE', 'opt_out'],
   ['START', 'opt_in'],
-  ['YES', 'opt_in'],
   ['UNSTOP', 'opt_in'],
   ['HELP', 'info_request'],
   ['INFO', 'info_request'],
@@ -43,7 +42,6 @@ describe('matchComplianceKeyword', () => {
     ['Stop.', 'opt_out'],
     [' Stop! ', 'opt_out'],
     ['stop.', 'opt_out'],
-    ['Yes!', 'opt_in'],
     ['aide ?', 'info_request'],
   ] as [string, IntentLabel][])('%j is the %s keyword (accents ignored)', (text, label) => {
     expect(matchComplianceKeyword(text)?.label).toBe(label);
@@ -84,7 +82,11 @@ describe('matchComplianceKeyword', () => {
 
   test('a service keyword cannot shadow an opt-out or opt-in keyword', () => {
     expect(matchComplianceKeyword('stop', { serviceKeywords: ['STOP', 'YES'] })?.label).toBe('opt_out');
-    expect(matchComplianceKeyword('yes', { serviceKeywords: ['STOP', 'YES'] })?.label).toBe('opt_in');
+    expect(matchComplianceKeyword('yes', { serviceKeywords: ['STOP', 'YES'] })).toMatchObject({ label: 'interested', whenOptedOut: 'opt_in' });
+  });
+
+  test.each(['YES', 'yes', 'Yes!', ' yes. ', 'YES 👍'])('a lone %j is interested, and opt_in for an opted-out contact (rule 8)', (text) => {
+    expect(matchComplianceKeyword(text)).toEqual({ label: 'interested', confidence: 1, classifier: 'keyword', whenOptedOut: 'opt_in' });
   });
 
   test('the exported keyword lists are the carrier ones', () => {
@@ -96,8 +98,8 @@ describe('matchComplianceKeyword', () => {
     const classifier = createBuiltinClassifier({ serviceKeywords: ['HORAIRES'] });
     expect(classifier.classifySync({ text: ' Stop! ' })).toEqual({ label: 'opt_out', confidence: 1, classifier: 'keyword' });
     expect(classifier.classifySync({ text: 'Horaires' })).toEqual({ label: 'info_request', confidence: 1, classifier: 'keyword' });
-    const freeText = classifier.classifySync({ text: 'stop sending me ads' });
-    expect(freeText.classifier).toBe('builtin-v1');
-    expect(freeText.label).toBe('opt_out');
+    const freeText = classifier.classifySync({ text: 'combien ça coûte ?' });
+    expect(freeText.classifier).toBe('builtin-v2');
+    expect(freeText.label).toBe('question');
   });
 });

@@ -176,7 +176,15 @@ describe('createLlmClassifier against a local fake API', () => {
     handler = answer('{"label":"nonsense","confidence":1}');
     const c = createClassifier({ kind: 'llm', url, model: 'test-model', timeoutMs: 2000 });
     expect(c.name).toBe('llm:test-model');
-    await expect(c.classify({ text: 'rappelez-moi demain' })).resolves.toMatchObject({ label: 'callback_request', classifier: 'builtin-v1' });
+    await expect(c.classify({ text: 'rappelez-moi demain' })).resolves.toMatchObject({ label: 'callback_request', classifier: 'builtin-v2' });
+  });
+
+  test('what the opt-out stage flags is answered by the fallback and never reaches the server', async () => {
+    handler = answer('{"label":"opt_in","confidence":0.99}');
+    const c = createClassifier({ kind: 'llm', url, model: 'test-model', timeoutMs: 2000 });
+    await expect(c.classify({ text: 'please take me off your list' })).resolves.toMatchObject({ label: 'opt_out', classifier: 'opt-out-stage' });
+    await expect(c.classify({ text: 'Qui vous a donné mon numéro ? Effacez-le' })).resolves.toMatchObject({ label: 'opt_out', classifier: 'opt-out-stage' });
+    expect(received).toHaveLength(0);
   });
 });
 
