@@ -196,8 +196,10 @@ test('5,000 mixed events, 10% sent twice, through two ingests and two of each wo
   const redis = createRedis('redis://127.0.0.1:6379', 'worker');
   try {
     const queues = (Object.keys(jobs) as JobKey[]).map((key) => createQueue(key, { connection: redis, prefix }));
+    // The silence-alert queue always holds its scheduler's next run: it is never "drained".
+    const work = queues.filter((q) => q.name !== jobs.silence.queue);
     await waitFor(async () => {
-      const left = await Promise.all(queues.map((q) => q.getJobCountByTypes('waiting', 'active', 'delayed', 'prioritized')));
+      const left = await Promise.all(work.map((q) => q.getJobCountByTypes('waiting', 'active', 'delayed', 'prioritized')));
       return left.every((n) => n === 0);
     }, { what: 'the queues drained', timeoutMs: 60_000 });
     expect(await Promise.all(queues.map(async (q) => [q.name, await q.getFailedCount()]))).toEqual(queues.map((q) => [q.name, 0]));
