@@ -255,7 +255,7 @@ export function sourcesPanel(sources: SourceAlertingView[]): string {
           .map((s) => `<tr><th scope="row">${h(s.sourceId)}</th><td>${s.state === 'silent' ? '<span class="badge bad">silent</span>' : '<span class="badge ok">active</span>'}</td><td>${h(s.silentSince ?? '—')}</td><td>${h(s.lastEventAt ?? 'never')}</td></tr>`)
           .join('');
   return `<section class="card" id="sources" aria-labelledby="sources-h"><h2 id="sources-h">Source activity</h2>
-<table><thead><tr><th scope="col">source</th><th scope="col">state</th><th scope="col">silent since</th><th scope="col">last event</th></tr></thead><tbody>${rows}</tbody></table></section>`;
+<div class="scroll"><table><thead><tr><th scope="col">source</th><th scope="col">state</th><th scope="col">silent since</th><th scope="col">last event</th></tr></thead><tbody>${rows}</tbody></table></div></section>`;
 }
 
 /** Refused signatures per route and reason, with the URL variants that would have verified (see rejections.ts). */
@@ -269,5 +269,5 @@ export function refusalsPanel(groups: RejectionGroup[] | undefined): string {
             .map((g) => `<tr><th scope="row">${h(g.route)}</th><td>${h(g.reason)}</td><td class="num">${g.count}</td><td>${h(g.verifiedBy.map((v) => `${v.url} (${v.changes.join(', ')})`).join('; ') || g.hint)}</td></tr>`)
             .join('');
   return `<section class="card wide" id="refusals" aria-labelledby="refusals-h"><h2 id="refusals-h">Refused webhooks: why</h2>
-<table><thead><tr><th scope="col">route</th><th scope="col">reason</th><th scope="col">count</th><th scope="col">would verify / hint</th></tr></thead><tbody>${rows}</tbody></table></section>`;
+<div class="scroll"><table><thead><tr><th scope="col">route</th><th scope="col">reason</th><th scope="col">count</th><th scope="col">would verify / hint</th></tr></thead><tbody>${rows}</tbody></table></div></section>`;
 }
