@@ -1,10 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { addCampaignRecipients, createDb, finishCampaign, launchCampaign, openCampaign, type Db } from '@switchboard/db';
 import { createQueue, createRedis } from '@switchboard/queues';
 import { createTestDatabase, startTwilioFake, uniquePrefix, waitFor, type TestDatabase, type TwilioFake } from '@switchboard/testing';
+import { appProcesses } from './helpers.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const ACCOUNT_SID = 'AC' + 'd'.repeat(32);
@@ -14,44 +15,30 @@ let database: TestDatabase;
 let db: Db;
 let twilio: TwilioFake;
 const prefix = uniquePrefix();
-const children = new Set<ChildProcess>();
+const apps = appProcesses(ROOT);
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-campaigns-'));
 
 /** A dispatcher as `npm run start:dispatcher` runs it, in its own process. */
 function startDispatcherProcess(env: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, [path.join(ROOT, 'apps/dispatcher/src/main.ts')], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH,
-      NODE_ENV: 'test',
-      DATABASE_URL: database.url,
-      QUEUE_PREFIX: prefix,
-      LOG_LEVEL: 'warn',
-      LOG_DIR: path.join(tmp, 'log'),
-      TWILIO_ACCOUNT_SID: ACCOUNT_SID,
-      TWILIO_AUTH_TOKEN: AUTH_TOKEN,
-      TWILIO_FROM: '+15005550006',
-      TWILIO_API_BASE_URL: twilio.url,
-      // Nothing calls back in this file: the status route only has to be a URL.
-      PUBLIC_URL: 'http://127.0.0.1:9',
-      // A killed dispatcher's jobs come back within a second or two instead of thirty.
-      WORKER_STALLED_INTERVAL_MS: '1000',
-      ...env,
-    },
-    stdio: process.env.TEST_LOGS ? 'inherit' : 'ignore',
+  return apps.start('dispatcher', {
+    NODE_ENV: 'test',
+    DATABASE_URL: database.url,
+    QUEUE_PREFIX: prefix,
+    LOG_LEVEL: 'warn',
+    LOG_DIR: path.join(tmp, 'log'),
+    TWILIO_ACCOUNT_SID: ACCOUNT_SID,
+    TWILIO_AUTH_TOKEN: AUTH_TOKEN,
+    TWILIO_FROM: '+15005550006',
+    TWILIO_API_BASE_URL: twilio.url,
+    // Nothing calls back in this file: the status route only has to be a URL.
+    PUBLIC_URL: 'http://127.0.0.1:9',
+    // A killed dispatcher's jobs come back within a second or two instead of thirty.
+    WORKER_STALLED_INTERVAL_MS: '1000',
+    ...env,
   });
-  children.add(child);
-  child.on('exit', () => children.delete(child));
-  return child;
 }
 
-function kill(child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill(signal);
-  });
-}
+const kill = apps.kill;
 
 beforeAll(async () => {
   database = await createTestDatabase();
@@ -60,7 +47,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all([...children].map((c) => kill(c)));
+  await apps.killAll();
   await twilio?.close();
   const redis = createRedis('redis://127.0.0.1:6379', 'worker');
   const queues = (['send', 'delivery'] as const).map((key) => createQueue(key, { connection: redis, prefix }));
@@ -101,7 +88,7 @@ test('two dispatcher processes together hold SEND_RATE_PER_SECOND (± 10%)', asy
   expect(inTenSeconds / 10).toBeGreaterThanOrEqual(rate * 0.9);
   expect(inTenSeconds / 10).toBeLessThanOrEqual(rate * 1.1);
   expect(new Set(sendsOf('rate').map((r) => r.to)).size).toBe(recipients.length);
-  await Promise.all([...children].map((c) => kill(c, 'SIGTERM')));
+  await apps.killAll('SIGTERM');
 }, 60_000);
 
 test('a dispatcher SIGKILLed mid-campaign: after a restart no recipient got two messages and none was forgotten', async () => {

@@ -1,10 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { addCampaignRecipients, createDb, finishCampaign, launchCampaign, openCampaign, type Db } from '@switchboard/db';
 import { createQueue, createRedis } from '@switchboard/queues';
 import { createTestDatabase, startMailgunFake, uniquePrefix, waitFor, type MailgunFake, type TestDatabase } from '@switchboard/testing';
+import { appProcesses } from './helpers.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const API_KEY = 'key-email0processes0test0api0key0';
@@ -14,46 +15,32 @@ let database: TestDatabase;
 let db: Db;
 let mailgun: MailgunFake;
 const prefix = uniquePrefix();
-const children = new Set<ChildProcess>();
+const apps = appProcesses(ROOT);
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-email-'));
 
 /** A dispatcher as `npm run start:dispatcher` runs it, in its own process, sending email only. */
 function startDispatcherProcess(): ChildProcess {
-  const child = spawn(process.execPath, [path.join(ROOT, 'apps/dispatcher/src/main.ts')], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH,
-      NODE_ENV: 'test',
-      DATABASE_URL: database.url,
-      QUEUE_PREFIX: prefix,
-      LOG_LEVEL: 'warn',
-      LOG_DIR: path.join(tmp, 'log'),
-      MAILGUN_API_KEY: API_KEY,
-      MAILGUN_DOMAIN: DOMAIN,
-      MAILGUN_FROM: 'Acme <news@mg.example.com>',
-      MAILGUN_API_BASE_URL: mailgun.url,
-      UNSUBSCRIBE_SECRET: 'unsubscribe-secret-for-tests-0123456789abcdef',
-      // Nothing calls back in this file: the unsubscribe links only have to be URLs.
-      PUBLIC_URL: 'http://127.0.0.1:9',
-      // A killed dispatcher's jobs come back within a second or two instead of thirty.
-      WORKER_STALLED_INTERVAL_MS: '1000',
-      SEND_RATE_PER_SECOND: '0',
-      DISPATCHER_CONCURRENCY: '8',
-    },
-    stdio: process.env.TEST_LOGS ? 'inherit' : 'ignore',
+  return apps.start('dispatcher', {
+    NODE_ENV: 'test',
+    DATABASE_URL: database.url,
+    QUEUE_PREFIX: prefix,
+    LOG_LEVEL: 'warn',
+    LOG_DIR: path.join(tmp, 'log'),
+    MAILGUN_API_KEY: API_KEY,
+    MAILGUN_DOMAIN: DOMAIN,
+    MAILGUN_FROM: 'Acme <news@mg.example.com>',
+    MAILGUN_API_BASE_URL: mailgun.url,
+    UNSUBSCRIBE_SECRET: 'unsubscribe-secret-for-tests-0123456789abcdef',
+    // Nothing calls back in this file: the unsubscribe links only have to be URLs.
+    PUBLIC_URL: 'http://127.0.0.1:9',
+    // A killed dispatcher's jobs come back within a second or two instead of thirty.
+    WORKER_STALLED_INTERVAL_MS: '1000',
+    SEND_RATE_PER_SECOND: '0',
+    DISPATCHER_CONCURRENCY: '8',
   });
-  children.add(child);
-  child.on('exit', () => children.delete(child));
-  return child;
 }
 
-function kill(child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill(signal);
-  });
-}
+const kill = apps.kill;
 
 beforeAll(async () => {
   database = await createTestDatabase();
@@ -63,7 +50,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all([...children].map((c) => kill(c)));
+  await apps.killAll();
   await mailgun?.close();
   const redis = createRedis('redis://127.0.0.1:6379', 'worker');
   const queues = (['send', 'delivery'] as const).map((key) => createQueue(key, { connection: redis, prefix }));

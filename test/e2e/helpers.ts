@@ -1,4 +1,6 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
+import path from 'node:path';
 import webhooks from 'twilio/lib/webhooks/webhooks.js';
 
 const { getExpectedTwilioSignature } = webhooks as { getExpectedTwilioSignature(token: string, url: string, params: object): string };
@@ -86,4 +88,35 @@ export function postRaw(url: string, body: Buffer, headers: Record<string, strin
     };
     writeMore();
   });
+}
+
+export type AppName = 'ingest' | 'listener' | 'interpreter' | 'dispatcher' | 'console';
+
+/**
+ * The app processes one test file starts, each as `npm run start:<app>` runs it (its own
+ * process, the env given and nothing else but PATH), tracked so the file can kill them all.
+ */
+export function appProcesses(root: string) {
+  const children = new Set<ChildProcess>();
+  /** Resolves once the process has exited (at once if it already had). */
+  const kill = (child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> =>
+    new Promise((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill(signal);
+    });
+  return {
+    start(app: AppName, env: Record<string, string | undefined>): ChildProcess {
+      const child = spawn(process.execPath, [path.join(root, `apps/${app}/src/main.ts`)], {
+        cwd: root,
+        env: { PATH: process.env.PATH, ...env },
+        stdio: process.env.TEST_LOGS ? 'inherit' : 'ignore',
+      });
+      children.add(child);
+      child.on('exit', () => children.delete(child));
+      return child;
+    },
+    kill,
+    killAll: (signal: NodeJS.Signals = 'SIGKILL') => Promise.all([...children].map((c) => kill(c, signal))).then(() => undefined),
+  };
 }

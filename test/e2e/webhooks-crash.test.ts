@@ -1,10 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createDb, enqueueDeliveries, newId, writeDeliveries, type Db } from '@switchboard/db';
 import { createQueue, createRedis } from '@switchboard/queues';
 import { createTestDatabase, startSubscriber, uniquePrefix, waitFor, type Subscriber, type TestDatabase } from '@switchboard/testing';
+import { appProcesses } from './helpers.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const N = 300;
@@ -16,40 +17,26 @@ let subscriber: Subscriber;
 const prefix = uniquePrefix();
 const redis = createRedis('redis://127.0.0.1:6379', 'worker');
 const deliveryQueue = createQueue('delivery', { connection: redis, prefix });
-const children = new Set<ChildProcess>();
+const apps = appProcesses(ROOT);
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-webhooks-crash-'));
 
 /** The dispatcher as its own process, as `npm run start:dispatcher` runs it. */
 function startDispatcher(): ChildProcess {
-  const child = spawn(process.execPath, [path.join(ROOT, 'apps/dispatcher/src/main.ts')], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH,
-      NODE_ENV: 'test',
-      DATABASE_URL: database.url,
-      QUEUE_PREFIX: prefix,
-      LOG_LEVEL: 'warn',
-      LOG_DIR: path.join(tmp, 'log'),
-      RETRY_BASE_MS: '100',
-      WEBHOOK_TIMEOUT_MS: '1000',
-      WEBHOOK_SWEEP_INTERVAL_MS: '300',
-      // A killed dispatcher's jobs come back within a second or two instead of thirty.
-      WORKER_STALLED_INTERVAL_MS: '1000',
-    },
-    stdio: process.env.TEST_LOGS ? 'inherit' : 'ignore',
+  return apps.start('dispatcher', {
+    NODE_ENV: 'test',
+    DATABASE_URL: database.url,
+    QUEUE_PREFIX: prefix,
+    LOG_LEVEL: 'warn',
+    LOG_DIR: path.join(tmp, 'log'),
+    RETRY_BASE_MS: '100',
+    WEBHOOK_TIMEOUT_MS: '1000',
+    WEBHOOK_SWEEP_INTERVAL_MS: '300',
+    // A killed dispatcher's jobs come back within a second or two instead of thirty.
+    WORKER_STALLED_INTERVAL_MS: '1000',
   });
-  children.add(child);
-  child.on('exit', () => children.delete(child));
-  return child;
 }
 
-function kill(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
-  });
-}
+const kill = apps.kill;
 
 beforeAll(async () => {
   database = await createTestDatabase();
@@ -60,7 +47,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all([...children].map(kill));
+  await apps.killAll();
   await subscriber?.close();
   await deliveryQueue.obliterate({ force: true });
   await deliveryQueue.close();

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,6 +6,7 @@ import { createDb, type Db } from '@switchboard/db';
 import { createQueue, createRedis, jobs } from '@switchboard/queues';
 import { createTestDatabase, uniquePrefix, waitFor, type TestDatabase } from '@switchboard/testing';
 import { rawSms } from './workers-fixtures.ts';
+import { appProcesses } from './helpers.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const N = 400;
@@ -17,40 +18,26 @@ const redis = createRedis('redis://127.0.0.1:6379', 'worker');
 const inboundQueue = createQueue('inbound', { connection: redis, prefix });
 const interpretQueue = createQueue('interpret', { connection: redis, prefix });
 const deliveryQueue = createQueue('delivery', { connection: redis, prefix });
-const children = new Set<ChildProcess>();
+const apps = appProcesses(ROOT);
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-crash-'));
 
 /** Starts an app's main.ts as its own process, as `npm run start:<app>` would. */
 function startApp(app: 'listener' | 'interpreter'): ChildProcess {
-  const child = spawn(process.execPath, [path.join(ROOT, `apps/${app}/src/main.ts`)], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH,
-      NODE_ENV: 'test',
-      DATABASE_URL: database.url,
-      QUEUE_PREFIX: prefix,
-      LOG_LEVEL: 'warn',
-      LOG_DIR: path.join(tmp, 'log'),
-      SPOOL_DIR: path.join(tmp, 'spool'),
-      LISTENER_CONCURRENCY: '8',
-      INTERPRETER_CONCURRENCY: '8',
-      // A killed worker's jobs come back within a second or two instead of thirty.
-      WORKER_STALLED_INTERVAL_MS: '1000',
-    },
-    stdio: process.env.TEST_LOGS ? 'inherit' : 'ignore',
+  return apps.start(app, {
+    NODE_ENV: 'test',
+    DATABASE_URL: database.url,
+    QUEUE_PREFIX: prefix,
+    LOG_LEVEL: 'warn',
+    LOG_DIR: path.join(tmp, 'log'),
+    SPOOL_DIR: path.join(tmp, 'spool'),
+    LISTENER_CONCURRENCY: '8',
+    INTERPRETER_CONCURRENCY: '8',
+    // A killed worker's jobs come back within a second or two instead of thirty.
+    WORKER_STALLED_INTERVAL_MS: '1000',
   });
-  children.add(child);
-  child.on('exit', () => children.delete(child));
-  return child;
 }
 
-function kill(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
-  });
-}
+const kill = apps.kill;
 
 beforeAll(async () => {
   database = await createTestDatabase();
@@ -58,7 +45,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all([...children].map(kill));
+  await apps.killAll();
   await Promise.all([inboundQueue, interpretQueue, deliveryQueue].map((q) => q.obliterate({ force: true })));
   await Promise.all([inboundQueue.close(), interpretQueue.close(), deliveryQueue.close()]);
   redis.disconnect();
