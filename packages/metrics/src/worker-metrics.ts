@@ -88,8 +88,9 @@ export function createWorkerMetrics(service: string): WorkerMetrics {
     labelNames: ['queue'] as const,
     registers: [registry],
     async collect() {
-      const now = Date.now();
       const heads = await Promise.all(watched.map((q) => q.getJobs(['wait', 'prioritized'], 0, 0, true)));
+      // The clock is read after the heads: an age never comes out younger than the job was when read.
+      const now = Date.now();
       watched.forEach((q, i) => {
         const head = heads[i]![0];
         this.set({ queue: q.name }, head ? Math.max(0, (now - head.timestamp) / 1000) : 0);
