@@ -157,11 +157,16 @@ describe('campaigns through the console, the dispatcher and Twilio', () => {
     const answers = await twilio.postCallbacks(shuffle([...plans, ...duplicates]));
     expect(answers.every((s) => s === 200)).toBe(true);
 
-    const done = await waitFor(async () => {
-      const c = await getCampaign(created.id);
-      return c.status === 'completed' ? c : undefined;
-    }, { what: 'the campaign completed', timeoutMs: 150_000 });
+    await waitFor(async () => (await getCampaign(created.id)).status === 'completed', { what: 'the campaign completed', timeoutMs: 150_000 });
+    // A campaign completes once every message settled (delivered counts as settled), so `read`
+    // callbacks may still be on their way through the listener: wait until each distinct callback
+    // Twilio was answered 200 for is recorded before reading the counters.
+    const distinct = new Set(plans.map((p) => `${p.message.sid}.${p.status}`)).size;
+    const sids = [...new Set(plans.map((p) => p.message.sid))];
+    await waitFor(async () => (await db.messageStatus.count({ where: { twilioSid: { in: sids } } })) === distinct, { what: 'every callback recorded', timeoutMs: 60_000 });
+    const done = await getCampaign(created.id);
     const counted = await recount(created.id);
+    expect(done.status).toBe('completed');
     expect(done.counts).toEqual(counted);
     expect(counted).toMatchObject({ delivered: 600, read: 200, failed: 100, undelivered: 100, queued: 0, sent: 0 });
     expect(done.deliveryRate).toBeCloseTo((counted.delivered! + counted.read!) / 1_000, 10);
@@ -256,7 +261,12 @@ describe('campaigns through the console, the dispatcher and Twilio', () => {
     }, { what: 'the campaign completed', timeoutMs: 30_000 });
     expect(final.counts).toMatchObject({ failed: 1, queued: 0 });
     expect(requestsTo(to!)).toHaveLength(3);
-    const page = (await (await api(`/api/campaigns/${campaign.id}/messages`)).json()) as { data: { retries: number; status: string; errorCode: number; history: { twilioSid: string; status: string }[] }[] };
+    type Page = { data: { retries: number; status: string; errorCode: number; history: { twilioSid: string; status: string }[] }[] };
+    // The last `sent` may reach the listener after the `failed` that completed the campaign.
+    const page = await waitFor(async () => {
+      const p = (await (await api(`/api/campaigns/${campaign.id}/messages`)).json()) as Page;
+      return p.data[0]!.history.length === 6 ? p : undefined;
+    }, { what: 'the six callbacks in the history', timeoutMs: 30_000 });
     expect(page.data[0]).toMatchObject({ retries: 2, status: 'failed', errorCode: 30008 });
     expect(page.data[0]!.history.map((h) => h.status)).toEqual(['sent', 'failed', 'sent', 'failed', 'sent', 'failed']);
     expect(new Set(page.data[0]!.history.map((h) => h.twilioSid)).size).toBe(3);
