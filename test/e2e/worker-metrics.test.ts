@@ -4,7 +4,7 @@ import { startDispatcher, type DispatcherService } from '@switchboard/dispatcher
 import { startIngest, type IngestService } from '@switchboard/ingest';
 import { startInterpreter, type InterpreterService } from '@switchboard/interpreter';
 import { startListener, type ListenerService } from '@switchboard/listener';
-import { createQueue, createRedis, jobs, type JobKey } from '@switchboard/queues';
+import { createQueue, createRedis, queueKeys } from '@switchboard/queues';
 import { createTestDatabase, startSubscriber, testConfig, testLogger, uniquePrefix, waitFor, type Subscriber, type TestDatabase } from '@switchboard/testing';
 import { inboundSms, postSignedTwilio } from './helpers.ts';
 
@@ -40,7 +40,7 @@ afterAll(async () => {
   await Promise.all([ingest?.close(), listener?.close(), interpreter?.close(), dispatcher?.close(), consoleService?.close()]);
   await subscriber?.close();
   const redis = createRedis('redis://127.0.0.1:6379', 'worker');
-  for (const key of Object.keys(jobs) as JobKey[]) {
+  for (const key of queueKeys()) {
     const queue = createQueue(key, { connection: redis, prefix });
     await queue.obliterate({ force: true });
     await queue.close();

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createDb, type Db } from '@switchboard/db';
 import { mailgunSignature } from '@switchboard/providers';
-import { createQueue, createRedis, jobs, type JobKey } from '@switchboard/queues';
+import { createQueue, createRedis, jobs, queueKeys } from '@switchboard/queues';
 import { createTestDatabase, freePort, startSubscriber, uniquePrefix, waitFor, type Subscriber, type TestDatabase } from '@switchboard/testing';
 import { inboundSms, messageSid, postSignedTwilio } from '../e2e/helpers.ts';
 import { startRoundRobinProxy, type RoundRobinProxy } from './round-robin-proxy.ts';
@@ -101,7 +101,7 @@ afterAll(async () => {
   await proxy?.close();
   await subscriber?.close();
   const redis = createRedis('redis://127.0.0.1:6379', 'worker');
-  for (const key of Object.keys(jobs) as JobKey[]) {
+  for (const key of queueKeys()) {
     const queue = createQueue(key, { connection: redis, prefix });
     await queue.obliterate({ force: true });
     await queue.close();
@@ -195,7 +195,7 @@ test('5,000 mixed events, 10% sent twice, through two ingests and two of each wo
   // Exactly once: the counts hold (nothing more came in late) and no job failed or is left.
   const redis = createRedis('redis://127.0.0.1:6379', 'worker');
   try {
-    const queues = (Object.keys(jobs) as JobKey[]).map((key) => createQueue(key, { connection: redis, prefix }));
+    const queues = queueKeys().map((key) => createQueue(key, { connection: redis, prefix }));
     // The silence-alert queue always holds its scheduler's next run: it is never "drained".
     const work = queues.filter((q) => q.name !== jobs.silence.queue);
     await waitFor(async () => {

@@ -5,7 +5,7 @@ import type { Config } from '@switchboard/config';
 import { createDb } from '@switchboard/db';
 import { answerClientErrorsAsJson } from '@switchboard/lifecycle';
 import type { Logger } from '@switchboard/logger';
-import { createQueue, createRedis, createResilience, jobs, type JobKey } from '@switchboard/queues';
+import { createQueue, createRedis, createResilience, queueKeys } from '@switchboard/queues';
 import { createConsoleApp } from './app.ts';
 
 export type ConsoleService = { url: string; adminToken: string; close(): Promise<void> };
@@ -40,7 +40,7 @@ export async function startConsole(config: Config, logger: Logger): Promise<Cons
     });
   });
   const db = createDb({ url: config.database.url, poolSize: 4, applicationName: 'switchboard-console', onError: resilience.onError('postgres connection', 'postgres') });
-  const keys = Object.keys(jobs) as JobKey[];
+  const keys = queueKeys();
   const queues = keys.map((key) => createQueue(key, { connection: redis, prefix: config.redis.prefix, resilience }));
   const retryQueues = keys.map((key) => createQueue(key, { connection: fastRedis, prefix: config.redis.prefix, resilience }));
   const inboundQueue = createQueue('inbound', { connection: fastRedis, prefix: config.redis.prefix, resilience });

@@ -30,6 +30,10 @@ const retention = {
  */
 export const cappedBackoff = { type: 'capped' } as const;
 
+/** A batch of raw events for the listener (see `jobs.inboundBatch`). */
+export const rawEventBatchSchema = z.object({ events: z.array(rawEventSchema).min(1) });
+export type RawEventBatchPayload = z.infer<typeof rawEventBatchSchema>;
+
 export const interpretPayloadSchema = z.object({
   eventId: z.uuid(),
   message: inboundMessageSchema,
@@ -62,6 +66,18 @@ export const jobs = {
     // attempt (see createWorker). The 10 attempts are for anything else: 9 retries on the capped
     // schedule, JOB_BACKOFF_BASE_MS doubling up to JOB_BACKOFF_MAX_MS (1, 2, 4, … 32, 60, 60, 60 s:
     // about 4 minutes by default) before the failed set.
+    options: { attempts: 10, backoff: cappedBackoff, ...retention },
+  },
+  /**
+   * Several raw events in one job (ingest under load: the events made durable in the same tick),
+   * same queue and same handling per event as `inbound`: one Lua script for the lot instead of
+   * one per event. Its id is {@link batchJobId} of its events' ids, so adding the same batch again
+   * (a spool drain) is a no-op; replaying it re-runs each event, whose effects stay keyed.
+   */
+  inboundBatch: {
+    queue: 'inbound',
+    name: 'raw-events',
+    schema: rawEventBatchSchema,
     options: { attempts: 10, backoff: cappedBackoff, ...retention },
   },
   /** Normalized inbound messages → interpreter. */
@@ -117,4 +133,15 @@ export function jobIdFor(namespace: string, key: string): string {
 
 function hash(key: string): string {
   return createHash('sha256').update(key).digest('base64url').slice(0, 32);
+}
+
+/** The id of a batch job: deterministic in its events' own job ids (order included). */
+export function batchJobId(eventJobIds: readonly string[]): string {
+  return `batch.${hash(eventJobIds.join('\n'))}`;
+}
+
+/** One job key per queue (the first job of each), for what works per queue: Bull Board, metrics, cleanup. */
+export function queueKeys(): JobKey[] {
+  const seen = new Set<string>();
+  return (Object.keys(jobs) as JobKey[]).filter((key) => !seen.has(jobs[key].queue) && seen.add(jobs[key].queue) !== undefined);
 }

@@ -1,5 +1,5 @@
-export { jobs, jobIdFor, cappedBackoff, interpretPayloadSchema, deliveryPayloadSchema, sendPayloadSchema, silencePayloadSchema } from './catalog.ts';
-export type { JobDefinition, JobKey, JobPayload, JobInput, InterpretPayload, DeliveryPayload, SendPayload } from './catalog.ts';
+export { jobs, jobIdFor, batchJobId, queueKeys, rawEventBatchSchema, cappedBackoff, interpretPayloadSchema, deliveryPayloadSchema, sendPayloadSchema, silencePayloadSchema } from './catalog.ts';
+export type { JobDefinition, JobKey, JobPayload, JobInput, RawEventBatchPayload, InterpretPayload, DeliveryPayload, SendPayload } from './catalog.ts';
 export { createRedis } from './connection.ts';
 export type { RedisRole } from './connection.ts';
 export { createQueue, createWorker } from './queues.ts';
