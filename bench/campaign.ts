@@ -106,7 +106,7 @@ async function main(): Promise<void> {
       for (let i = 0; i < RECIPIENTS; i += 2_000) {
         await addCampaignRecipients(tx, campaignId, Array.from({ length: Math.min(2_000, RECIPIENTS - i) }, (_, k) => ({ address: `+336${offset}${String(i + k).padStart(7, '0')}`, variables: { firstName: `P${i + k}` } })));
       }
-      await finishCampaign(tx, campaignId, { name: 'bench', channel: 'sms', body: 'Bonjour {{firstName}}, une offre vous attend.' });
+      await finishCampaign(tx, campaignId, { name: 'bench', channel: 'sms', provider: 'twilio', body: 'Bonjour {{firstName}}, une offre vous attend.' });
       return campaignId;
     }, { timeout: 120_000 });
     const sendRate = async (id: string, from: number) => {

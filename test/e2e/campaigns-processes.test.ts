@@ -65,7 +65,7 @@ async function launch(tag: string, n: number, base: number): Promise<{ id: strin
   const id = await db.$transaction(async (tx) => {
     const campaignId = await openCampaign(tx, { maxRetries: 3, retryBaseMs: 1_000, alertFailureRate: 0.2 });
     await addCampaignRecipients(tx, campaignId, recipients.map((address) => ({ address, variables: {} })));
-    await finishCampaign(tx, campaignId, { name: tag, channel: 'sms', body: `${tag} {{address}}` });
+    await finishCampaign(tx, campaignId, { name: tag, channel: 'sms', provider: 'twilio', body: `${tag} {{address}}` });
     return campaignId;
   });
   expect(await launchCampaign(db, id, new Date())).toMatchObject({ outcome: 'launched' });
@@ -113,7 +113,7 @@ test('a dispatcher SIGKILLed mid-campaign: after a restart no recipient got two 
   // about them (list by To/From since the claim) rather than sending blind.
   expect(twilio.listRequests).toBeGreaterThan(0);
   // Each row carries the SID of the one message Twilio made for it.
-  const rows = await db.campaignMessage.findMany({ where: { campaignId: id }, select: { recipient: true, twilioSid: true } });
+  const rows = await db.campaignMessage.findMany({ where: { campaignId: id }, select: { recipient: true, providerMessageId: true } });
   const sidOf = new Map(created.map((m) => [m.request.to, m.sid]));
-  expect(rows.every((r) => r.twilioSid === sidOf.get(r.recipient))).toBe(true);
+  expect(rows.every((r) => r.providerMessageId === sidOf.get(r.recipient))).toBe(true);
 }, 90_000);

@@ -163,7 +163,7 @@ describe('campaigns through the console, the dispatcher and Twilio', () => {
     // Twilio was answered 200 for is recorded before reading the counters.
     const distinct = new Set(plans.map((p) => `${p.message.sid}.${p.status}`)).size;
     const sids = [...new Set(plans.map((p) => p.message.sid))];
-    await waitFor(async () => (await db.messageStatus.count({ where: { twilioSid: { in: sids } } })) === distinct, { what: 'every callback recorded', timeoutMs: 60_000 });
+    await waitFor(async () => (await db.messageStatus.count({ where: { providerMessageId: { in: sids } } })) === distinct, { what: 'every callback recorded', timeoutMs: 60_000 });
     const done = await getCampaign(created.id);
     const counted = await recount(created.id);
     expect(done.status).toBe('completed');
@@ -175,7 +175,7 @@ describe('campaigns through the console, the dispatcher and Twilio', () => {
     // Each message's final status was announced once, however often Twilio reported it.
     const announced = await db.$queryRaw<{ n: bigint }[]>`
       SELECT count(*) AS n FROM webhook_deliveries d JOIN campaign_messages cm
-        ON cm.twilio_sid = d.payload->'data'->>'twilioSid' AND cm.status = d.payload->'data'->>'status'
+        ON cm.provider_message_id = d.payload->'data'->>'providerMessageId' AND cm.status = d.payload->'data'->>'status'
       WHERE d.type = 'message.status' AND cm.campaign_id = ${created.id}::uuid`;
     expect(Number(announced[0]!.n)).toBe(1_000);
   }, 300_000);
@@ -216,7 +216,7 @@ describe('campaigns through the console, the dispatcher and Twilio', () => {
     const requests = requestsTo(to!);
     expect(requests).toHaveLength(2);
     expect(requests[1]!.at - requests[0]!.at).toBeGreaterThanOrEqual(900);
-    expect(message).toMatchObject({ status: 'queued', twilioSid: messageTo(to!)!.sid, retries: 0 });
+    expect(message).toMatchObject({ status: 'queued', providerMessageId: messageTo(to!)!.sid, retries: 0 });
   });
 
   test('a 500 after Twilio created the message: the retry finds it at Twilio and adopts it instead of sending again', async () => {
@@ -227,7 +227,7 @@ describe('campaigns through the console, the dispatcher and Twilio', () => {
     await send(campaign.id);
     const message = await waitFor(() => db.campaignMessage.findFirst({ where: { campaignId: campaign.id, sendState: 'sent' } }), { what: 'the SID stored', timeoutMs: 30_000 });
     expect(requestsTo(to!)).toHaveLength(1);
-    expect(message.twilioSid).toBe(messageTo(to!)!.sid);
+    expect(message.providerMessageId).toBe(messageTo(to!)!.sid);
     expect(twilio.listRequests).toBeGreaterThan(lists);
   });
 
@@ -237,7 +237,7 @@ describe('campaigns through the console, the dispatcher and Twilio', () => {
     const campaign = await createCampaign({ name: '21211', channel: 'sms', body: 'Bonjour', recipients: [bad, good] });
     await send(campaign.id);
     const failed = await waitFor(() => db.campaignMessage.findFirst({ where: { campaignId: campaign.id, recipient: bad!, status: 'failed' } }), { what: 'the refusal', timeoutMs: 30_000 });
-    expect(failed).toMatchObject({ errorCode: 21211, errorMessage: `The 'To' number ${bad} is not a valid phone number.`, retries: 0, sendState: 'refused', twilioSid: null });
+    expect(failed).toMatchObject({ errorCode: 21211, errorMessage: `The 'To' number ${bad} is not a valid phone number.`, retries: 0, sendState: 'refused', providerMessageId: null });
     await waitFor(async () => (await getCampaign(campaign.id)).counts.failed === 1, { what: 'the failure counted', timeoutMs: 30_000 });
     expect(requestsTo(bad!)).toHaveLength(1);
     const res = await api(`/api/campaigns/${campaign.id}/messages?status=failed`);
@@ -252,7 +252,7 @@ describe('campaigns through the console, the dispatcher and Twilio', () => {
     for (let attempt = 1; attempt <= 3; attempt++) {
       const request = await waitFor(() => requestsTo(to!)[attempt - 1], { what: `send ${attempt}`, timeoutMs: 30_000 });
       const message = [...twilio.messages.values()].find((m) => m.request === request)!;
-      await waitFor(() => db.campaignMessage.findFirst({ where: { twilioSid: message.sid } }), { what: `SID ${attempt} stored`, timeoutMs: 30_000 });
+      await waitFor(() => db.campaignMessage.findFirst({ where: { providerMessageId: message.sid } }), { what: `SID ${attempt} stored`, timeoutMs: 30_000 });
       await twilio.postCallbacks([{ message, status: 'sent' }, { message, status: 'failed', errorCode: 30008 }]);
     }
     const final = await waitFor(async () => {
@@ -261,7 +261,7 @@ describe('campaigns through the console, the dispatcher and Twilio', () => {
     }, { what: 'the campaign completed', timeoutMs: 30_000 });
     expect(final.counts).toMatchObject({ failed: 1, queued: 0 });
     expect(requestsTo(to!)).toHaveLength(3);
-    type Page = { data: { retries: number; status: string; errorCode: number; history: { twilioSid: string; status: string }[] }[] };
+    type Page = { data: { retries: number; status: string; errorCode: number; history: { providerMessageId: string; status: string }[] }[] };
     // The last `sent` may reach the listener after the `failed` that completed the campaign.
     const page = await waitFor(async () => {
       const p = (await (await api(`/api/campaigns/${campaign.id}/messages`)).json()) as Page;
@@ -269,7 +269,7 @@ describe('campaigns through the console, the dispatcher and Twilio', () => {
     }, { what: 'the six callbacks in the history', timeoutMs: 30_000 });
     expect(page.data[0]).toMatchObject({ retries: 2, status: 'failed', errorCode: 30008 });
     expect(page.data[0]!.history.map((h) => h.status)).toEqual(['sent', 'failed', 'sent', 'failed', 'sent', 'failed']);
-    expect(new Set(page.data[0]!.history.map((h) => h.twilioSid)).size).toBe(3);
+    expect(new Set(page.data[0]!.history.map((h) => h.providerMessageId)).size).toBe(3);
   });
 
   test('campaign.alert fires once when the failure rate reaches the threshold after 20 decided messages', async () => {
@@ -355,5 +355,19 @@ describe('campaigns through the console, the dispatcher and Twilio', () => {
     expect(body.recipients[0]!.reason).toMatch(/E\.164/);
     expect(await db.campaign.count()).toBe(before);
     expect((await api('/api/campaigns', { method: 'POST', body: '{"name": "x", "recipients": [' })).status).toBe(400);
+  });
+
+  test('a campaign is sent by its channel\'s default provider unless it names one the channel allows', async () => {
+    const plain = await createCampaign({ name: 'Default provider', channel: 'whatsapp', body: 'Bonjour', recipients: numbers(1) });
+    expect(plain).toMatchObject({ channel: 'whatsapp', provider: 'twilio' });
+    const named = await createCampaign({ name: 'Named provider', channel: 'sms', provider: 'twilio', body: 'Bonjour', recipients: numbers(1) });
+    expect(named).toMatchObject({ channel: 'sms', provider: 'twilio' });
+    const before = await db.campaign.count();
+    const res = await api('/api/campaigns', { method: 'POST', body: JSON.stringify({ name: 'Wrong provider', channel: 'sms', provider: 'mailgun', body: 'Bonjour', recipients: numbers(1) }) });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { error: string; fields: string[] };
+    expect(body.fields).toEqual(['provider']);
+    expect(body.error).toMatch(/provider: must be one of "twilio" for an sms campaign/);
+    expect(await db.campaign.count()).toBe(before);
   });
 });

@@ -68,7 +68,7 @@ test('a dispatcher SIGKILLed mid email campaign: after a restart no recipient go
   const id = await db.$transaction(async (tx) => {
     const campaignId = await openCampaign(tx, { maxRetries: 3, retryBaseMs: 1_000, alertFailureRate: 0.2 });
     await addCampaignRecipients(tx, campaignId, recipients.map((address) => ({ address, variables: {} })));
-    await finishCampaign(tx, campaignId, { name: 'crash', channel: 'email', subject: 'Crash', body: 'Hello {{address}}' });
+    await finishCampaign(tx, campaignId, { name: 'crash', channel: 'email', provider: 'mailgun', subject: 'Crash', body: 'Hello {{address}}' });
     return campaignId;
   });
   const first = startDispatcherProcess();
@@ -88,6 +88,6 @@ test('a dispatcher SIGKILLed mid email campaign: after a restart no recipient go
   // The sends in flight at the kill were accepted by Mailgun but never stored: the restarted
   // dispatcher found them in Mailgun's logs rather than sending blind.
   expect(mailgun.eventRequests).toBeGreaterThan(0);
-  const rows = await db.campaignMessage.findMany({ where: { campaignId: id }, select: { id: true, twilioSid: true } });
-  expect(rows.every((r) => r.twilioSid === `${r.id}.0@${DOMAIN}` && mailgun.messages.has(r.twilioSid))).toBe(true);
+  const rows = await db.campaignMessage.findMany({ where: { campaignId: id }, select: { id: true, providerMessageId: true } });
+  expect(rows.every((r) => r.providerMessageId === `${r.id}.0@${DOMAIN}` && mailgun.messages.has(r.providerMessageId))).toBe(true);
 }, 120_000);

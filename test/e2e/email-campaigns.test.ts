@@ -142,7 +142,7 @@ describe('email campaigns through Mailgun', () => {
       expect(r.variables).toEqual({ campaignId: created.id, campaignMessageId: row.id });
       expect(r.headers['List-Unsubscribe']).toMatch(new RegExp(`^<mailto:news@mg\\.example\\.com\\?subject=unsubscribe[^>]*>, <${ingest.url}/webhooks/unsubscribe/[0-9a-f]{32}\\.[A-Za-z0-9_-]{22}>$`));
       expect(r.headers['List-Unsubscribe-Post']).toBe('List-Unsubscribe=One-Click');
-      expect(row.twilioSid).toBe(`${row.id}.0@${DOMAIN}`);
+      expect(row.providerMessageId).toBe(`${row.id}.0@${DOMAIN}`);
     }
     // Variables are escaped in the HTML part only.
     expect(requestsTo(first[0]!)[0]!.html).toBe('<p>Bonjour &lt;b&gt;Zoé &amp; Co&lt;/b&gt;</p>');
@@ -270,7 +270,7 @@ describe('email campaigns through Mailgun', () => {
     // The 15 ambiguous sends were reconciled against Mailgun's events, and adopted.
     expect(mailgun.eventRequests - before).toBeGreaterThanOrEqual(15);
     const rows = await db.campaignMessage.findMany({ where: { campaignId: campaign.id } });
-    expect(rows.every((r) => r.sendState === 'sent' && r.twilioSid === `${r.id}.0@${DOMAIN}`)).toBe(true);
+    expect(rows.every((r) => r.sendState === 'sent' && r.providerMessageId === `${r.id}.0@${DOMAIN}`)).toBe(true);
   }, 120_000);
 
   test('a claim left by a dispatcher that died before calling Mailgun is sent once', async () => {

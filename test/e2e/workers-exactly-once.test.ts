@@ -1,4 +1,4 @@
-import { attachTwilioSid, createDb, deliveryJobId, isOptedOut, optedOutAmong, persistInterpretedMessages, storeRawEvent, type Db } from '@switchboard/db';
+import { attachProviderMessageId, createDb, deliveryJobId, isOptedOut, optedOutAmong, persistInterpretedMessages, storeRawEvent, type Db } from '@switchboard/db';
 import { normalizeEvent } from '@switchboard/providers';
 import { createClassifier } from '@switchboard/intent';
 import { createInterpretProcessor, startInterpreter, type InterpreterService } from '@switchboard/interpreter';
@@ -138,7 +138,7 @@ describe('the workers, exactly once', () => {
   test('a reply is attributed to the campaign its URL names, else to the last one sent to the sender within the window', async () => {
     const sender = '+33630000004';
     const { campaign, messages } = await seedCampaign(db, [sender]);
-    await attachTwilioSid(db, messages[0]!.id, outboundSid(), new Date(Date.now() - 3_600_000));
+    await attachProviderMessageId(db, messages[0]!.id, outboundSid(), new Date(Date.now() - 3_600_000));
     const other = await seedCampaign(db, ['+33630000099']);
 
     const reply = rawSms({ Body: 'oui', From: sender });
@@ -198,14 +198,14 @@ describe('the workers, exactly once', () => {
     const early = [rawStatus(sid, 'sent', { receivedAt: t(1) }), rawStatus(sid, 'sent', { receivedAt: t(1) })];
     const added = await inboundQueue.addBulk(early.map((data) => ({ name: jobs.inbound.name, data })));
     await waitFor(async () => (await Promise.all(added.map((j) => j.getState()))).every((s) => s === 'completed'), { what: 'the early callbacks' });
-    expect(await db.pendingStatus.count({ where: { twilioSid: sid } })).toBe(1);
+    expect(await db.pendingStatus.count({ where: { providerMessageId: sid } })).toBe(1);
 
-    await attachTwilioSid(db, messages[0]!.id, sid);
+    await attachProviderMessageId(db, messages[0]!.id, sid);
     const late = await inboundQueue.add(jobs.inbound.name, rawStatus(sid, 'delivered', { receivedAt: t(2) }));
     await waitFor(async () => (await late.getState()) === 'completed', { what: 'the delivered callback' });
     expect(await db.campaignMessage.findUniqueOrThrow({ where: { id: messages[0]!.id } })).toMatchObject({ status: 'delivered' });
     expect(await db.campaign.findUniqueOrThrow({ where: { id: campaign.id } })).toMatchObject({ queued: 0, sent: 0, delivered: 1, status: 'completed' });
-    expect(await db.messageStatus.count({ where: { twilioSid: sid } })).toBe(2);
+    expect(await db.messageStatus.count({ where: { providerMessageId: sid } })).toBe(2);
     expect(await db.webhookDelivery.count({ where: { eventKey: { in: [`message.status:${sid}:sent`, `message.status:${sid}:delivered`, `campaign.completed:${campaign.id}`] } } })).toBe(3);
   });
 });

@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { Writable } from 'node:stream';
 import winston from 'winston';
-import { attachTwilioSid, createDb, deliveryJobId, type Db } from '@switchboard/db';
+import { attachProviderMessageId, createDb, deliveryJobId, type Db } from '@switchboard/db';
 import { startSweeper } from '@switchboard/dispatcher';
 import type { RawEventPayload } from '@switchboard/events';
 import { startInterpreter, type InterpreterService } from '@switchboard/interpreter';
@@ -127,7 +127,7 @@ test('a 60 s Postgres outage under steady load parks nothing: every acknowledged
   const sids: string[] = [];
   for (const m of messages) {
     const sid = outboundSid();
-    await attachTwilioSid(db, m.id, sid);
+    await attachProviderMessageId(db, m.id, sid);
     sids.push(sid);
   }
 

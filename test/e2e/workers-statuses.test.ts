@@ -1,4 +1,4 @@
-import { attachTwilioSid, createDb, deliveryJobId, statusAdvances, type Db } from '@switchboard/db';
+import { attachProviderMessageId, createDb, deliveryJobId, statusAdvances, type Db } from '@switchboard/db';
 import { createRawEventProcessor } from '@switchboard/listener';
 import { createQueue, createRedis } from '@switchboard/queues';
 import { createTestDatabase, testLogger, uniquePrefix, type TestDatabase } from '@switchboard/testing';
@@ -32,7 +32,7 @@ async function sentCampaign(n: number) {
   const sids: string[] = [];
   for (const m of messages) {
     const sid = outboundSid();
-    await attachTwilioSid(db, m.id, sid);
+    await attachProviderMessageId(db, m.id, sid);
     sids.push(sid);
   }
   return { campaign, messages, sids };
@@ -69,7 +69,7 @@ describe('Twilio status callbacks for campaign messages', () => {
     expect(message.status).toBe('delivered');
     expect(await counters(campaign.id)).toEqual({ queued: 1, sending: 0, sent: 0, delivered: 1, read: 0, failed: 0, undelivered: 0, skipped: 0 });
     // Both callbacks are on record, even the one that came too late to apply.
-    expect(await db.messageStatus.count({ where: { twilioSid: sids[0]! } })).toBe(2);
+    expect(await db.messageStatus.count({ where: { providerMessageId: sids[0]! } })).toBe(2);
   });
 
   test('sent twice counts once; a repeated callback is recorded once', async () => {
@@ -77,7 +77,7 @@ describe('Twilio status callbacks for campaign messages', () => {
     expect(await run(rawStatus(sids[0]!, 'sent', { receivedAt: at(1_000) }))).toMatchObject({ kind: 'status', outcome: 'applied' });
     expect(await run(rawStatus(sids[0]!, 'sent', { receivedAt: at(1_500) }))).toMatchObject({ kind: 'status', outcome: 'unchanged' });
     expect(await counters(campaign.id)).toMatchObject({ queued: 0, sent: 1 });
-    expect(await db.messageStatus.count({ where: { twilioSid: sids[0]! } })).toBe(1);
+    expect(await db.messageStatus.count({ where: { providerMessageId: sids[0]! } })).toBe(1);
   });
 
   test('failed then delivered stays failed, with its error code', async () => {
@@ -97,24 +97,24 @@ describe('Twilio status callbacks for campaign messages', () => {
     expect(await counters(campaign.id)).toMatchObject({ delivered: 0, read: 1, undelivered: 0 });
   });
 
-  test('a callback for an unknown SID waits, and attachTwilioSid applies it in order', async () => {
+  test('a callback for an unknown SID waits, and attachProviderMessageId applies it in order', async () => {
     const { campaign, messages } = await seedCampaign(db, ['+33620000001']);
     const sid = outboundSid();
     expect(await run(rawStatus(sid, 'delivered', { receivedAt: at(2_000) }))).toMatchObject({ outcome: 'pending' });
     expect(await run(rawStatus(sid, 'sent', { receivedAt: at(1_000) }))).toMatchObject({ outcome: 'pending' });
-    expect(await db.pendingStatus.count({ where: { twilioSid: sid } })).toBe(2);
-    expect(await db.campaignMessage.findUniqueOrThrow({ where: { id: messages[0]!.id } })).toMatchObject({ status: 'queued', twilioSid: null });
+    expect(await db.pendingStatus.count({ where: { providerMessageId: sid } })).toBe(2);
+    expect(await db.campaignMessage.findUniqueOrThrow({ where: { id: messages[0]!.id } })).toMatchObject({ status: 'queued', providerMessageId: null });
 
-    await attachTwilioSid(db, messages[0]!.id, sid);
-    expect(await db.campaignMessage.findUniqueOrThrow({ where: { id: messages[0]!.id } })).toMatchObject({ status: 'delivered', twilioSid: sid });
-    expect(await db.pendingStatus.count({ where: { twilioSid: sid } })).toBe(0);
+    await attachProviderMessageId(db, messages[0]!.id, sid);
+    expect(await db.campaignMessage.findUniqueOrThrow({ where: { id: messages[0]!.id } })).toMatchObject({ status: 'delivered', providerMessageId: sid });
+    expect(await db.pendingStatus.count({ where: { providerMessageId: sid } })).toBe(0);
     expect(await counters(campaign.id)).toMatchObject({ queued: 0, sent: 0, delivered: 1 });
 
     // Once more with the same SID: nothing changes. Another SID for the same message: refused.
-    await attachTwilioSid(db, messages[0]!.id, sid);
+    await attachProviderMessageId(db, messages[0]!.id, sid);
     expect(await counters(campaign.id)).toMatchObject({ queued: 0, sent: 0, delivered: 1 });
-    await expect(attachTwilioSid(db, messages[0]!.id, outboundSid())).rejects.toThrow(/already has another Twilio SID/);
-    await expect(attachTwilioSid(db, '00000000-0000-4000-8000-000000000000', outboundSid())).rejects.toThrow(/no campaign message/);
+    await expect(attachProviderMessageId(db, messages[0]!.id, outboundSid())).rejects.toThrow(/already has another Twilio SID/);
+    await expect(attachProviderMessageId(db, '00000000-0000-4000-8000-000000000000', outboundSid())).rejects.toThrow(/no campaign message/);
   });
 
   test('the same callback processed twice, then replayed, changes nothing the second time', async () => {
@@ -159,7 +159,7 @@ describe('Twilio status callbacks for campaign messages', () => {
     expect(completed.payload).toMatchObject({ type: 'campaign.completed', data: { id: campaign.id, total: 2, counts: { delivered: 1, failed: 1 }, deliveryRate: 0.5, failureRate: 0.5 } });
     expect(typeof (completed.payload as { timestamp: unknown }).timestamp).toBe('string');
     const status = deliveries.find((d) => d.eventKey === `message.status:${sids[1]}:failed`)!;
-    expect(status.payload).toMatchObject({ type: 'message.status', data: { twilioSid: sids[1], status: 'failed', errorCode: 30003, campaignId: campaign.id } });
+    expect(status.payload).toMatchObject({ type: 'message.status', data: { providerMessageId: sids[1], status: 'failed', errorCode: 30003, campaignId: campaign.id } });
     for (const d of deliveries) {
       const job = await deliveryQueue.getJob(deliveryJobId(d.id, 1));
       expect(job?.data).toEqual({ deliveryId: d.id, attempt: 1 });

@@ -1,5 +1,5 @@
 import { JSONParser } from '@streamparser/json';
-import { campaignRates, checkRecipient, isEmailAddress, type Recipient } from '@switchboard/campaigns';
+import { CAMPAIGN_PROVIDERS, campaignProvider, campaignRates, checkRecipient, isEmailAddress, type CampaignChannel, type Recipient } from '@switchboard/campaigns';
 import { addCampaignRecipients, addressHash, finishCampaign, openCampaign, type Campaign, type CampaignSettings, type Db } from '@switchboard/db';
 import { encodeCursor, type Cursor, type Page } from './pagination.ts';
 
@@ -19,6 +19,7 @@ export type CampaignView = {
   id: string;
   name: string;
   channel: string;
+  provider: string;
   body: string;
   /** Email only. */
   subject?: string | null;
@@ -44,7 +45,7 @@ export function campaignView(c: Campaign): CampaignView {
   // Engagement counters beside the statuses: the rates stay fractions of the statuses only.
   const engagement = email ? { opened: c.opened, clicked: c.clicked, complained: c.complained } : {};
   return {
-    id: c.id, name: c.name, channel: c.channel, body: c.body, ...(email ? { subject: c.subject, html: c.html } : {}), status: c.status, total: c.total, counts: { ...counts, ...engagement }, ...campaignRates(counts, c.total),
+    id: c.id, name: c.name, channel: c.channel, provider: c.provider, body: c.body, ...(email ? { subject: c.subject, html: c.html } : {}), status: c.status, total: c.total, counts: { ...counts, ...engagement }, ...campaignRates(counts, c.total),
     settings: { maxRetries: c.maxRetries, retryBaseMs: c.retryBaseMs, alertFailureRate: c.alertFailureRate },
     createdAt: c.createdAt.toISOString(), sendAt: iso(c.sendAt), startedAt: iso(c.startedAt), completedAt: iso(c.completedAt), canceledAt: iso(c.canceledAt), alertedAt: iso(c.alertedAt),
   };
@@ -85,10 +86,10 @@ export async function createCampaignFromStream(db: Db, body: AsyncIterable<Uint8
 
     // Only these paths are emitted, and keepStack false drops each recipient once emitted: the
     // array is never built. (A `$.*` path would keep the whole array for its own emission.)
-    const parser = new JSONParser({ paths: ['$.name', '$.channel', '$.body', '$.subject', '$.html', '$.recipients.*'], keepStack: false });
+    const parser = new JSONParser({ paths: ['$.name', '$.channel', '$.provider', '$.body', '$.subject', '$.html', '$.recipients.*'], keepStack: false });
     let emails = 0;
     parser.onValue = ({ value, key, stack }) => {
-      if (stack.length === 1 && (key === 'name' || key === 'channel' || key === 'body' || key === 'subject' || key === 'html')) {
+      if (stack.length === 1 && (key === 'name' || key === 'channel' || key === 'provider' || key === 'body' || key === 'subject' || key === 'html')) {
         fields[key] = value;
         return;
       }
@@ -137,6 +138,9 @@ export async function createCampaignFromStream(db: Db, body: AsyncIterable<Uint8
     if (typeof fields.name !== 'string' || fields.name.trim() === '' || fields.name.length > 200) problem('name', 'must be a non-empty string of at most 200 characters');
     if (!(CHANNELS as readonly unknown[]).includes(fields.channel)) problem('channel', 'must be "sms", "whatsapp" or "email"');
     const isEmail = fields.channel === 'email';
+    const channelOk = (CHANNELS as readonly unknown[]).includes(fields.channel);
+    const provider = channelOk ? campaignProvider(fields.channel as CampaignChannel, fields.provider) : null;
+    if (channelOk && provider === null) problem('provider', `must be one of ${CAMPAIGN_PROVIDERS[fields.channel as CampaignChannel].map((p) => `"${p}"`).join(', ')} for an ${String(fields.channel)} campaign`);
     const maxBody = isEmail ? MAX_EMAIL_BODY : 1_600;
     if (typeof fields.body !== 'string' || fields.body.trim() === '' || fields.body.length > maxBody) problem('body', `must be a non-empty string of at most ${maxBody} characters`);
     if (isEmail) {
@@ -157,7 +161,8 @@ export async function createCampaignFromStream(db: Db, body: AsyncIterable<Uint8
 
     const total = await finishCampaign(tx, id, {
       name: (fields.name as string).trim(),
-      channel: fields.channel as 'sms' | 'whatsapp' | 'email',
+      channel: fields.channel as CampaignChannel,
+      provider: provider!,
       body: fields.body as string,
       ...(isEmail ? { subject: (fields.subject as string).trim(), html: typeof fields.html === 'string' && fields.html !== '' ? fields.html : null } : {}),
     });
@@ -191,11 +196,11 @@ export type CampaignMessageView = {
   errorCode: number | null;
   errorMessage: string | null;
   retries: number;
-  twilioSid: string | null;
+  providerMessageId: string | null;
   sentAt: string | null;
   statusAt: string | null;
   /** Every status Twilio reported, for this send and the earlier ones (oldest first). */
-  history: { twilioSid: string; status: string; errorCode: number | null; at: string }[];
+  history: { providerMessageId: string; status: string; errorCode: number | null; at: string }[];
 };
 
 /** A campaign's messages in creation order, each with its status history (one query for the page). */
@@ -206,15 +211,15 @@ export async function listCampaignMessages(db: Db, campaignId: string, filter: {
     take: filter.limit + 1,
   });
   const kept = rows.slice(0, filter.limit);
-  const sids = kept.flatMap((r) => [...r.previousSids, ...(r.twilioSid ? [r.twilioSid] : [])]);
-  const statuses = sids.length === 0 ? [] : await db.messageStatus.findMany({ where: { twilioSid: { in: sids } }, orderBy: [{ receivedAt: 'asc' }, { id: 'asc' }] });
+  const sids = kept.flatMap((r) => [...r.previousMessageIds, ...(r.providerMessageId ? [r.providerMessageId] : [])]);
+  const statuses = sids.length === 0 ? [] : await db.messageStatus.findMany({ where: { providerMessageId: { in: sids } }, orderBy: [{ receivedAt: 'asc' }, { id: 'asc' }] });
   const bySid = new Map<string, typeof statuses>();
-  for (const s of statuses) bySid.set(s.twilioSid, [...(bySid.get(s.twilioSid) ?? []), s]);
+  for (const s of statuses) bySid.set(s.providerMessageId, [...(bySid.get(s.providerMessageId) ?? []), s]);
   return page(rows, filter.limit, (r) => ({
     id: r.id, recipient: r.recipient, channel: r.channel, status: r.status, sendState: r.sendState, errorCode: r.errorCode, errorMessage: r.errorMessage,
-    retries: r.retries, twilioSid: r.twilioSid, sentAt: r.sentAt?.toISOString() ?? null, statusAt: r.statusAt?.toISOString() ?? null,
-    history: [...r.previousSids, ...(r.twilioSid ? [r.twilioSid] : [])].flatMap((sid) =>
-      (bySid.get(sid) ?? []).map((s) => ({ twilioSid: sid, status: s.status, errorCode: s.errorCode, at: s.receivedAt.toISOString() }))),
+    retries: r.retries, providerMessageId: r.providerMessageId, sentAt: r.sentAt?.toISOString() ?? null, statusAt: r.statusAt?.toISOString() ?? null,
+    history: [...r.previousMessageIds, ...(r.providerMessageId ? [r.providerMessageId] : [])].flatMap((sid) =>
+      (bySid.get(sid) ?? []).map((s) => ({ providerMessageId: sid, status: s.status, errorCode: s.errorCode, at: s.receivedAt.toISOString() }))),
   }));
 }
 

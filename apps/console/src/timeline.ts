@@ -37,8 +37,8 @@ export async function contactTimeline(db: Db, address: string): Promise<ContactT
     isEmail ? [] : db.campaignMessage.findMany({ where: { recipient: { in: senders } }, orderBy: { createdAt: 'desc' }, take: PER_KIND, include: { campaign: { select: { name: true } } } }),
     consentHistory(db, key),
   ]);
-  const sids = sends.flatMap((s) => [s.twilioSid, ...s.previousSids].filter((x): x is string => !!x));
-  const statuses = sids.length > 0 ? await db.messageStatus.findMany({ where: { twilioSid: { in: sids } }, orderBy: { receivedAt: 'asc' } }) : [];
+  const sids = sends.flatMap((s) => [s.providerMessageId, ...s.previousMessageIds].filter((x): x is string => !!x));
+  const statuses = sids.length > 0 ? await db.messageStatus.findMany({ where: { providerMessageId: { in: sids } }, orderBy: { receivedAt: 'asc' } }) : [];
 
   const entries: TimelineEntry[] = [];
   for (const m of messages) {
@@ -64,7 +64,7 @@ export async function contactTimeline(db: Db, address: string): Promise<ContactT
     }
   }
   for (const s of sends) {
-    const mine = statuses.filter((st) => st.twilioSid === s.twilioSid || s.previousSids.includes(st.twilioSid)).map((st) => st.status);
+    const mine = statuses.filter((st) => st.providerMessageId === s.providerMessageId || s.previousMessageIds.includes(st.providerMessageId)).map((st) => st.status);
     entries.push({
       at: (s.sentAt ?? s.createdAt).toISOString(),
       kind: 'campaign',
@@ -100,7 +100,7 @@ export async function eventOutcome(db: Db, eventId: string): Promise<string[]> {
     out.push(`message ${message.id} (${message.source}) from ${message.sender}: “${message.content}”`);
     out.push(message.intent ? `intent ${message.intent.label}, confidence ${message.intent.confidence.toFixed(2)} (${message.intent.classifier})` : 'intent: not interpreted yet');
   }
-  if (status) out.push(`delivery status “${status.status}” for ${status.twilioSid}${status.errorCode ? ` (error ${status.errorCode})` : ''}`);
+  if (status) out.push(`delivery status “${status.status}” for ${status.providerMessageId}${status.errorCode ? ` (error ${status.errorCode})` : ''}`);
   if (step) out.push(`call step “${step.kind}” of ${step.callSid}${step.choice ? `: ${step.choice}` : ''}`);
   return out;
 }

@@ -48,7 +48,7 @@ async function seed(db: TestConsole['db']): Promise<void> {
   const statuses = ['delivered', 'delivered', 'delivered', 'delivered', 'read', 'sent', 'sent', 'failed', 'failed', 'undelivered'];
   for (const [i, status] of statuses.entries()) {
     await db.campaignMessage.create({
-      data: { id: newId(), campaignId, recipient: i === 0 ? '+33612345678' : `+3361000000${i}`, channel: 'sms', status, sendState: 'sent', twilioSid: `SM${campaignId.slice(0, 8)}${i}`, sentAt: ago(170 - i * 10), statusAt: ago(160 - i * 15) },
+      data: { id: newId(), campaignId, recipient: i === 0 ? '+33612345678' : `+3361000000${i}`, channel: 'sms', status, sendState: 'sent', providerMessageId: `SM${campaignId.slice(0, 8)}${i}`, sentAt: ago(170 - i * 10), statusAt: ago(160 - i * 15) },
     });
   }
   // Outbound endpoints: one healthy, one disabled after failures.

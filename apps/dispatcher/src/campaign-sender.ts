@@ -1,8 +1,8 @@
 import { Worker, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { transportRetryDelayMs } from '@switchboard/campaigns';
+import { transportRetryDelayMs, type CampaignProvider } from '@switchboard/campaigns';
 import type { Config } from '@switchboard/config';
-import { takeDueSends, type CampaignChannel, type Db, type DeliveryQueue } from '@switchboard/db';
+import { takeDueSends, type Db, type DeliveryQueue } from '@switchboard/db';
 import type { Logger } from '@switchboard/logger';
 import type { WorkerMetrics } from '@switchboard/metrics';
 import { createQueue, createWorker, jobIdFor, jobs, type JobInput, type Resilience } from '@switchboard/queues';
@@ -42,21 +42,20 @@ export function sendJobId(campaignMessageId: string, retries: number): string {
 /** The ingest's one-click unsubscribe route (RFC 8058), followed by the signed token. */
 export const UNSUBSCRIBE_PATH = '/webhooks/unsubscribe/';
 
-/** The channels whose provider is configured: Twilio for SMS and WhatsApp, Mailgun for email. */
-export function channelSenders(config: Config, logger: Logger): Partial<Record<CampaignChannel, ChannelSender>> {
-  const senders: Partial<Record<CampaignChannel, ChannelSender>> = {};
+/** The campaign providers that are configured: Twilio (SMS and WhatsApp), Mailgun (email). */
+export function providerSenders(config: Config, logger: Logger): Partial<Record<CampaignProvider, ChannelSender>> {
+  const senders: Partial<Record<CampaignProvider, ChannelSender>> = {};
   const publicUrl = config.ingest.publicUrl;
   const { accountSid, authToken, from, apiBaseUrl } = config.twilio;
   if (accountSid && authToken && from && publicUrl) {
     const twilio = createTwilioSender({ twilio: createTwilioClient({ baseUrl: apiBaseUrl, accountSid, authToken }), from, statusCallbackUrl: `${publicUrl}${STATUS_CALLBACK_PATH}` });
-    senders.sms = twilio;
-    senders.whatsapp = twilio;
+    senders.twilio = twilio;
   } else {
     logger.warn('SMS and WhatsApp campaign sends are off: TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM and PUBLIC_URL are all needed');
   }
   const mg = config.mailgun;
   if (mg.apiKey && mg.domain && mg.from && mg.unsubscribeSecret && publicUrl) {
-    senders.email = createMailgunSender({
+    senders.mailgun = createMailgunSender({
       mailgun: createMailgunClient({ baseUrl: mg.apiBaseUrl, apiKey: mg.apiKey, domain: mg.domain }),
       domain: mg.domain,
       from: mg.from,
@@ -76,7 +75,7 @@ export function channelSenders(config: Config, logger: Logger): Partial<Record<C
  */
 export async function startCampaignSender(deps: CampaignSenderDeps): Promise<CampaignSender | undefined> {
   const { config, logger } = deps;
-  const senders = channelSenders(config, logger);
+  const senders = providerSenders(config, logger);
   if (Object.keys(senders).length === 0) {
     logger.warn('campaign sends are off: neither Twilio nor Mailgun is configured');
     return undefined;
@@ -140,7 +139,7 @@ export async function startCampaignSender(deps: CampaignSenderDeps): Promise<Cam
       });
   };
   loop();
-  logger.info('campaign sender started', { ratePerSecond: rate || 'off', channels: Object.keys(senders) });
+  logger.info('campaign sender started', { ratePerSecond: rate || 'off', providers: Object.keys(senders) });
 
   let closing: Promise<void> | undefined;
   return {

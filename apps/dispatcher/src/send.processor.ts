@@ -1,18 +1,17 @@
 import type { Job } from 'bullmq';
 import { classifySendAnswer, retryAfterMs } from '@switchboard/campaigns';
 import {
-  attachTwilioSids,
+  attachProviderMessageIds,
   claimCampaignSend,
   claimCampaignSends,
   enqueueDeliveries,
   refuseCampaignSend,
   releaseCampaignClaim,
   renewCampaignClaim,
-  type CampaignChannel,
   type ClaimedSend,
   type DeliveryQueue,
   type Db,
-  type SidAttachment,
+  type MessageIdAttachment,
 } from '@switchboard/db';
 import type { Logger } from '@switchboard/logger';
 import { createBatcher, TransientError, type JobPayload } from '@switchboard/queues';
@@ -41,8 +40,8 @@ export type ChannelSender = {
 
 export type SendProcessorDeps = {
   db: Db;
-  /** The configured channels; a message of another channel waits (transient) until it is configured. */
-  senders: Partial<Record<CampaignChannel, ChannelSender>>;
+  /** The configured providers; a message of a campaign whose provider is not configured waits (transient) until it is. */
+  senders: Partial<Record<string, ChannelSender>>;
   deliveryQueue: DeliveryQueue;
   logger: Logger;
   /** Holds the whole send queue (every replica) for `ms`, then the job is returned to the queue: BullMQ's `worker.rateLimit` + `RateLimitError`. */
@@ -80,10 +79,10 @@ export function createSendProcessor(deps: SendProcessorDeps) {
   const now = deps.now ?? (() => new Date());
   const log = deps.logger;
   const senderOf = (send: ClaimedSend): ChannelSender => {
-    const sender = deps.senders[send.channel];
+    const sender = deps.senders[send.provider];
     // The claim stays: once the channel is configured, the next run reconciles and sends.
     // Transient, so it spends no attempt: the job waits on the capped schedule however long it takes.
-    if (!sender) throw new TransientError(`campaign sends on ${send.channel} are not configured`, { dependency: `${send.channel} sender`, code: 'NOT_CONFIGURED' });
+    if (!sender) throw new TransientError(`campaign sends through ${send.provider} are not configured`, { dependency: `${send.provider} sender`, code: 'NOT_CONFIGURED' });
     return sender;
   };
   const reconcile = (send: ClaimedSend) => senderOf(send).reconcile(send);
@@ -102,8 +101,8 @@ export function createSendProcessor(deps: SendProcessorDeps) {
   const stores = createBatcher({
     maxSize: batchSize,
     maxWaitMs: 2,
-    run: async (items: SidAttachment[]) => {
-      const { results, deliveryIds } = await attachTwilioSids(deps.db, items);
+    run: async (items: MessageIdAttachment[]) => {
+      const { results, deliveryIds } = await attachProviderMessageIds(deps.db, items);
       await enqueueDeliveries(deps.deliveryQueue, deliveryIds);
       return results;
     },

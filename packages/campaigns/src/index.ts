@@ -5,3 +5,5 @@ export type { SendAnswerKind } from './failures.ts';
 export { resendDelayMs, transportRetryDelayMs } from './schedule.ts';
 export { campaignRates, alertDue, alertFailureRate, ALERT_MIN_FINAL } from './rates.ts';
 export type { CampaignCounts } from './rates.ts';
+export { CAMPAIGN_PROVIDERS, campaignProvider } from './providers.ts';
+export type { CampaignChannel, CampaignProvider } from './providers.ts';

@@ -9,7 +9,7 @@ export type CampaignSettings = { maxRetries: number; retryBaseMs: number; alertF
 
 export type CampaignChannel = 'sms' | 'whatsapp' | 'email';
 
-export type NewCampaign = { name: string; channel: CampaignChannel; body: string; subject?: string; html?: string | null; settings: CampaignSettings };
+export type NewCampaign = { name: string; channel: CampaignChannel; provider: string; body: string; subject?: string; html?: string | null; settings: CampaignSettings };
 
 /**
  * Opens a campaign being created, in the caller's transaction: recipients are then added in
@@ -52,7 +52,7 @@ export async function finishCampaign(tx: DbTx, campaignId: string, campaign: Omi
   const total = await tx.campaignMessage.count({ where: { campaignId } });
   await tx.campaign.update({
     where: { id: campaignId },
-    data: { name: campaign.name, channel: campaign.channel, body: campaign.body, subject: campaign.subject ?? null, html: campaign.html ?? null, total, queued: total },
+    data: { name: campaign.name, channel: campaign.channel, provider: campaign.provider, body: campaign.body, subject: campaign.subject ?? null, html: campaign.html ?? null, total, queued: total },
   });
   return total;
 }
@@ -109,6 +109,8 @@ export type ClaimedSend = {
   campaignId: string;
   recipient: string;
   channel: CampaignChannel;
+  /** The campaign's provider: the sender to use (see @switchboard/campaigns CAMPAIGN_PROVIDERS). */
+  provider: string;
   /** The campaign's template (an email's text part). */
   body: string;
   /** Email only: the subject and HTML templates. */
@@ -131,7 +133,7 @@ export type ClaimOutcome =
 
 type SendRow = {
   id: string; campaign_id: string; recipient: string; channel: string; variables: Record<string, string> | null; status: string;
-  send_state: string; retries: number; claimed_at: Date | null; next_send_at: Date | null; body: string; subject: string | null; html: string | null; campaign_status: string;
+  send_state: string; retries: number; claimed_at: Date | null; next_send_at: Date | null; body: string; subject: string | null; html: string | null; provider: string; campaign_status: string;
   suppressed?: boolean;
 };
 
@@ -151,7 +153,7 @@ export async function claimCampaignSends(db: Db, campaignMessageIds: string[], n
       AND NOT EXISTS (SELECT 1 FROM contacts ct WHERE ct.address = cm.recipient AND (ct.opted_out OR ct.undeliverable_at IS NOT NULL))
       AND (cm.recipient_hash IS NULL OR NOT EXISTS (SELECT 1 FROM suppressions s WHERE s.address_hash = cm.recipient_hash))
     RETURNING cm.id, cm.campaign_id, cm.recipient, cm.channel, cm.variables, cm.status, cm.send_state, cm.retries, cm.claimed_at, cm.next_send_at,
-      c.body, c.subject, c.html, c.status AS campaign_status`;
+      c.body, c.subject, c.html, c.provider, c.status AS campaign_status`;
   return new Map(rows.map((r) => [r.id, toSend(r, now)]));
 }
 
@@ -170,7 +172,7 @@ export async function claimCampaignSend(db: Db, campaignMessageId: string, now: 
   const result = await db.$transaction(async (tx) => {
     const rows = await tx.$queryRaw<SendRow[]>`
       SELECT cm.id, cm.campaign_id, cm.recipient, cm.channel, cm.variables, cm.status, cm.send_state, cm.retries, cm.claimed_at, cm.next_send_at,
-        c.body, c.subject, c.html, c.status AS campaign_status,
+        c.body, c.subject, c.html, c.provider, c.status AS campaign_status,
         (cm.recipient_hash IS NOT NULL AND EXISTS (SELECT 1 FROM suppressions s WHERE s.address_hash = cm.recipient_hash)) AS suppressed
       FROM campaign_messages cm JOIN campaigns c ON c.id = cm.campaign_id
       WHERE cm.id = ${campaignMessageId}::uuid FOR UPDATE OF cm`;
@@ -192,7 +194,7 @@ export async function claimCampaignSend(db: Db, campaignMessageId: string, now: 
       const event: OutboundEvent = {
         eventKey: `message.status:${row.id}:skipped`,
         type: 'message.status',
-        data: { twilioSid: null, status: 'skipped', errorCode: null, errorMessage: reason, campaignId: row.campaign_id, campaignMessageId: row.id, recipient: row.recipient, channel: row.channel, at: now.toISOString() },
+        data: { providerMessageId: null, status: 'skipped', errorCode: null, errorMessage: reason, campaignId: row.campaign_id, campaignMessageId: row.id, recipient: row.recipient, channel: row.channel, at: now.toISOString() },
       };
       const events = await settle(tx, [{ campaignId: row.campaign_id, from: row.status, to: 'skipped' }], [event]);
       return { outcome: 'skipped' as const, deliveryIds: await writeDeliveries(tx, events) };
@@ -206,7 +208,7 @@ export async function claimCampaignSend(db: Db, campaignMessageId: string, now: 
 function toSend(row: SendRow, claimedAt: Date): ClaimedSend {
   return {
     id: row.id, campaignId: row.campaign_id, recipient: row.recipient, channel: row.channel === 'whatsapp' || row.channel === 'email' ? row.channel : 'sms',
-    body: row.body, subject: row.subject, html: row.html, variables: row.variables, retries: row.retries, claimedAt,
+    provider: row.provider, body: row.body, subject: row.subject, html: row.html, variables: row.variables, retries: row.retries, claimedAt,
   };
 }
 
@@ -243,7 +245,7 @@ export async function refuseCampaignSend(db: Db, campaignMessageId: string, erro
     const event: OutboundEvent = {
       eventKey: `message.status:${row.id}:refused:${row.retries}`,
       type: 'message.status',
-      data: { twilioSid: null, status: 'failed', errorCode: error.code, errorMessage: error.message, campaignId: row.campaign_id, campaignMessageId: row.id, recipient: row.recipient, channel: row.channel, at: now.toISOString() },
+      data: { providerMessageId: null, status: 'failed', errorCode: error.code, errorMessage: error.message, campaignId: row.campaign_id, campaignMessageId: row.id, recipient: row.recipient, channel: row.channel, at: now.toISOString() },
     };
     const events = await settle(tx, [{ campaignId: row.campaign_id, from: row.status, to: 'failed' }], [event]);
     return { deliveryIds: await writeDeliveries(tx, events) };

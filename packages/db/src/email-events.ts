@@ -32,17 +32,17 @@ export async function applyEmailEvents(db: Db, items: EmailEventInput[]): Promis
   // Events naming a message only by the user variable find its Message-Id here.
   const byCampaignMessage = await db.campaignMessage.findMany({
     where: { id: { in: [...new Set(items.map((i) => i.event.campaignMessageId).filter((id): id is string => id !== null))] } },
-    select: { id: true, campaignId: true, recipient: true, twilioSid: true },
+    select: { id: true, campaignId: true, recipient: true, providerMessageId: true },
   });
   const messages = new Map(byCampaignMessage.map((m) => [m.id, m]));
   const callbacks: StatusCallback[] = [];
   for (const { eventId, event } of items) {
     const status = statusOf(event);
-    const sid = event.messageId ?? (event.campaignMessageId ? messages.get(event.campaignMessageId)?.twilioSid : null);
+    const sid = event.messageId ?? (event.campaignMessageId ? messages.get(event.campaignMessageId)?.providerMessageId : null);
     if (!status || !sid) continue;
     callbacks.push({
       eventId,
-      update: { kind: 'status', twilioSid: sid, status, errorCode: event.errorCode, errorMessage: event.errorMessage, recipient: event.recipient, channel: 'email', receivedAt: event.occurredAt },
+      update: { kind: 'status', providerMessageId: sid, status, errorCode: event.errorCode, errorMessage: event.errorMessage, recipient: event.recipient, channel: 'email', receivedAt: event.occurredAt },
     });
   }
   const deliveryIds: string[] = [];
@@ -67,7 +67,7 @@ export async function applyEmailEvents(db: Db, items: EmailEventInput[]): Promis
       done.add(event.id);
       const rows = await tx.$queryRaw<{ id: string; campaign_id: string; recipient: string }[]>`
         SELECT id, campaign_id, recipient FROM campaign_messages
-        WHERE id = ${event.campaignMessageId}::uuid OR (${event.campaignMessageId}::uuid IS NULL AND twilio_sid = ${event.messageId})
+        WHERE id = ${event.campaignMessageId}::uuid OR (${event.campaignMessageId}::uuid IS NULL AND provider_message_id = ${event.messageId})
         LIMIT 1 FOR UPDATE`;
       const message = rows[0];
       const address = (event.recipient ?? message?.recipient ?? '').trim().toLowerCase();

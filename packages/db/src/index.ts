@@ -24,8 +24,8 @@ export type {
 export { storeRawEvent, storeRawEvents, rawEventToPayload } from './raw-events.ts';
 export { persistInterpretedMessages, messageView } from './messages.ts';
 export type { InterpretedMessage, PersistOutcome, PersistOptions, IntentValue } from './messages.ts';
-export { applyStatusCallbacks, attachTwilioSid, attachTwilioSids, statusAdvances, completeCampaigns, moveCounters, raiseAlerts, CAMPAIGN_MESSAGE_STATUSES } from './statuses.ts';
-export type { StatusCallback, StatusOutcome, StatusBatchResult, CampaignMessageStatus, CounterMove, SidAttachment } from './statuses.ts';
+export { applyStatusCallbacks, attachProviderMessageId, attachProviderMessageIds, statusAdvances, completeCampaigns, moveCounters, raiseAlerts, CAMPAIGN_MESSAGE_STATUSES } from './statuses.ts';
+export type { StatusCallback, StatusOutcome, StatusBatchResult, CampaignMessageStatus, CounterMove, MessageIdAttachment } from './statuses.ts';
 export {
   openCampaign,
   addCampaignRecipients,

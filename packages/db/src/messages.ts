@@ -264,10 +264,10 @@ async function campaignsOfThreads(tx: DbTx, items: InterpretedMessage[]): Promis
   const ids = items.map((i) => (i.message.source === 'email' ? threadIds(i.message) : []));
   const all = [...new Set(ids.flat())];
   if (all.length === 0) return items.map(() => undefined);
-  const rows = await tx.$queryRaw<{ twilio_sid: string | null; previous_sids: string[]; campaign_id: string }[]>`
-    SELECT twilio_sid, previous_sids, campaign_id FROM campaign_messages WHERE twilio_sid = ANY(${all}::text[]) OR previous_sids && ${all}::text[]`;
+  const rows = await tx.$queryRaw<{ provider_message_id: string | null; previous_message_ids: string[]; campaign_id: string }[]>`
+    SELECT provider_message_id, previous_message_ids, campaign_id FROM campaign_messages WHERE provider_message_id = ANY(${all}::text[]) OR previous_message_ids && ${all}::text[]`;
   const byId = new Map<string, string>();
-  for (const r of rows) for (const id of [r.twilio_sid, ...r.previous_sids]) if (id) byId.set(id, r.campaign_id);
+  for (const r of rows) for (const id of [r.provider_message_id, ...r.previous_message_ids]) if (id) byId.set(id, r.campaign_id);
   // The nearest reference wins.
   return ids.map((list) => list.map((id) => byId.get(id)).find((c) => c !== undefined));
 }

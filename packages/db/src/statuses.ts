@@ -56,42 +56,42 @@ export type StatusBatchResult = {
   deliveryIds: string[];
 };
 
-type CampaignMessageRow = { id: string; campaign_id: string; recipient: string; channel: string; status: string; twilio_sid: string; retries: number };
+type CampaignMessageRow = { id: string; campaign_id: string; recipient: string; channel: string; status: string; provider_message_id: string; retries: number };
 
 /**
  * Applies a batch of status callbacks in one transaction: each is recorded in message_statuses
  * (keyed), moves its campaign message forward if it is a step forward, and updates the campaign's
  * counters (old status down, new one up) in the same transaction. A callback for a SID no campaign
- * message carries yet waits in pending_statuses for {@link attachTwilioSid}. A campaign with no
+ * message carries yet waits in pending_statuses for {@link attachProviderMessageId}. A campaign with no
  * message left to move is marked completed. Running a batch twice changes nothing the second time.
  */
 export async function applyStatusCallbacks(db: Db, callbacks: StatusCallback[]): Promise<StatusBatchResult> {
   if (callbacks.length === 0) return { outcomes: [], deliveryIds: [] };
   return db.$transaction(async (tx) => {
-    const sids = callbacks.map((c) => c.update.twilioSid);
-    await lockSids(tx, sids);
+    const sids = callbacks.map((c) => c.update.providerMessageId);
+    await lockMessageIds(tx, sids);
     await tx.$executeRaw`
-      INSERT INTO message_statuses (id, twilio_sid, status, error_code, event_id, received_at)
+      INSERT INTO message_statuses (id, provider_message_id, status, error_code, event_id, received_at)
       SELECT * FROM UNNEST(${callbacks.map(() => newId())}::uuid[], ${sids}::text[], ${callbacks.map((c) => c.update.status)}::text[],
         ${callbacks.map((c) => c.update.errorCode)}::int[], ${callbacks.map((c) => c.eventId)}::uuid[], ${callbacks.map((c) => c.update.receivedAt)}::timestamptz[])
       ON CONFLICT DO NOTHING`;
     const messages = await tx.$queryRaw<CampaignMessageRow[]>`
-      SELECT id, campaign_id, recipient, channel, status, twilio_sid, retries FROM campaign_messages
-      WHERE twilio_sid = ANY(${[...new Set(sids)]}::text[]) ORDER BY id FOR UPDATE`;
-    const bySid = new Map(messages.map((m) => [m.twilio_sid, m]));
+      SELECT id, campaign_id, recipient, channel, status, provider_message_id, retries FROM campaign_messages
+      WHERE provider_message_id = ANY(${[...new Set(sids)]}::text[]) ORDER BY id FOR UPDATE`;
+    const bySid = new Map(messages.map((m) => [m.provider_message_id, m]));
 
-    const unknown = callbacks.filter((c) => !bySid.has(c.update.twilioSid));
+    const unknown = callbacks.filter((c) => !bySid.has(c.update.providerMessageId));
     if (unknown.length > 0) {
       await tx.$executeRaw`
-        INSERT INTO pending_statuses (id, twilio_sid, status, error_code, event_id, received_at)
-        SELECT * FROM UNNEST(${unknown.map(() => newId())}::uuid[], ${unknown.map((c) => c.update.twilioSid)}::text[],
+        INSERT INTO pending_statuses (id, provider_message_id, status, error_code, event_id, received_at)
+        SELECT * FROM UNNEST(${unknown.map(() => newId())}::uuid[], ${unknown.map((c) => c.update.providerMessageId)}::text[],
           ${unknown.map((c) => c.update.status)}::text[], ${unknown.map((c) => c.update.errorCode)}::int[],
           ${unknown.map((c) => c.eventId)}::uuid[], ${unknown.map((c) => c.update.receivedAt)}::timestamptz[])
-        ON CONFLICT (twilio_sid, status) DO NOTHING`;
+        ON CONFLICT (provider_message_id, status) DO NOTHING`;
     }
-    const known = callbacks.map((c, index) => ({ ...c, index })).filter((c) => bySid.has(c.update.twilioSid));
+    const known = callbacks.map((c, index) => ({ ...c, index })).filter((c) => bySid.has(c.update.providerMessageId));
     const { applied, deliveryIds } = await advanceCampaignMessages(tx, messages, known.map((c) => ({ key: c.index, update: c.update })));
-    const outcomes = callbacks.map((c, i): StatusOutcome => (!bySid.has(c.update.twilioSid) ? 'pending' : applied.has(i) ? 'applied' : 'unchanged'));
+    const outcomes = callbacks.map((c, i): StatusOutcome => (!bySid.has(c.update.providerMessageId) ? 'pending' : applied.has(i) ? 'applied' : 'unchanged'));
     return { outcomes, deliveryIds };
   });
 }
@@ -103,48 +103,48 @@ export async function applyStatusCallbacks(db: Db, callbacks: StatusCallback[]):
  * again with the same SID changes nothing; a different SID for a message that has one is refused.
  * Returns the ids of the delivery rows created (announce them after commit).
  */
-export async function attachTwilioSid(db: Db, campaignMessageId: string, sid: string, sentAt: Date = new Date()): Promise<{ deliveryIds: string[] }> {
-  const { results, deliveryIds } = await attachTwilioSids(db, [{ campaignMessageId, sid, sentAt }]);
+export async function attachProviderMessageId(db: Db, campaignMessageId: string, sid: string, sentAt: Date = new Date()): Promise<{ deliveryIds: string[] }> {
+  const { results, deliveryIds } = await attachProviderMessageIds(db, [{ campaignMessageId, sid, sentAt }]);
   if (results[0] === 'conflict') throw new Error(`campaign message ${campaignMessageId} already has another Twilio SID`);
   if (results[0] === 'missing') throw new Error(`no campaign message ${campaignMessageId}`);
   return { deliveryIds };
 }
 
-/** One SID to store: see {@link attachTwilioSids}. */
-export type SidAttachment = { campaignMessageId: string; sid: string; sentAt: Date };
+/** One SID to store: see {@link attachProviderMessageIds}. */
+export type MessageIdAttachment = { campaignMessageId: string; sid: string; sentAt: Date };
 
 /**
- * {@link attachTwilioSid} for many messages in one transaction (the dispatcher batches the sends
+ * {@link attachProviderMessageId} for many messages in one transaction (the dispatcher batches the sends
  * in flight): each is marked sent with its SID, and the callbacks that were waiting for those
  * SIDs are applied. Per item: `attached`, `conflict` (the message has another SID) or `missing`.
  */
-export async function attachTwilioSids(db: Db, items: SidAttachment[]): Promise<{ results: ('attached' | 'conflict' | 'missing')[]; deliveryIds: string[] }> {
+export async function attachProviderMessageIds(db: Db, items: MessageIdAttachment[]): Promise<{ results: ('attached' | 'conflict' | 'missing')[]; deliveryIds: string[] }> {
   if (items.length === 0) return { results: [], deliveryIds: [] };
   return db.$transaction(async (tx) => {
     const sids = items.map((i) => i.sid);
-    await lockSids(tx, sids);
+    await lockMessageIds(tx, sids);
     const rows = await tx.$queryRaw<CampaignMessageRow[]>`
-      UPDATE campaign_messages cm SET twilio_sid = u.sid, sent_at = COALESCE(cm.sent_at, u.sent_at), send_state = 'sent'
+      UPDATE campaign_messages cm SET provider_message_id = u.sid, sent_at = COALESCE(cm.sent_at, u.sent_at), send_state = 'sent'
       FROM UNNEST(${items.map((i) => i.campaignMessageId)}::uuid[], ${sids}::text[], ${items.map((i) => i.sentAt)}::timestamptz[]) AS u(id, sid, sent_at)
-      WHERE cm.id = u.id AND (cm.twilio_sid IS NULL OR cm.twilio_sid = u.sid)
-      RETURNING cm.id, cm.campaign_id, cm.recipient, cm.channel, cm.status, cm.twilio_sid, cm.retries`;
+      WHERE cm.id = u.id AND (cm.provider_message_id IS NULL OR cm.provider_message_id = u.sid)
+      RETURNING cm.id, cm.campaign_id, cm.recipient, cm.channel, cm.status, cm.provider_message_id, cm.retries`;
     const attached = new Set(rows.map((r) => r.id));
     const missed = items.filter((i) => !attached.has(i.campaignMessageId)).map((i) => i.campaignMessageId);
     const existing = new Set(missed.length === 0 ? [] : (await tx.campaignMessage.findMany({ where: { id: { in: missed } }, select: { id: true } })).map((r) => r.id));
     const results = items.map((i) => (attached.has(i.campaignMessageId) ? 'attached' as const : existing.has(i.campaignMessageId) ? 'conflict' as const : 'missing' as const));
     if (rows.length === 0) return { results, deliveryIds: [] };
 
-    const pending = await tx.$queryRaw<{ twilio_sid: string; status: string; error_code: number | null; received_at: Date }[]>`
-      DELETE FROM pending_statuses WHERE twilio_sid = ANY(${rows.map((r) => r.twilio_sid)}::text[]) RETURNING twilio_sid, status, error_code, received_at`;
+    const pending = await tx.$queryRaw<{ provider_message_id: string; status: string; error_code: number | null; received_at: Date }[]>`
+      DELETE FROM pending_statuses WHERE provider_message_id = ANY(${rows.map((r) => r.provider_message_id)}::text[]) RETURNING provider_message_id, status, error_code, received_at`;
     if (pending.length === 0) return { results, deliveryIds: [] };
     pending.sort((a, b) => a.received_at.getTime() - b.received_at.getTime());
-    const bySid = new Map(rows.map((r) => [r.twilio_sid, r]));
+    const bySid = new Map(rows.map((r) => [r.provider_message_id, r]));
     const updates = pending.map((p, key) => {
-      const message = bySid.get(p.twilio_sid)!;
+      const message = bySid.get(p.provider_message_id)!;
       return {
         key,
         update: {
-          kind: 'status' as const, twilioSid: p.twilio_sid, status: p.status as StatusUpdate['status'], errorCode: p.error_code, errorMessage: null,
+          kind: 'status' as const, providerMessageId: p.provider_message_id, status: p.status as StatusUpdate['status'], errorCode: p.error_code, errorMessage: null,
           recipient: message.recipient, channel: message.channel === 'whatsapp' ? 'whatsapp' as const : 'sms' as const, receivedAt: p.received_at.toISOString(),
         },
       };
@@ -159,7 +159,7 @@ export async function attachTwilioSids(db: Db, items: SidAttachment[]): Promise<
  * SID being attached and park itself in pending_statuses after they were applied. Locks are
  * taken in a fixed order, so concurrent batches cannot deadlock.
  */
-async function lockSids(tx: DbTx, sids: string[]): Promise<void> {
+async function lockMessageIds(tx: DbTx, sids: string[]): Promise<void> {
   await tx.$queryRaw`SELECT count(pg_advisory_xact_lock(h))::int AS n FROM (SELECT DISTINCT hashtextextended(s, 7) AS h FROM UNNEST(${sids}::text[]) s ORDER BY 1) locks`;
 }
 
@@ -174,11 +174,11 @@ async function advanceCampaignMessages(
 ): Promise<{ applied: Set<number>; deliveryIds: string[] }> {
   const applied = new Set<number>();
   if (updates.length === 0) return { applied, deliveryIds: [] };
-  const bySid = new Map(messages.map((m) => [m.twilio_sid, { row: m, from: m.status, current: m.status, errorCode: null as number | null, errorMessage: null as string | null, at: null as string | null }]));
+  const bySid = new Map(messages.map((m) => [m.provider_message_id, { row: m, from: m.status, current: m.status, errorCode: null as number | null, errorMessage: null as string | null, at: null as string | null }]));
   const ordered = [...updates].sort((a, b) => a.update.receivedAt.localeCompare(b.update.receivedAt) || a.key - b.key);
   const events: OutboundEvent[] = [];
   for (const { key, update } of ordered) {
-    const state = bySid.get(update.twilioSid);
+    const state = bySid.get(update.providerMessageId);
     if (!state || !statusAdvances(state.current, update.status)) continue;
     const next = LIFECYCLE[update.status]!.as!;
     state.current = next;
@@ -187,9 +187,9 @@ async function advanceCampaignMessages(
     state.at = update.receivedAt;
     applied.add(key);
     events.push({
-      eventKey: `message.status:${update.twilioSid}:${next}`,
+      eventKey: `message.status:${update.providerMessageId}:${next}`,
       type: 'message.status',
-      data: { twilioSid: update.twilioSid, status: next, errorCode: update.errorCode, errorMessage: update.errorMessage, campaignId: state.row.campaign_id, campaignMessageId: state.row.id, recipient: state.row.recipient, channel: state.row.channel, at: update.receivedAt },
+      data: { providerMessageId: update.providerMessageId, status: next, errorCode: update.errorCode, errorMessage: update.errorMessage, campaignId: state.row.campaign_id, campaignMessageId: state.row.id, recipient: state.row.recipient, channel: state.row.channel, at: update.receivedAt },
     });
   }
   const moved = [...bySid.values()].filter((s) => s.current !== s.from);
@@ -205,7 +205,7 @@ async function advanceCampaignMessages(
 
   // A failure that may pass on a second try is sent again, within the campaign's retry budget: the
   // message goes back to queued (the failure was announced above), keeps its error code to show,
-  // and its old SID joins previous_sids so its history stays readable.
+  // and its old SID joins previous_message_ids so its history stays readable.
   const settings = await campaignSettings(tx, [...new Set(moved.map((s) => s.row.campaign_id))]);
   const resends = moved.filter((s) => {
     const c = settings.get(s.row.campaign_id);
@@ -217,7 +217,7 @@ async function advanceCampaignMessages(
     const now = Date.now();
     await tx.$executeRaw`
       UPDATE campaign_messages cm SET status = 'queued', send_state = 'pending', retries = u.retry, next_send_at = u.at, claimed_at = NULL,
-        previous_sids = array_append(cm.previous_sids, cm.twilio_sid), twilio_sid = NULL
+        previous_message_ids = array_append(cm.previous_message_ids, cm.provider_message_id), provider_message_id = NULL
       FROM UNNEST(${resends.map((s) => s.row.id)}::uuid[], ${resends.map((s) => s.row.retries + 1)}::int[],
         ${resends.map((s) => new Date(now + resendDelayMs(settings.get(s.row.campaign_id)!.retry_base_ms, s.row.retries + 1)))}::timestamptz[])
         AS u(id, retry, at)

@@ -38,7 +38,7 @@ export type InboundMessage = z.infer<typeof inboundMessageSchema>;
 
 export const statusUpdateSchema = z.object({
   kind: z.literal('status'),
-  twilioSid: z.string().min(1),
+  providerMessageId: z.string().min(1),
   status: messageStatusSchema,
   errorCode: z.number().int().nullable(),
   errorMessage: z.string().nullable(),

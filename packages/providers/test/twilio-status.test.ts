@@ -97,7 +97,7 @@ describe('Twilio status: normalize', () => {
     expect(statusUpdateSchema.parse(update)).toEqual(update);
     expect(update).toEqual({
       kind: 'status',
-      twilioSid: twilioStatusCallback.MessageSid,
+      providerMessageId: twilioStatusCallback.MessageSid,
       status: 'delivered',
       errorCode: null,
       errorMessage: null,

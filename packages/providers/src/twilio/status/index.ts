@@ -53,7 +53,7 @@ export function normalizeTwilioStatus(event: RawEventPayload, context: Normalize
   const errorMessage = field(params, 'ErrorMessage');
   return {
     kind: 'status',
-    twilioSid: sid,
+    providerMessageId: sid,
     status,
     errorCode: field(params, 'ErrorCode') && Number.isInteger(errorCode) ? errorCode : null,
     errorMessage: errorMessage ? errorMessage : null,
