@@ -48,9 +48,10 @@ export function parseVonageBody<T>(body: Buffer, schema: z.ZodType<T>): VonagePa
   } catch {
     return { ok: false, reason: 'invalid', error: 'body is not valid JSON', fields: [] };
   }
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return { ok: false, reason: 'invalid', error: 'body is not a JSON object', fields: [] };
   const parsed = schema.safeParse(value);
   if (parsed.success) return { ok: true, value: parsed.data };
-  const fields = [...new Set(parsed.error.issues.map((issue) => issue.path.join('.') || '(body)'))];
+  const fields = [...new Set(parsed.error.issues.map((issue) => issue.path.join('.')))];
   return { ok: false, reason: 'invalid', error: `missing or invalid fields: ${fields.join(', ')}`, fields };
 }
 
