@@ -12,3 +12,5 @@ export { startMailgunFake, mailgunWebhookSignature, mailgunEventBody, mailgunEve
 export type { MailgunFake, MailgunFakeOptions, MailgunSendRequest, MailgunFakeMessage, MailgunFakeAnswer } from './mailgun-fake.ts';
 export { vonageWebhookToken, postSignedVonage } from './vonage-sign.ts';
 export type { VonageTokenOptions } from './vonage-sign.ts';
+export { startVonageFake, vonageStatusWebhook } from './vonage-fake.ts';
+export type { VonageFake, VonageFakeOptions, VonageSendRequest, VonageFakeMessage, VonageFakeAnswer, VonageStatusPlan } from './vonage-fake.ts';
