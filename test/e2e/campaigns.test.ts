@@ -367,7 +367,7 @@ describe('campaigns through the console, the dispatcher and Twilio', () => {
     expect(res.status).toBe(400);
     const body = (await res.json()) as { error: string; fields: string[] };
     expect(body.fields).toEqual(['provider']);
-    expect(body.error).toMatch(/provider: must be one of "twilio" for an sms campaign/);
+    expect(body.error).toMatch(/provider: must be one of "twilio", "vonage" for an sms campaign/);
     expect(await db.campaign.count()).toBe(before);
   });
 });

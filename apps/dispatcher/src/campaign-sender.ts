@@ -11,6 +11,8 @@ import { createMailgunSender } from './mailgun-sender.ts';
 import { createSendProcessor, TransientSendError, type ChannelSender, type SendResult } from './send.processor.ts';
 import { createTwilioClient } from './twilio-client.ts';
 import { createTwilioSender } from './twilio-sender.ts';
+import { createVonageClient } from './vonage-client.ts';
+import { createVonageSender, vonageStatusByClientRef } from './vonage-sender.ts';
 
 export type CampaignSender = { close(): Promise<void> };
 
@@ -42,8 +44,8 @@ export function sendJobId(campaignMessageId: string, retries: number): string {
 /** The ingest's one-click unsubscribe route (RFC 8058), followed by the signed token. */
 export const UNSUBSCRIBE_PATH = '/webhooks/unsubscribe/';
 
-/** The campaign providers that are configured: Twilio (SMS and WhatsApp), Mailgun (email). */
-export function providerSenders(config: Config, logger: Logger): Partial<Record<CampaignProvider, ChannelSender>> {
+/** The campaign providers that are configured: Twilio and Vonage (SMS and WhatsApp), Mailgun (email). */
+export function providerSenders(config: Config, logger: Logger, db: Db): Partial<Record<CampaignProvider, ChannelSender>> {
   const senders: Partial<Record<CampaignProvider, ChannelSender>> = {};
   const publicUrl = config.ingest.publicUrl;
   const { accountSid, authToken, from, apiBaseUrl } = config.twilio;
@@ -65,6 +67,17 @@ export function providerSenders(config: Config, logger: Logger): Partial<Record<
   } else if (mg.apiKey || mg.domain || mg.from) {
     logger.warn('email campaign sends are off: MAILGUN_API_KEY, MAILGUN_DOMAIN, MAILGUN_FROM, UNSUBSCRIBE_SECRET and PUBLIC_URL are all needed');
   }
+  const vonage = config.vonage;
+  if (vonage.apiKey && vonage.apiSecret && vonage.from) {
+    senders.vonage = createVonageSender({
+      vonage: createVonageClient({ baseUrl: vonage.apiBaseUrl, apiKey: vonage.apiKey, apiSecret: vonage.apiSecret }),
+      smsFrom: vonage.from,
+      whatsappFrom: vonage.whatsappFrom ?? vonage.from,
+      findByClientRef: (clientRef, since) => vonageStatusByClientRef(db, clientRef, since),
+    });
+  } else if (vonage.apiKey || vonage.apiSecret || vonage.from) {
+    logger.warn('Vonage campaign sends are off: VONAGE_API_KEY, VONAGE_API_SECRET and VONAGE_FROM are all needed');
+  }
   return senders;
 }
 
@@ -75,9 +88,9 @@ export function providerSenders(config: Config, logger: Logger): Partial<Record<
  */
 export async function startCampaignSender(deps: CampaignSenderDeps): Promise<CampaignSender | undefined> {
   const { config, logger } = deps;
-  const senders = providerSenders(config, logger);
+  const senders = providerSenders(config, logger, deps.db);
   if (Object.keys(senders).length === 0) {
-    logger.warn('campaign sends are off: neither Twilio nor Mailgun is configured');
+    logger.warn('campaign sends are off: neither Twilio, Vonage nor Mailgun is configured');
     return undefined;
   }
   const rate = config.campaigns.sendRatePerSecond;

@@ -1,6 +1,6 @@
 import type { Config } from '@switchboard/config';
 import type { ProviderId } from '@switchboard/events';
-import { genericSource, loadIvrMenu, loadKeywordReplies, mailgun, mailgunEvents, twilioMessaging, unsubscribe, twilioStatus, twilioVoice, whatsappBridge } from '@switchboard/providers';
+import { genericSource, loadIvrMenu, loadKeywordReplies, mailgun, mailgunEvents, twilioMessaging, unsubscribe, twilioStatus, twilioVoice, vonageInbound, vonageStatus, whatsappBridge } from '@switchboard/providers';
 import { REGISTRY_UNAVAILABLE, UNKNOWN_SOURCE, type ProviderBinding, type SecretsAnswer } from './handler.ts';
 import type { SourceCache } from './source-cache.ts';
 
@@ -29,6 +29,7 @@ export function providerBindings(config: Config, sources: SourceCache): Partial<
   const mailgunSecrets = config.mailgun.signingKey ? { signingKey: config.mailgun.signingKey } : undefined;
   const unsubscribeSecrets = config.mailgun.unsubscribeSecret ? { secret: config.mailgun.unsubscribeSecret } : undefined;
   const bridge = config.whatsappBridge.secret ? { secret: config.whatsappBridge.secret } : undefined;
+  const vonage = config.vonage.signatureSecret ? { signatureSecret: config.vonage.signatureSecret } : undefined;
   const { ingest } = config;
   return {
     'twilio-messaging': { provider: twilioMessaging({ keywordReplies: loadKeywordReplies(ingest.keywordsFile) }), secrets: () => twilio },
@@ -42,5 +43,7 @@ export function providerBindings(config: Config, sources: SourceCache): Partial<
     unsubscribe: { provider: unsubscribe(), secrets: () => unsubscribeSecrets },
     'whatsapp-bridge': { provider: whatsappBridge({ allowedIps: config.whatsappBridge.allowedIps }), secrets: () => bridge },
     generic: { provider: genericSource(), secrets: genericSecrets(sources) },
+    'vonage-inbound': { provider: vonageInbound(), secrets: () => vonage },
+    'vonage-status': { provider: vonageStatus(), secrets: () => vonage },
   };
 }

@@ -1,4 +1,5 @@
 import type { ProviderId } from '@switchboard/events';
+import { VONAGE_ROUTES } from '@switchboard/providers';
 
 /** A public webhook route: the path, the provider it feeds, and whether it is a seed-compatible alias. */
 export type WebhookRoute = { path: string; provider: ProviderId; alias?: boolean };
@@ -20,4 +21,5 @@ export const WEBHOOK_ROUTES: readonly WebhookRoute[] = [
   { path: '/webhooks/whatsapp-bridge', provider: 'whatsapp-bridge' },
   { path: '/webhook/whatsapp', provider: 'whatsapp-bridge', alias: true },
   { path: '/webhooks/generic/:sourceId', provider: 'generic' },
+  ...VONAGE_ROUTES,
 ];

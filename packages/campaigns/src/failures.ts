@@ -34,13 +34,24 @@ export const PERMANENT_ERROR_CODES: ReadonlyMap<number, string> = new Map([
 ]);
 
 /**
- * True when a campaign message that ended `status` with `errorCode` should be sent again:
+ * Vonage Messages API error codes after which a resend may pass: Vonage throttled the account
+ * (https://developer.vonage.com/en/messages/concepts/errors). Every other `rejected` or
+ * `undeliverable` is about the number, the recipient (not on WhatsApp, outside the 24-hour window)
+ * or the content, so it is not sent again.
+ */
+export const VONAGE_RETRYABLE_ERROR_CODES: ReadonlyMap<number, string> = new Map([[1000, 'throttled: the account exceeded its submission capacity']]);
+
+/**
+ * True when a campaign message that ended `status` with `errorCode` should be sent again.
+ * Vonage's codes are not Twilio's: a Vonage failure is resent only with a code known to be
+ * temporary. Twilio's:
  * `failed` unless its code is known to be permanent (a `failed` is Twilio's own side failing to
  * send, most often for a moment), `undelivered` only with a code known to be temporary (an
  * undelivered message reached the carrier, which refused it: without a known temporary cause a
  * resend is most likely refused again, and costs).
  */
-export function isRetryableFailure(status: string, errorCode: number | null | undefined): boolean {
+export function isRetryableFailure(status: string, errorCode: number | null | undefined, provider = 'twilio'): boolean {
+  if (provider === 'vonage') return (status === 'failed' || status === 'undelivered') && errorCode != null && VONAGE_RETRYABLE_ERROR_CODES.has(errorCode);
   if (status === 'failed') return errorCode == null || !PERMANENT_ERROR_CODES.has(errorCode);
   if (status === 'undelivered') return errorCode != null && RETRYABLE_ERROR_CODES.has(errorCode);
   return false;

@@ -4,8 +4,8 @@
  * messages (each message keeps the id the provider gave it).
  */
 export const CAMPAIGN_PROVIDERS = {
-  sms: ['twilio'],
-  whatsapp: ['twilio'],
+  sms: ['twilio', 'vonage'],
+  whatsapp: ['twilio', 'vonage'],
   email: ['mailgun'],
 } as const satisfies Record<string, readonly string[]>;
 

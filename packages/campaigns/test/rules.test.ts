@@ -92,6 +92,17 @@ describe('failures', () => {
   });
 
   test.each([
+    ['failed', 1000, true],
+    ['undelivered', 1000, true],
+    ['failed', 1320, false],
+    ['failed', null, false],
+    ['undelivered', 30003, false],
+    ['delivered', null, false],
+  ] as const)('a Vonage message that ended %s with code %s is resent: %s (Twilio codes mean nothing there)', (status, code, expected) => {
+    expect(isRetryableFailure(status, code, 'vonage')).toBe(expected);
+  });
+
+  test.each([
     [201, 'created'],
     [429, 'throttled'],
     [400, 'refused'],

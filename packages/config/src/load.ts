@@ -106,6 +106,16 @@ function shape(env: Env) {
       apiBaseUrl: env.MAILGUN_API_BASE_URL.replace(/\/+$/, ''),
       unsubscribeSecret: env.UNSUBSCRIBE_SECRET,
     },
+    vonage: {
+      signatureSecret: env.VONAGE_SIGNATURE_SECRET,
+      apiKey: env.VONAGE_API_KEY,
+      apiSecret: env.VONAGE_API_SECRET,
+      /** The SMS sender (a number in E.164 or digits, or an alphanumeric sender id). */
+      from: env.VONAGE_FROM,
+      /** The WhatsApp Business number; the SMS sender when unset. */
+      whatsappFrom: env.VONAGE_WHATSAPP_FROM ?? env.VONAGE_FROM,
+      apiBaseUrl: env.VONAGE_API_BASE_URL.replace(/\/+$/, ''),
+    },
     whatsappBridge: { secret: env.WHATSAPP_BRIDGE_SECRET, allowedIps: env.WHATSAPP_BRIDGE_ALLOWED_IPS },
     workers: {
       listenerConcurrency: env.LISTENER_CONCURRENCY,

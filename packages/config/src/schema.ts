@@ -32,6 +32,13 @@ export const envSchema = z.object({
   MAILGUN_DOMAIN: envOptional(),
   MAILGUN_FROM: envOptional(),
   MAILGUN_API_BASE_URL: envUrl(['http:', 'https:']).default('https://api.mailgun.net'),
+  /** Signs Vonage's webhooks (JWT HS256); Vonage recommends at least 32 bits, the dashboard's are longer. */
+  VONAGE_SIGNATURE_SECRET: envOptional(),
+  VONAGE_API_KEY: envOptional(),
+  VONAGE_API_SECRET: envOptional(),
+  VONAGE_FROM: envOptional(),
+  VONAGE_WHATSAPP_FROM: envOptional(),
+  VONAGE_API_BASE_URL: envUrl(['http:', 'https:']).default('https://api.nexmo.com'),
   UNSUBSCRIBE_SECRET: envOptional().pipe(z.string().min(32, 'at least 32 characters (it signs the one-click unsubscribe links)').optional()),
   WHATSAPP_BRIDGE_SECRET: envOptional().pipe(
     z

@@ -22,6 +22,7 @@ export type {
   WebhookAttempt,
 } from './generated/client.ts';
 export { storeRawEvent, storeRawEvents, rawEventToPayload } from './raw-events.ts';
+export { rawEventBodiesContaining } from './raw-event-search.ts';
 export { persistInterpretedMessages, messageView } from './messages.ts';
 export type { InterpretedMessage, PersistOutcome, PersistOptions, IntentValue } from './messages.ts';
 export { applyStatusCallbacks, attachProviderMessageId, attachProviderMessageIds, statusAdvances, completeCampaigns, moveCounters, raiseAlerts, CAMPAIGN_MESSAGE_STATUSES } from './statuses.ts';

@@ -211,7 +211,7 @@ async function advanceCampaignMessages(
     const c = settings.get(s.row.campaign_id);
     // An email's failure reaches us only once Mailgun stopped retrying (a permanent bounce, or its
     // own temporary retries exhausted): sending it again would bounce the same way.
-    return c !== undefined && c.status === 'sending' && s.row.channel !== 'email' && isRetryableFailure(s.current, s.errorCode) && s.row.retries < c.max_retries;
+    return c !== undefined && c.status === 'sending' && s.row.channel !== 'email' && isRetryableFailure(s.current, s.errorCode, c.provider) && s.row.retries < c.max_retries;
   });
   if (resends.length > 0) {
     const now = Date.now();
@@ -231,11 +231,11 @@ async function advanceCampaignMessages(
   return { applied, deliveryIds };
 }
 
-type CampaignSettings = { status: string; max_retries: number; retry_base_ms: number };
+type CampaignSettings = { status: string; provider: string; max_retries: number; retry_base_ms: number };
 
 async function campaignSettings(tx: DbTx, ids: string[]): Promise<Map<string, CampaignSettings>> {
   const rows = await tx.$queryRaw<(CampaignSettings & { id: string })[]>`
-    SELECT id, status, max_retries, retry_base_ms FROM campaigns WHERE id = ANY(${ids}::uuid[])`;
+    SELECT id, status, provider, max_retries, retry_base_ms FROM campaigns WHERE id = ANY(${ids}::uuid[])`;
   return new Map(rows.map((r) => [r.id, r]));
 }
 

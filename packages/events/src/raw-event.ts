@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /** The providers ingest knows, one folder each in @switchboard/providers. */
-export const PROVIDER_IDS = ['twilio-messaging', 'twilio-status', 'twilio-voice', 'mailgun', 'mailgun-events', 'unsubscribe', 'whatsapp-bridge', 'generic'] as const;
+export const PROVIDER_IDS = ['twilio-messaging', 'twilio-status', 'twilio-voice', 'mailgun', 'mailgun-events', 'unsubscribe', 'whatsapp-bridge', 'generic', 'vonage-inbound', 'vonage-status'] as const;
 export const providerIdSchema = z.enum(PROVIDER_IDS);
 export type ProviderId = z.infer<typeof providerIdSchema>;
 

@@ -37,4 +37,6 @@ export type { GenericSecrets, GenericFields } from './generic/index.ts';
 export { verifyStandardWebhook, signStandardWebhook } from './generic/standard-webhooks.ts';
 export { standardWebhookKey, verificationKeys, secretWeakness, decodeStandardBase64, SECRET_PREFIX as STANDARD_WEBHOOK_SECRET_PREFIX, MIN_KEY_BYTES, MIN_PLAIN_SECRET_CHARS } from './generic/secret.ts';
 export type { StandardWebhookInput, StandardWebhookOutcome } from './generic/standard-webhooks.ts';
+export { VONAGE_ROUTES, vonageInbound, vonageStatus, normalizeVonageInbound, normalizeVonageStatus, verifyVonageRequest, verifyVonageToken, vonagePayloadHash, vonageAddress, vonageErrorCode, VONAGE_STATUS_MAP, VONAGE_MAX_AGE_SEC, VONAGE_FUTURE_SKEW_SEC, VONAGE_CHANNELS, VONAGE_STATUSES } from './vonage/index.ts';
+export type { VonageSecrets, VonageInboundFields, VonageStatusFields, VonageClaims, VonageTokenCheck } from './vonage/index.ts';
 export { normalizeEvent, withoutNul, NUL_REPLACEMENT } from './registry.ts';

@@ -8,6 +8,7 @@ import { normalizeTwilioStatus } from './twilio/status/index.ts';
 import { normalizeTwilioVoice } from './twilio/voice/index.ts';
 import { normalizeBridgeMessage } from './whatsapp-bridge/index.ts';
 import type { NormalizeContext } from './types.ts';
+import { normalizeVonageInbound, normalizeVonageStatus } from './vonage/index.ts';
 
 type Normalizer = (event: RawEventPayload, context: NormalizeContext) => NormalizedEvent;
 
@@ -21,6 +22,8 @@ const normalizers: Record<RawEventPayload['provider'], Normalizer> = {
   unsubscribe: normalizeUnsubscribe,
   'whatsapp-bridge': normalizeBridgeMessage,
   generic: normalizeGenericEvent,
+  'vonage-inbound': normalizeVonageInbound,
+  'vonage-status': normalizeVonageStatus,
 };
 
 /**

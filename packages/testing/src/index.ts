@@ -10,3 +10,7 @@ export { startSubscriber } from './subscriber.ts';
 export type { Subscriber, ReceivedWebhook, SubscriberAnswer } from './subscriber.ts';
 export { startMailgunFake, mailgunWebhookSignature, mailgunEventBody, mailgunEventData } from './mailgun-fake.ts';
 export type { MailgunFake, MailgunFakeOptions, MailgunSendRequest, MailgunFakeMessage, MailgunFakeAnswer } from './mailgun-fake.ts';
+export { vonageWebhookToken, postSignedVonage } from './vonage-sign.ts';
+export type { VonageTokenOptions } from './vonage-sign.ts';
+export { startVonageFake, vonageStatusWebhook } from './vonage-fake.ts';
+export type { VonageFake, VonageFakeOptions, VonageSendRequest, VonageFakeMessage, VonageFakeAnswer, VonageStatusPlan } from './vonage-fake.ts';

@@ -1,5 +1,6 @@
 import type { InboundMessage, RawEventPayload } from '@switchboard/events';
 import { parseTwilioAddress } from '../../address.ts';
+import { definedOnly } from '../../defined.ts';
 import type { IngestRequest, NormalizeContext, Provider } from '../../types.ts';
 import { acceptTwilio, field, FORM, JSON_TYPE, twilioParams, type TwilioSecrets } from '../common.ts';
 import { diagnoseTwilio } from '../diagnosis.ts';
@@ -55,10 +56,6 @@ function mediaOf(params: FormParams): { url: string; contentType: string | null 
     if (url) media.push({ url, contentType: field(params, `MediaContentType${i}`) ?? null });
   }
   return media;
-}
-
-function definedOnly(entries: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(entries).filter(([, v]) => v !== undefined && v !== null && v !== ''));
 }
 
 /** A Twilio inbound message → the seed's message shape. */
