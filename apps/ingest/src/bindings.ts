@@ -1,6 +1,6 @@
 import type { Config } from '@switchboard/config';
 import type { ProviderId } from '@switchboard/events';
-import { genericSource, loadIvrMenu, loadKeywordReplies, mailgun, mailgunEvents, twilioMessaging, unsubscribe, twilioStatus, twilioVoice, whatsappBridge } from '@switchboard/providers';
+import { answerMetaSubscription, genericSource, loadIvrMenu, loadKeywordReplies, mailgun, mailgunEvents, metaWhatsapp, twilioMessaging, unsubscribe, twilioStatus, twilioVoice, whatsappBridge } from '@switchboard/providers';
 import { REGISTRY_UNAVAILABLE, UNKNOWN_SOURCE, type ProviderBinding, type SecretsAnswer } from './handler.ts';
 import type { SourceCache } from './source-cache.ts';
 
@@ -29,6 +29,7 @@ export function providerBindings(config: Config, sources: SourceCache): Partial<
   const mailgunSecrets = config.mailgun.signingKey ? { signingKey: config.mailgun.signingKey } : undefined;
   const unsubscribeSecrets = config.mailgun.unsubscribeSecret ? { secret: config.mailgun.unsubscribeSecret } : undefined;
   const bridge = config.whatsappBridge.secret ? { secret: config.whatsappBridge.secret } : undefined;
+  const meta = config.meta.appSecret ? { appSecret: config.meta.appSecret } : undefined;
   const { ingest } = config;
   return {
     'twilio-messaging': { provider: twilioMessaging({ keywordReplies: loadKeywordReplies(ingest.keywordsFile) }), secrets: () => twilio },
@@ -42,5 +43,14 @@ export function providerBindings(config: Config, sources: SourceCache): Partial<
     unsubscribe: { provider: unsubscribe(), secrets: () => unsubscribeSecrets },
     'whatsapp-bridge': { provider: whatsappBridge({ allowedIps: config.whatsappBridge.allowedIps }), secrets: () => bridge },
     generic: { provider: genericSource(), secrets: genericSecrets(sources) },
+    'meta-whatsapp': { provider: metaWhatsapp(), secrets: () => meta },
   };
+}
+
+/** A provider's `GET` handshake on its webhook path (Meta's verification request): the query in, the answer out. */
+export type VerificationRoute = { path: string; provider: ProviderId; answer(query: Record<string, unknown>): { status: number; contentType: string; body: string } };
+
+/** The `GET` verification routes, wired to their tokens (503 while a token is unset). */
+export function verificationRoutes(config: Config): VerificationRoute[] {
+  return [{ path: '/webhooks/meta/whatsapp', provider: 'meta-whatsapp', answer: (query) => answerMetaSubscription(query, config.meta.verifyToken) }];
 }

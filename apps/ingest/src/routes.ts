@@ -20,4 +20,5 @@ export const WEBHOOK_ROUTES: readonly WebhookRoute[] = [
   { path: '/webhooks/whatsapp-bridge', provider: 'whatsapp-bridge' },
   { path: '/webhook/whatsapp', provider: 'whatsapp-bridge', alias: true },
   { path: '/webhooks/generic/:sourceId', provider: 'generic' },
+  { path: '/webhooks/meta/whatsapp', provider: 'meta-whatsapp' },
 ];

@@ -106,6 +106,13 @@ function shape(env: Env) {
       apiBaseUrl: env.MAILGUN_API_BASE_URL.replace(/\/+$/, ''),
       unsubscribeSecret: env.UNSUBSCRIBE_SECRET,
     },
+    meta: {
+      appSecret: env.META_APP_SECRET,
+      verifyToken: env.META_VERIFY_TOKEN,
+      accessToken: env.META_ACCESS_TOKEN,
+      phoneNumberId: env.META_PHONE_NUMBER_ID,
+      apiBaseUrl: env.META_API_BASE_URL.replace(/\/+$/, ''),
+    },
     whatsappBridge: { secret: env.WHATSAPP_BRIDGE_SECRET, allowedIps: env.WHATSAPP_BRIDGE_ALLOWED_IPS },
     workers: {
       listenerConcurrency: env.LISTENER_CONCURRENCY,

@@ -37,4 +37,6 @@ export type { GenericSecrets, GenericFields } from './generic/index.ts';
 export { verifyStandardWebhook, signStandardWebhook } from './generic/standard-webhooks.ts';
 export { standardWebhookKey, verificationKeys, secretWeakness, decodeStandardBase64, SECRET_PREFIX as STANDARD_WEBHOOK_SECRET_PREFIX, MIN_KEY_BYTES, MIN_PLAIN_SECRET_CHARS } from './generic/secret.ts';
 export type { StandardWebhookInput, StandardWebhookOutcome } from './generic/standard-webhooks.ts';
+export { metaWhatsapp, normalizeMetaWhatsapp, metaPhone, parseMetaBody, bodyDedupKey, metaSignature, verifyMetaSignature, answerMetaSubscription, META_SIGNATURE_HEADER } from './meta-whatsapp/index.ts';
+export type { MetaSecrets, MetaFields, MetaItem, MetaBody, MetaVerification, SubscriptionAnswer } from './meta-whatsapp/index.ts';
 export { normalizeEvent, withoutNul, NUL_REPLACEMENT } from './registry.ts';

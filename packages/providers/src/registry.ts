@@ -7,6 +7,7 @@ import { normalizeTwilioMessage } from './twilio/messaging/index.ts';
 import { normalizeTwilioStatus } from './twilio/status/index.ts';
 import { normalizeTwilioVoice } from './twilio/voice/index.ts';
 import { normalizeBridgeMessage } from './whatsapp-bridge/index.ts';
+import { normalizeMetaWhatsapp } from './meta-whatsapp/index.ts';
 import type { NormalizeContext } from './types.ts';
 
 type Normalizer = (event: RawEventPayload, context: NormalizeContext) => NormalizedEvent;
@@ -21,6 +22,7 @@ const normalizers: Record<RawEventPayload['provider'], Normalizer> = {
   unsubscribe: normalizeUnsubscribe,
   'whatsapp-bridge': normalizeBridgeMessage,
   generic: normalizeGenericEvent,
+  'meta-whatsapp': normalizeMetaWhatsapp,
 };
 
 /**
