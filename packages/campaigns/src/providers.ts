@@ -5,7 +5,7 @@
  */
 export const CAMPAIGN_PROVIDERS = {
   sms: ['twilio'],
-  whatsapp: ['twilio'],
+  whatsapp: ['twilio', 'meta'],
   email: ['mailgun'],
 } as const satisfies Record<string, readonly string[]>;
 

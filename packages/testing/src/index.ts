@@ -10,3 +10,5 @@ export { startSubscriber } from './subscriber.ts';
 export type { Subscriber, ReceivedWebhook, SubscriberAnswer } from './subscriber.ts';
 export { startMailgunFake, mailgunWebhookSignature, mailgunEventBody, mailgunEventData } from './mailgun-fake.ts';
 export type { MailgunFake, MailgunFakeOptions, MailgunSendRequest, MailgunFakeMessage, MailgunFakeAnswer } from './mailgun-fake.ts';
+export { startMetaFake, metaWebhookSignature, metaWebhookBody } from './meta-fake.ts';
+export type { MetaFake, MetaFakeOptions, MetaSendRequest, MetaFakeMessage, MetaFakeAnswer, MetaStatusPlan } from './meta-fake.ts';
