@@ -150,6 +150,24 @@ describe('Meta WhatsApp Cloud API end to end', () => {
     expect(await db.messageStatus.count({ where: { providerMessageId: 'wamid.e2e-elsewhere' } })).toBe(1);
     expect(await db.pendingStatus.count({ where: { providerMessageId: 'wamid.e2e-elsewhere' } })).toBe(1);
 
+    // A replay from the console re-runs its own item of the shared body (the second message), and only it.
+    const stopEvent = await db.rawEvent.findFirstOrThrow({ where: { provider: 'meta-whatsapp', dedupKey: 'wamid.e2e-stop' } });
+    expect(stopEvent.item).toEqual({ entry: 0, change: 0, field: 'messages', index: 1 });
+    expect((await api(`/api/events/${stopEvent.id}/replay`, { method: 'POST' })).status).toBe(202);
+    const redis = createRedis('redis://127.0.0.1:6379', 'worker');
+    const interpretQueue = createQueue('interpret', { connection: redis, prefix });
+    try {
+      const replayed = await waitFor(async () => {
+        const jobs = (await interpretQueue.getJobs(['completed'])).filter((j) => j.id?.startsWith(`msg.${stopEvent.id}.replay-`));
+        return jobs.length > 0 ? jobs : undefined;
+      }, { what: 'the replayed item interpreted', timeoutMs: 30_000 });
+      expect(replayed.map((j) => (j.data as { message: { externalId: string } }).message.externalId)).toEqual(['wamid.e2e-stop']);
+    } finally {
+      await interpretQueue.close();
+      redis.disconnect();
+    }
+    expect(await db.message.count({ where: { externalId: { in: ['wamid.e2e-interested', 'wamid.e2e-stop'] } } })).toBe(2);
+
     // The opt-out made on WhatsApp through Meta holds for an SMS campaign through Twilio.
     const sms = await createAndSend({ name: 'SMS after a Meta STOP', channel: 'sms', body: 'Offre', recipients: [`+${stopper}`, `+${interested}`] });
     const done = await waitFor(async () => {
@@ -201,4 +219,18 @@ describe('Meta WhatsApp Cloud API end to end', () => {
     expect(await db.campaignMessage.findFirst({ where: { campaignId: campaign.id, recipient: failer } })).toMatchObject({ status: 'failed', errorCode: 131050 });
     expect(await db.messageStatus.count({ where: { providerMessageId: { in: [throttled, reader, failer].map((to) => message(to).wamid) } } })).toBe(plans.length);
   }, 90_000);
+
+  test('a 500 after Meta created the message: with no lookup at Meta, the retry sends again and keeps the second wamid', async () => {
+    const to = '+33611000030';
+    scripted.set(to, [{ kind: 'create-then-500' }]);
+    const campaign = await createAndSend({ name: 'Meta 500', channel: 'whatsapp', provider: 'meta', body: 'Bonjour', recipients: [to] });
+    const row = await waitFor(() => db.campaignMessage.findFirst({ where: { campaignId: campaign.id, sendState: 'sent' } }), { what: 'the wamid stored', timeoutMs: 30_000 });
+    const sends = meta.requests.filter((r) => r.to === to);
+    expect(sends).toHaveLength(2);
+    // Both sends carry the same campaign message and send number: a duplicate is traceable in Meta's statuses.
+    expect(new Set(sends.map((r) => r.tracking))).toEqual(new Set([`${row.id}.0`]));
+    const created = [...meta.messages.values()].filter((m) => m.request.to === to);
+    expect(created).toHaveLength(2);
+    expect(row.providerMessageId).toBe(created[1]!.wamid);
+  }, 60_000);
 });

@@ -5,7 +5,7 @@
  */
 
 /** The built-in sources besides the generic ones (which are known by their id). */
-export const BUILTIN_SOURCES = ['twilio', 'mailgun', 'whatsapp-bridge'] as const;
+export const BUILTIN_SOURCES = ['twilio', 'mailgun', 'whatsapp-bridge', 'meta'] as const;
 export type BuiltinSource = (typeof BUILTIN_SOURCES)[number];
 
 /** The raw-event providers whose traffic counts as a built-in source's activity. */
@@ -13,6 +13,7 @@ export const SOURCE_PROVIDERS: Record<BuiltinSource, readonly string[]> = {
   twilio: ['twilio-messaging', 'twilio-status', 'twilio-voice'],
   mailgun: ['mailgun'],
   'whatsapp-bridge': ['whatsapp-bridge'],
+  meta: ['meta-whatsapp'],
 };
 
 export type ExpectedActivity = {
