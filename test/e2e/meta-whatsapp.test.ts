@@ -4,7 +4,7 @@ import { startDispatcher, type DispatcherService } from '@switchboard/dispatcher
 import { startIngest, type IngestService } from '@switchboard/ingest';
 import { startInterpreter, type InterpreterService } from '@switchboard/interpreter';
 import { startListener, type ListenerService } from '@switchboard/listener';
-import { createQueue, createRedis } from '@switchboard/queues';
+import { createQueue, createRedis, jobIdFor } from '@switchboard/queues';
 import {
   createTestDatabase,
   metaWebhookBody,
@@ -42,13 +42,14 @@ let consoleService: ConsoleService;
 const prefix = uniquePrefix();
 /** Per recipient, the fake Graph API's answers in order; absent or exhausted: create. */
 const scripted = new Map<string, MetaFakeAnswer[]>();
+let env: Record<string, string>;
 
 beforeAll(async () => {
   database = await createTestDatabase();
   db = createDb({ url: database.url, poolSize: 4 });
   meta = await startMetaFake({ phoneNumberId: PHONE_NUMBER_ID, accessToken: ACCESS_TOKEN, appSecret: APP_SECRET, answer: (r) => scripted.get(r.to)?.shift() ?? { kind: 'create' } });
   twilio = await startTwilioFake({ accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN });
-  const env = {
+  env = {
     DATABASE_URL: database.url, QUEUE_PREFIX: prefix, ADMIN_TOKEN, SEND_RATE_PER_SECOND: '0', RETRY_BASE_MS: '100', CAMPAIGN_MAX_RETRIES: '0',
     META_APP_SECRET: APP_SECRET, META_VERIFY_TOKEN: VERIFY_TOKEN, META_ACCESS_TOKEN: ACCESS_TOKEN, META_PHONE_NUMBER_ID: PHONE_NUMBER_ID, META_API_BASE_URL: meta.url,
     TWILIO_ACCOUNT_SID: ACCOUNT_SID, TWILIO_AUTH_TOKEN: AUTH_TOKEN, TWILIO_FROM: '+15005550006', TWILIO_API_BASE_URL: twilio.url,
@@ -176,6 +177,40 @@ describe('Meta WhatsApp Cloud API end to end', () => {
     }, { what: 'the SMS campaign sent or skipped', timeoutMs: 30_000 });
     expect(done.counts).toMatchObject({ skipped: 1, queued: 1 });
     expect(twilio.requests.map((r) => r.to)).toEqual([`+${interested}`]);
+  }, 90_000);
+
+  test('Meta retrying a week later (BullMQ has dropped the jobs, another ingest answers) is still deduplicated by the raw event store', async () => {
+    const from = '33611000040';
+    const body = metaWebhookBody(PHONE_NUMBER_ID, { messages: [{ from, id: 'wamid.e2e-week', timestamp: '1764417600', type: 'text', text: { body: 'Je veux bien un rendez-vous' } }] });
+    expect((await postMeta(body)).status).toBe(200);
+    const message = await waitFor(() => db.message.findFirst({ where: { externalId: 'wamid.e2e-week' }, include: { intent: true } }), { what: 'the message interpreted', timeoutMs: 30_000 });
+    const redis = createRedis('redis://127.0.0.1:6379', 'worker');
+    const inbound = createQueue('inbound', { connection: redis, prefix });
+    const interpret = createQueue('interpret', { connection: redis, prefix });
+    const other = await startIngest(testConfig(env), testLogger('ingest-2'));
+    try {
+      // What a week of job retention (a day) leaves: no job to dedupe against, in Redis or in ingest's memory.
+      await waitFor(async () => (await interpret.getJob(`msg.${message.eventId}`))?.finishedOn, { what: 'the interpret job finished', timeoutMs: 30_000 });
+      for (const queue of [inbound, interpret]) await queue.clean(0, 10_000, 'completed');
+      const inboundId = jobIdFor('meta-whatsapp', 'wamid.e2e-week');
+      expect(await inbound.getJob(inboundId)).toBeUndefined();
+
+      const retry = await fetch(`${other.url}/webhooks/meta/whatsapp`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-hub-signature-256': metaWebhookSignature(APP_SECRET, body) }, body });
+      expect(retry.status).toBe(200);
+      // The retry runs through the listener and the interpreter again, and changes nothing.
+      await waitFor(async () => (await inbound.getJob(inboundId))?.finishedOn, { what: 'the retried event processed', timeoutMs: 30_000 });
+      const again = await waitFor(async () => {
+        const job = await interpret.getJob(`msg.${message.eventId}`);
+        return job?.finishedOn ? job : undefined;
+      }, { what: 'the retried message interpreted', timeoutMs: 30_000 });
+      expect(again.returnvalue).toMatchObject({ status: 'exists' });
+      expect(await db.rawEvent.count({ where: { dedupKey: 'wamid.e2e-week' } })).toBe(1);
+      expect(await db.message.findMany({ where: { externalId: 'wamid.e2e-week' }, include: { intent: true } })).toEqual([message]);
+    } finally {
+      await other.close();
+      await Promise.all([inbound.close(), interpret.close()]);
+      redis.disconnect();
+    }
   }, 90_000);
 
   test('a campaign sent through the Graph API: a rate limit pauses, a refusal fails with Meta\'s code, Meta\'s statuses complete it', async () => {
