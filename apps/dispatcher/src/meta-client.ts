@@ -1,3 +1,5 @@
+import { parseJsonObject } from './json-answer.ts';
+
 /** Meta's Graph API, as far as campaign sends need it: one text message through the Cloud API. */
 export type MetaClientOptions = {
   /** META_API_BASE_URL (https://graph.facebook.com/v21.0), without a trailing slash. */
@@ -51,7 +53,7 @@ export function createMetaClient(options: MetaClientOptions): MetaClient {
         return { status: undefined, message: (err as Error).message };
       }
       const text = await response.text().catch(() => '');
-      const json = parseJson(text);
+      const json = parseJsonObject(text);
       const id = (json?.messages as { id?: unknown }[] | undefined)?.[0]?.id;
       const error = json?.error as { code?: unknown; message?: unknown; error_data?: { details?: unknown } } | undefined;
       const details = typeof error?.error_data?.details === 'string' ? `: ${error.error_data.details}` : '';
@@ -64,13 +66,4 @@ export function createMetaClient(options: MetaClientOptions): MetaClient {
       };
     },
   };
-}
-
-function parseJson(text: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(text);
-    return value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
 }

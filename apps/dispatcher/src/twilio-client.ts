@@ -1,3 +1,5 @@
+import { parseJsonObject } from './json-answer.ts';
+
 /** Twilio's Messages REST API, as far as campaign sends need it (create, and list for reconciliation). */
 export type TwilioClientOptions = {
   /** TWILIO_API_BASE_URL, without a trailing slash. */
@@ -55,7 +57,7 @@ export function createTwilioClient(options: TwilioClientOptions): TwilioClient {
         return { status: undefined, message: (err as Error).message };
       }
       const text = await response.text().catch(() => '');
-      const json = parseJson(text);
+      const json = parseJsonObject(text);
       return {
         status: response.status,
         sid: typeof json?.sid === 'string' ? json.sid : undefined,
@@ -86,13 +88,4 @@ export function createTwilioClient(options: TwilioClientOptions): TwilioClient {
       return out;
     },
   };
-}
-
-function parseJson(text: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(text);
-    return value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
 }
