@@ -1,4 +1,5 @@
 import { fillTemplate } from '@switchboard/campaigns';
+import { TransientError } from '@switchboard/queues';
 import type { ChannelSender } from './send.processor.ts';
 import type { MetaClient } from './meta-client.ts';
 
@@ -20,7 +21,10 @@ export const META_THROTTLING_CODES: ReadonlyMap<number, number> = new Map([
  * WhatsApp campaigns through Meta's Cloud API: a text message per recipient; the wamid answered
  * is the message's provider id, which Meta's status webhooks name. A rate limit is reported as a
  * 429 (with the pause its code asks for) so the shared classification holds the sender; other
- * 4xx fail the message with Meta's code; 5xx and timeouts are ambiguous.
+ * 4xx fail the message with Meta's code; 5xx and timeouts are ambiguous. A refused access token
+ * (401, code 190: expired or revoked) is the configuration's fault, not the recipient's: the send
+ * waits (a transient error, no attempt spent) until the token is replaced, instead of failing
+ * every message of the campaign.
  *
  * Reconciliation finds nothing: the Graph API cannot look a message up by anything of ours, so an
  * unsettled claim (a dispatcher that died between claim and store, or no answer) is sent again.
@@ -33,6 +37,9 @@ export function createMetaSender(options: { meta: MetaClient }): ChannelSender {
     provider: 'Meta',
     async send(send) {
       const answer = await options.meta.sendText({ to: send.recipient, body: fillTemplate(send.body, { address: send.recipient, variables: send.variables }), tracking: `${send.id}.${send.retries}` });
+      if (answer.status === 401 || answer.code === 190) {
+        throw new TransientError(`Meta refused META_ACCESS_TOKEN (${answer.code ?? answer.status}: ${answer.message ?? ''}); WhatsApp sends through Meta wait until it is replaced`, { dependency: 'meta sender', code: 'UNAUTHORIZED' });
+      }
       const pause = answer.code != null ? META_THROTTLING_CODES.get(answer.code) : undefined;
       if (pause !== undefined && answer.status !== undefined && answer.status < 500) return { ...answer, status: 429, retryAfter: answer.retryAfter ?? String(pause) };
       return answer;
