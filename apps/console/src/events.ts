@@ -24,6 +24,8 @@ export type EventDetail = {
   headers: unknown;
   body: string;
   bodyEncoding: string;
+  /** Which item of a many-event body this event is (Meta: `{entry, change, field, index}`); null otherwise. */
+  item: unknown;
   attachments: unknown;
   replayCount: number;
   lastReplayAt: string | null;
@@ -31,7 +33,7 @@ export type EventDetail = {
 
 const summaryFields = {
   id: true, provider: true, dedupKey: true, route: true, url: true, sourceId: true, receivedAt: true, storedAt: true,
-  remoteIp: true, contentType: true, headers: true, bodyEncoding: true, replayCount: true, lastReplayAt: true,
+  remoteIp: true, contentType: true, headers: true, bodyEncoding: true, item: true, replayCount: true, lastReplayAt: true,
 } satisfies Prisma.RawEventSelect;
 
 function toSummary(row: Prisma.RawEventGetPayload<{ select: typeof summaryFields }>): EventSummary {

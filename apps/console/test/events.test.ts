@@ -50,6 +50,7 @@ describe('GET /api/events', () => {
       contentType: 'application/x-www-form-urlencoded',
       headers: { 'x-twilio-signature': 'c2lnbmF0dXJl', 'user-agent': 'TwilioProxy/1.1' },
       bodyEncoding: 'utf8',
+      item: null,
       replayCount: 0,
       lastReplayAt: null,
     });

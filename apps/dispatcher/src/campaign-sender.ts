@@ -8,6 +8,8 @@ import type { WorkerMetrics } from '@switchboard/metrics';
 import { createQueue, createWorker, jobIdFor, jobs, type JobInput, type Resilience } from '@switchboard/queues';
 import { createMailgunClient } from './mailgun-client.ts';
 import { createMailgunSender } from './mailgun-sender.ts';
+import { createMetaClient } from './meta-client.ts';
+import { createMetaSender } from './meta-sender.ts';
 import { createSendProcessor, TransientSendError, type ChannelSender, type SendResult } from './send.processor.ts';
 import { createTwilioClient } from './twilio-client.ts';
 import { createTwilioSender } from './twilio-sender.ts';
@@ -44,7 +46,7 @@ export function sendJobId(campaignMessageId: string, retries: number): string {
 /** The ingest's one-click unsubscribe route (RFC 8058), followed by the signed token. */
 export const UNSUBSCRIBE_PATH = '/webhooks/unsubscribe/';
 
-/** The campaign providers that are configured: Twilio and Vonage (SMS and WhatsApp), Mailgun (email). */
+/** The campaign providers that are configured: Twilio and Vonage (SMS and WhatsApp), Meta (WhatsApp), Mailgun (email). */
 export function providerSenders(config: Config, logger: Logger, db: Db): Partial<Record<CampaignProvider, ChannelSender>> {
   const senders: Partial<Record<CampaignProvider, ChannelSender>> = {};
   const publicUrl = config.ingest.publicUrl;
@@ -54,6 +56,13 @@ export function providerSenders(config: Config, logger: Logger, db: Db): Partial
     senders.twilio = twilio;
   } else {
     logger.warn('SMS and WhatsApp campaign sends are off: TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM and PUBLIC_URL are all needed');
+  }
+  const { accessToken, phoneNumberId, apiBaseUrl: metaBaseUrl } = config.meta;
+  if (accessToken && phoneNumberId) {
+    // Meta posts statuses to the webhook URL set in the app's settings: no callback URL per send.
+    senders.meta = createMetaSender({ meta: createMetaClient({ baseUrl: metaBaseUrl, phoneNumberId, accessToken }) });
+  } else if (accessToken || phoneNumberId) {
+    logger.warn('WhatsApp campaign sends through Meta are off: META_ACCESS_TOKEN and META_PHONE_NUMBER_ID are both needed');
   }
   const mg = config.mailgun;
   if (mg.apiKey && mg.domain && mg.from && mg.unsubscribeSecret && publicUrl) {
@@ -90,7 +99,7 @@ export async function startCampaignSender(deps: CampaignSenderDeps): Promise<Cam
   const { config, logger } = deps;
   const senders = providerSenders(config, logger, deps.db);
   if (Object.keys(senders).length === 0) {
-    logger.warn('campaign sends are off: neither Twilio, Vonage nor Mailgun is configured');
+    logger.warn('campaign sends are off: none of Twilio, Meta, Vonage and Mailgun is configured');
     return undefined;
   }
   const rate = config.campaigns.sendRatePerSecond;

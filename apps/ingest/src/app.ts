@@ -1,5 +1,6 @@
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { Readiness } from './health.ts';
+import type { VerificationRoute } from './bindings.ts';
 import { webhookHandler, type HandlerDeps, type ProviderBinding } from './handler.ts';
 import { WEBHOOK_ROUTES } from './routes.ts';
 import type { ProviderId } from '@switchboard/events';
@@ -7,6 +8,8 @@ import type { ProviderId } from '@switchboard/events';
 export type IngestAppDeps = HandlerDeps & {
   trustProxy: boolean | number | string;
   bindings: Partial<Record<ProviderId, ProviderBinding>>;
+  /** Providers' `GET` handshakes (Meta's subscription check). */
+  verifications?: readonly VerificationRoute[];
   readiness(): Promise<Readiness>;
 };
 
@@ -20,6 +23,21 @@ export function createIngestApp(deps: IngestAppDeps): Express {
   for (const route of WEBHOOK_ROUTES) {
     const binding = deps.bindings[route.provider];
     if (binding) app.post(route.path, webhookHandler(route, binding, deps));
+  }
+  for (const route of deps.verifications ?? []) {
+    app.get(route.path, (req, res) => {
+      const ip = req.ip ?? '';
+      // A wrong token counts toward the per-IP limit like a wrong signature, so guessing it is slow.
+      const retryAfter = deps.limiter?.retryAfter(ip) ?? 0;
+      if (retryAfter > 0) {
+        res.status(429).setHeader('Retry-After', String(retryAfter)).json({ error: 'too many failed requests from this address', retryAfter });
+        return;
+      }
+      const answer = route.answer(req.query as Record<string, unknown>);
+      if (answer.status === 403) deps.limiter?.failed(ip);
+      if (answer.status !== 200) deps.metrics?.rejected(route.provider, answer.status);
+      res.status(answer.status).setHeader('Content-Type', answer.contentType).end(answer.body);
+    });
   }
 
   app.get('/healthz', (_req, res) => {

@@ -1,6 +1,6 @@
 import type { Config } from '@switchboard/config';
 import type { ProviderId } from '@switchboard/events';
-import { genericSource, loadIvrMenu, loadKeywordReplies, mailgun, mailgunEvents, twilioMessaging, unsubscribe, twilioStatus, twilioVoice, vonageInbound, vonageStatus, whatsappBridge } from '@switchboard/providers';
+import { answerMetaSubscription, genericSource, loadIvrMenu, loadKeywordReplies, mailgun, mailgunEvents, metaWhatsapp, twilioMessaging, unsubscribe, twilioStatus, twilioVoice, vonageInbound, vonageStatus, whatsappBridge } from '@switchboard/providers';
 import { REGISTRY_UNAVAILABLE, UNKNOWN_SOURCE, type ProviderBinding, type SecretsAnswer } from './handler.ts';
 import type { SourceCache } from './source-cache.ts';
 
@@ -30,6 +30,7 @@ export function providerBindings(config: Config, sources: SourceCache): Partial<
   const unsubscribeSecrets = config.mailgun.unsubscribeSecret ? { secret: config.mailgun.unsubscribeSecret } : undefined;
   const bridge = config.whatsappBridge.secret ? { secret: config.whatsappBridge.secret } : undefined;
   const vonage = config.vonage.signatureSecret ? { signatureSecret: config.vonage.signatureSecret } : undefined;
+  const meta = config.meta.appSecret ? { appSecret: config.meta.appSecret } : undefined;
   const { ingest } = config;
   return {
     'twilio-messaging': { provider: twilioMessaging({ keywordReplies: loadKeywordReplies(ingest.keywordsFile) }), secrets: () => twilio },
@@ -45,5 +46,14 @@ export function providerBindings(config: Config, sources: SourceCache): Partial<
     generic: { provider: genericSource(), secrets: genericSecrets(sources) },
     'vonage-inbound': { provider: vonageInbound(), secrets: () => vonage },
     'vonage-status': { provider: vonageStatus(), secrets: () => vonage },
+    'meta-whatsapp': { provider: metaWhatsapp(), secrets: () => meta },
   };
+}
+
+/** A provider's `GET` handshake on its webhook path (Meta's verification request): the query in, the answer out. */
+export type VerificationRoute = { path: string; provider: ProviderId; answer(query: Record<string, unknown>): { status: number; contentType: string; body: string } };
+
+/** The `GET` verification routes, wired to their tokens (503 while a token is unset). */
+export function verificationRoutes(config: Config): VerificationRoute[] {
+  return [{ path: '/webhooks/meta/whatsapp', provider: 'meta-whatsapp', answer: (query) => answerMetaSubscription(query, config.meta.verifyToken) }];
 }

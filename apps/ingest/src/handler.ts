@@ -3,7 +3,7 @@ import type { TLSSocket } from 'node:tls';
 import type { Request, Response } from 'express';
 import type { Attachment, RawEventPayload } from '@switchboard/events';
 import type { Logger } from '@switchboard/logger';
-import type { BodyRead, IngestRequest, Provider, RefusedWebhook, Rejection, SignatureDiagnosis } from '@switchboard/providers';
+import type { Acceptance, BodyRead, IngestRequest, Provider, RefusedWebhook, Rejection, SignatureDiagnosis } from '@switchboard/providers';
 import type { RejectionLog } from '@switchboard/queues';
 import { readRawBody } from './body.ts';
 import type { IngestMetrics } from './metrics.ts';
@@ -57,6 +57,7 @@ const KEPT_HEADERS = [
   'webhook-signature',
   'idempotency-key',
   'x-webhook-id',
+  'x-hub-signature-256',
 ];
 
 const STATUS: Record<Rejection['reason'], number> = { unauthorized: 401, forbidden: 403, invalid: 400, not_configured: 503 };
@@ -76,6 +77,16 @@ function keptHeaders(req: Request): Record<string, string> {
     if (typeof value === 'string') out[name] = value;
   }
   return out;
+}
+
+/**
+ * The raw events of one accepted request: itself, or one per item of a body that carries several
+ * (Meta), each with the whole signed body, its own dedup key and a pointer to its item. They are
+ * submitted together and the 2xx waits for all: a failure answers 503, and the provider's retry
+ * finds the items already durable by their keys.
+ */
+function eventsOf(event: RawEventPayload, items: Acceptance<unknown>['items']): RawEventPayload[] {
+  return items && items.length > 0 ? items.map(({ dedupKey, item }) => ({ ...event, dedupKey, item })) : [event];
 }
 
 type Body = { body: Buffer; contentType: string; attachments?: Attachment[]; settle?: (keep: boolean) => Promise<void> };
@@ -240,9 +251,10 @@ export function webhookHandler(route: WebhookRoute, binding: ProviderBinding, de
     await settle(read, true);
     const started = performance.now();
     try {
-      const durable = await deps.sink.submit(event);
-      deps.metrics?.durableWrite(durable, (performance.now() - started) / 1_000);
-      deps.metrics?.accepted(provider.id, durable);
+      for (const durable of await Promise.all(eventsOf(event, outcome.items).map((e) => deps.sink.submit(e)))) {
+        deps.metrics?.durableWrite(durable, (performance.now() - started) / 1_000);
+        deps.metrics?.accepted(provider.id, durable);
+      }
     } catch (err) {
       deps.metrics?.rejected(provider.id, 503);
       log.error('event could be neither queued nor spooled', { route: route.path, error: (err as Error).message });

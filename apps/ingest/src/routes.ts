@@ -22,4 +22,5 @@ export const WEBHOOK_ROUTES: readonly WebhookRoute[] = [
   { path: '/webhook/whatsapp', provider: 'whatsapp-bridge', alias: true },
   { path: '/webhooks/generic/:sourceId', provider: 'generic' },
   ...VONAGE_ROUTES,
+  { path: '/webhooks/meta/whatsapp', provider: 'meta-whatsapp' },
 ];

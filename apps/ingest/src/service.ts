@@ -8,7 +8,7 @@ import type { Logger } from '@switchboard/logger';
 import { MAILGUN_TOLERANCE_SEC, type RefusedWebhook } from '@switchboard/providers';
 import { createQueue, createRedis, createRejectionLog, createResilience, recordRejection, silenceStateKey } from '@switchboard/queues';
 import { createIngestApp } from './app.ts';
-import { providerBindings } from './bindings.ts';
+import { providerBindings, verificationRoutes } from './bindings.ts';
 import { checkReadiness } from './health.ts';
 import { createMetrics } from './metrics.ts';
 import { createFailureLimiter } from './rate-limit.ts';
@@ -77,6 +77,7 @@ export async function startIngest(config: Config, logger: Logger): Promise<Inges
     insecureSkipSignatures: config.ingest.insecureSkipSignatures,
     trustProxy: config.ingest.trustProxy,
     bindings: providerBindings(config, sources),
+    verifications: verificationRoutes(config),
     readiness: () => checkReadiness(redis, db),
   });
 

@@ -31,6 +31,14 @@ export const PERMANENT_ERROR_CODES: ReadonlyMap<number, string> = new Map([
   [30034, 'unregistered A2P 10DLC sender'],
   [63016, 'WhatsApp: outside the 24-hour window, a template is needed'],
   [63024, 'WhatsApp: invalid recipient'],
+  // Meta's WhatsApp Cloud API (https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/).
+  [131021, 'Meta: the recipient is the sender'],
+  [131026, 'Meta: message undeliverable (no WhatsApp, old app, terms not accepted)'],
+  [131030, 'Meta: recipient not in the test number\'s allowed list'],
+  [131047, 'Meta: more than 24 hours since the last reply, a template is needed'],
+  [131049, 'Meta: not delivered to keep the recipient\'s marketing experience healthy'],
+  [131050, 'Meta: the recipient stopped marketing messages from this business'],
+  [131051, 'Meta: unsupported message type'],
 ]);
 
 /**

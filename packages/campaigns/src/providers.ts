@@ -5,7 +5,7 @@
  */
 export const CAMPAIGN_PROVIDERS = {
   sms: ['twilio', 'vonage'],
-  whatsapp: ['twilio', 'vonage'],
+  whatsapp: ['twilio', 'meta', 'vonage'],
   email: ['mailgun'],
 } as const satisfies Record<string, readonly string[]>;
 

@@ -116,6 +116,13 @@ function shape(env: Env) {
       whatsappFrom: env.VONAGE_WHATSAPP_FROM ?? env.VONAGE_FROM,
       apiBaseUrl: env.VONAGE_API_BASE_URL.replace(/\/+$/, ''),
     },
+    meta: {
+      appSecret: env.META_APP_SECRET,
+      verifyToken: env.META_VERIFY_TOKEN,
+      accessToken: env.META_ACCESS_TOKEN,
+      phoneNumberId: env.META_PHONE_NUMBER_ID,
+      apiBaseUrl: env.META_API_BASE_URL.replace(/\/+$/, ''),
+    },
     whatsappBridge: { secret: env.WHATSAPP_BRIDGE_SECRET, allowedIps: env.WHATSAPP_BRIDGE_ALLOWED_IPS },
     workers: {
       listenerConcurrency: env.LISTENER_CONCURRENCY,

@@ -51,6 +51,15 @@ export const envSchema = z.object({
       .optional(),
   ),
   WHATSAPP_BRIDGE_ALLOWED_IPS: envList(),
+  /** Meta's WhatsApp Cloud API: the app secret signs its webhooks (X-Hub-Signature-256). */
+  META_APP_SECRET: envOptional(),
+  /** The token typed into Meta's webhook settings, echoed in the GET verification request. */
+  META_VERIFY_TOKEN: envOptional(),
+  /** A system user's access token: campaigns are sent with it (Graph API, Bearer). */
+  META_ACCESS_TOKEN: envOptional(),
+  /** The business phone number's id in the Graph API (not the number itself). */
+  META_PHONE_NUMBER_ID: envOptional().pipe(z.string().regex(/^\d+$/, 'the phone number id: digits only (not the phone number)').optional()),
+  META_API_BASE_URL: envUrl(['http:', 'https:']).default('https://graph.facebook.com/v21.0'),
   ADMIN_TOKEN: envOptional().pipe(z.string().min(16, 'must be at least 16 characters').optional()),
   /**
    * The HMAC key of the suppression list that erasure leaves (`DELETE /api/contacts/:address`).

@@ -88,6 +88,12 @@ describe('loadConfig', () => {
     expect(problemsOf({ MAILGUN_API_BASE_URL: 'ftp://x' })[0]).toMatch(/^MAILGUN_API_BASE_URL:/);
   });
 
+  test('Meta: the Graph API base defaults to a versioned graph.facebook.com and loses its trailing slash; the phone number id is digits', () => {
+    expect(loadConfig({}).meta).toEqual({ appSecret: undefined, verifyToken: undefined, accessToken: undefined, phoneNumberId: undefined, apiBaseUrl: 'https://graph.facebook.com/v21.0' });
+    expect(loadConfig({ META_API_BASE_URL: 'http://127.0.0.1:9/v21.0/', META_PHONE_NUMBER_ID: ' 106540352242922 ', META_APP_SECRET: 's' }).meta).toMatchObject({ apiBaseUrl: 'http://127.0.0.1:9/v21.0', phoneNumberId: '106540352242922', appSecret: 's' });
+    expect(problemsOf({ META_PHONE_NUMBER_ID: '+15550783881' })).toEqual(['META_PHONE_NUMBER_ID: the phone number id: digits only (not the phone number)']);
+  });
+
   test('PUBLIC_URL loses its trailing slash and must be http(s)', () => {
     expect(loadConfig({ PUBLIC_URL: 'https://hooks.example.com/' }).ingest.publicUrl).toBe('https://hooks.example.com');
     expect(problemsOf({ PUBLIC_URL: 'ftp://x' })[0]).toMatch(/^PUBLIC_URL:/);

@@ -20,13 +20,14 @@ export async function storeRawEvents(db: Db, events: RawEventPayload[]): Promise
   if (events.length === 0) return [];
   const rows = events.map((e) => ({ ...e, id: newId() }));
   const inserted = await db.$queryRaw<{ id: string; provider: string; dedup_key: string }[]>`
-    INSERT INTO raw_events (id, provider, dedup_key, route, url, source_id, received_at, remote_ip, content_type, headers, body, body_encoding, attachments)
+    INSERT INTO raw_events (id, provider, dedup_key, route, url, source_id, received_at, remote_ip, content_type, headers, body, body_encoding, attachments, item)
     SELECT * FROM UNNEST(
       ${rows.map((r) => r.id)}::uuid[], ${rows.map((r) => r.provider)}::text[], ${rows.map((r) => r.dedupKey)}::text[],
       ${rows.map((r) => r.route)}::text[], ${rows.map((r) => r.url)}::text[], ${rows.map((r) => r.sourceId ?? null)}::text[],
       ${rows.map((r) => r.receivedAt)}::timestamptz[], ${rows.map((r) => r.remoteIp ?? null)}::text[], ${rows.map((r) => r.contentType ?? null)}::text[],
       ${rows.map((r) => JSON.stringify(r.headers))}::jsonb[], ${rows.map((r) => r.body)}::text[], ${rows.map((r) => r.bodyEncoding)}::text[],
-      ${rows.map((r) => (r.attachments ? JSON.stringify(r.attachments) : null))}::jsonb[]
+      ${rows.map((r) => (r.attachments ? JSON.stringify(r.attachments) : null))}::jsonb[],
+      ${rows.map((r) => (r.item ? JSON.stringify(r.item) : null))}::jsonb[]
     )
     ON CONFLICT (provider, dedup_key) DO NOTHING
     RETURNING id, provider, dedup_key`;
@@ -68,6 +69,7 @@ export function rawEventToPayload(row: Prisma.RawEventGetPayload<object>): RawEv
     body: row.body,
     bodyEncoding: row.bodyEncoding as RawEventPayload['bodyEncoding'],
     attachments: (row.attachments as RawEventPayload['attachments']) ?? undefined,
+    item: (row.item as RawEventPayload['item']) ?? undefined,
     eventId: row.id,
   };
 }

@@ -1,5 +1,5 @@
-export { PROVIDER_IDS, providerIdSchema, attachmentSchema, rawEventSchema, rawBodyBytes } from './raw-event.ts';
-export type { ProviderId, Attachment, RawEventPayload } from './raw-event.ts';
+export { PROVIDER_IDS, providerIdSchema, attachmentSchema, rawEventItemSchema, rawEventSchema, rawBodyBytes } from './raw-event.ts';
+export type { ProviderId, Attachment, RawEventItem, RawEventPayload } from './raw-event.ts';
 export {
   MESSAGE_SOURCES,
   MESSAGE_STATUSES,

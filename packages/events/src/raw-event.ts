@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /** The providers ingest knows, one folder each in @switchboard/providers. */
-export const PROVIDER_IDS = ['twilio-messaging', 'twilio-status', 'twilio-voice', 'mailgun', 'mailgun-events', 'unsubscribe', 'whatsapp-bridge', 'generic', 'vonage-inbound', 'vonage-status'] as const;
+export const PROVIDER_IDS = ['twilio-messaging', 'twilio-status', 'twilio-voice', 'mailgun', 'mailgun-events', 'unsubscribe', 'whatsapp-bridge', 'generic', 'vonage-inbound', 'vonage-status', 'meta-whatsapp'] as const;
 export const providerIdSchema = z.enum(PROVIDER_IDS);
 export type ProviderId = z.infer<typeof providerIdSchema>;
 
@@ -15,6 +15,19 @@ export const attachmentSchema = z.object({
   path: z.string(),
 });
 export type Attachment = z.infer<typeof attachmentSchema>;
+
+/**
+ * One item of a body that carries several events (Meta's `entry[].changes[].value.messages[]` and
+ * `statuses[]`): each item is its own raw event with its own dedup key, holding the whole signed
+ * body (so it can be verified again) and this pointer to its part of it.
+ */
+export const rawEventItemSchema = z.object({
+  entry: z.number().int().nonnegative(),
+  change: z.number().int().nonnegative(),
+  field: z.enum(['messages', 'statuses']),
+  index: z.number().int().nonnegative(),
+});
+export type RawEventItem = z.infer<typeof rawEventItemSchema>;
 
 /**
  * A verified webhook request as ingest received it: what goes on the inbound queue, into the
@@ -38,6 +51,8 @@ export const rawEventSchema = z.object({
   body: z.string(),
   bodyEncoding: z.enum(['utf8', 'base64']),
   attachments: z.array(attachmentSchema).optional(),
+  /** The item of a many-event body this event is (absent: the body is one event). */
+  item: rawEventItemSchema.optional(),
   /** Set on a replay: the stored event to run again (the listener does not store it twice). */
   eventId: z.uuid().optional(),
 });

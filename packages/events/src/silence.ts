@@ -5,7 +5,7 @@
  */
 
 /** The built-in sources besides the generic ones (which are known by their id). */
-export const BUILTIN_SOURCES = ['twilio', 'mailgun', 'whatsapp-bridge', 'vonage'] as const;
+export const BUILTIN_SOURCES = ['twilio', 'mailgun', 'whatsapp-bridge', 'vonage', 'meta'] as const;
 export type BuiltinSource = (typeof BUILTIN_SOURCES)[number];
 
 /** The raw-event providers whose traffic counts as a built-in source's activity. */
@@ -14,6 +14,7 @@ export const SOURCE_PROVIDERS: Record<BuiltinSource, readonly string[]> = {
   mailgun: ['mailgun'],
   'whatsapp-bridge': ['whatsapp-bridge'],
   vonage: ['vonage-inbound', 'vonage-status'],
+  meta: ['meta-whatsapp'],
 };
 
 export type ExpectedActivity = {

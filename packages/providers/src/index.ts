@@ -39,4 +39,6 @@ export { standardWebhookKey, verificationKeys, secretWeakness, decodeStandardBas
 export type { StandardWebhookInput, StandardWebhookOutcome } from './generic/standard-webhooks.ts';
 export { VONAGE_ROUTES, vonageInbound, vonageStatus, normalizeVonageInbound, normalizeVonageStatus, verifyVonageRequest, verifyVonageToken, vonagePayloadHash, vonageAddress, vonageErrorCode, VONAGE_STATUS_MAP, VONAGE_MAX_AGE_SEC, VONAGE_FUTURE_SKEW_SEC, VONAGE_CHANNELS, VONAGE_STATUSES } from './vonage/index.ts';
 export type { VonageSecrets, VonageInboundFields, VonageStatusFields, VonageClaims, VonageTokenCheck } from './vonage/index.ts';
+export { metaWhatsapp, normalizeMetaWhatsapp, metaPhone, parseMetaBody, bodyDedupKey, metaSignature, verifyMetaSignature, answerMetaSubscription, META_SIGNATURE_HEADER } from './meta-whatsapp/index.ts';
+export type { MetaSecrets, MetaFields, MetaItem, MetaBody, MetaVerification, SubscriptionAnswer } from './meta-whatsapp/index.ts';
 export { normalizeEvent, withoutNul, NUL_REPLACEMENT } from './registry.ts';

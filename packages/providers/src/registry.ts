@@ -7,6 +7,7 @@ import { normalizeTwilioMessage } from './twilio/messaging/index.ts';
 import { normalizeTwilioStatus } from './twilio/status/index.ts';
 import { normalizeTwilioVoice } from './twilio/voice/index.ts';
 import { normalizeBridgeMessage } from './whatsapp-bridge/index.ts';
+import { normalizeMetaWhatsapp } from './meta-whatsapp/index.ts';
 import type { NormalizeContext } from './types.ts';
 import { normalizeVonageInbound, normalizeVonageStatus } from './vonage/index.ts';
 
@@ -24,6 +25,7 @@ const normalizers: Record<RawEventPayload['provider'], Normalizer> = {
   generic: normalizeGenericEvent,
   'vonage-inbound': normalizeVonageInbound,
   'vonage-status': normalizeVonageStatus,
+  'meta-whatsapp': normalizeMetaWhatsapp,
 };
 
 /**

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { SignatureDiagnosis, SignedUrlContext } from './twilio/diagnosis.ts';
-import type { Attachment, NormalizedEvent, ProviderId, RawEventPayload } from '@switchboard/events';
+import type { Attachment, NormalizedEvent, ProviderId, RawEventItem, RawEventPayload } from '@switchboard/events';
 
 /** A webhook request as the ingest handler read it: raw bytes, nothing parsed yet. */
 export type IngestRequest = {
@@ -37,6 +37,11 @@ export type Acceptance<F> = {
    * dedup key, ingest refuses the request as a replay; with the same one it is a retry.
    */
   replayToken?: string;
+  /**
+   * A body that carries several events (Meta): each item is submitted as its own raw event, with
+   * its own dedup key and a pointer to its part of the body (`dedupKey` is then the first item's).
+   */
+  items?: readonly { dedupKey: string; item: RawEventItem }[];
 };
 
 export type AcceptOutcome<F> = Acceptance<F> | Rejection;

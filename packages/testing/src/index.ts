@@ -14,3 +14,5 @@ export { vonageWebhookToken, postSignedVonage } from './vonage-sign.ts';
 export type { VonageTokenOptions } from './vonage-sign.ts';
 export { startVonageFake, vonageStatusWebhook } from './vonage-fake.ts';
 export type { VonageFake, VonageFakeOptions, VonageSendRequest, VonageFakeMessage, VonageFakeAnswer, VonageStatusPlan } from './vonage-fake.ts';
+export { startMetaFake, metaWebhookSignature, metaWebhookBody } from './meta-fake.ts';
+export type { MetaFake, MetaFakeOptions, MetaSendRequest, MetaFakeMessage, MetaFakeAnswer, MetaStatusPlan } from './meta-fake.ts';
