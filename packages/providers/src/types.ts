@@ -110,5 +110,11 @@ export type Provider<S, F> = {
    */
   diagnose?(request: IngestRequest, secrets: S, context: SignedUrlContext): SignatureDiagnosis;
   reply(fields: F, request: IngestRequest): Reply;
+  /**
+   * The answer to a GET route of the provider's (a subscription check, such as Meta's
+   * `hub.challenge`): pure, from the request's URL and headers, and nothing is stored. A plug-in
+   * that declares a GET route must give it (ingest refuses to start otherwise).
+   */
+  challenge?(request: IngestRequest, secrets: S): { ok: true; reply: Reply } | Rejection;
   normalize(event: RawEventPayload, context: NormalizeContext): NormalizedEvent;
 };
