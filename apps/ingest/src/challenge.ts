@@ -31,10 +31,11 @@ export function challengeHandler(route: WebhookRoute, binding: ProviderBinding, 
     const sourceId = typeof req.params.sourceId === 'string' ? req.params.sourceId : undefined;
     const secrets = await binding.secrets({ sourceId });
     if (secrets === UNKNOWN_SOURCE) return reject(ip, res, 404, { error: 'unknown source' });
-    if (secrets === REGISTRY_UNAVAILABLE || secrets === undefined) {
+    if (secrets === REGISTRY_UNAVAILABLE) {
       res.setHeader('Retry-After', '5');
-      return reject(ip, res, 503, { error: secrets === undefined ? 'source not configured' : 'source registry unavailable' });
+      return reject(ip, res, 503, { error: 'source registry unavailable' });
     }
+    if (secrets === undefined) return reject(ip, res, 503, { error: 'source not configured' });
     const request: IngestRequest = { url: signedUrl(req, deps.publicUrl), path: route.path, headers: req.headers, body: Buffer.alloc(0), remoteIp: ip, now: new Date(), sourceId };
     const outcome = challenge(request, secrets);
     if (!outcome.ok) {
