@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import { REGISTRY_UNAVAILABLE, UNKNOWN_SOURCE, type IngestRequest, type ProviderBinding } from '@switchboard/providers';
+import type { IngestRequest, ProviderBinding } from '@switchboard/providers';
 import { signedUrl, STATUS, type HandlerDeps } from './handler.ts';
 import type { WebhookRoute } from './routes.ts';
 
@@ -28,15 +28,10 @@ export function challengeHandler(route: WebhookRoute, binding: ProviderBinding, 
       res.status(429).setHeader('Retry-After', String(retryAfter)).json({ error: 'too many failed requests from this address', retryAfter });
       return;
     }
-    const sourceId = typeof req.params.sourceId === 'string' ? req.params.sourceId : undefined;
-    const secrets = await binding.secrets({ sourceId });
-    if (secrets === UNKNOWN_SOURCE) return reject(ip, res, 404, { error: 'unknown source' });
-    if (secrets === REGISTRY_UNAVAILABLE) {
-      res.setHeader('Retry-After', '5');
-      return reject(ip, res, 503, { error: 'source registry unavailable' });
-    }
-    if (secrets === undefined) return reject(ip, res, 503, { error: 'source not configured' });
-    const request: IngestRequest = { url: signedUrl(req, deps.publicUrl), path: route.path, headers: req.headers, body: Buffer.alloc(0), remoteIp: ip, now: new Date(), sourceId };
+    // A GET route names no source id: its secrets come from the configuration alone.
+    const secrets = await binding.secrets({});
+    if (secrets === undefined || typeof secrets === 'symbol') return reject(ip, res, 503, { error: 'source not configured' });
+    const request: IngestRequest = { url: signedUrl(req, deps.publicUrl), path: route.path, headers: req.headers, body: Buffer.alloc(0), remoteIp: ip, now: new Date() };
     const outcome = challenge(request, secrets);
     if (!outcome.ok) {
       const body: Record<string, unknown> = { error: outcome.error };

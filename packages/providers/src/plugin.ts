@@ -36,6 +36,11 @@ export type ProviderBinding<S = unknown, F = unknown> = {
   secrets(request: Pick<IngestRequest, 'sourceId'>): SecretsAnswer<S> | Promise<SecretsAnswer<S>>;
 };
 
+/** A binding's secrets when the configuration alone gives them: `undefined` (503) while unset. */
+export function configuredSecrets<S>(secrets: S | undefined): () => S | undefined {
+  return () => secrets;
+}
+
 /**
  * What ingest gives a provider when it binds it, besides the provider's own configuration section:
  * ingest's answer settings (Twilio's TwiML) and the generic sources' registry.

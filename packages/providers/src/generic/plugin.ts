@@ -7,7 +7,7 @@ import { genericSource, normalizeGenericEvent, type GenericSecrets } from './ind
  * deleted) is 404 `unknown source`, like any URL that names nothing; a source without a secret
  * is 503 `source not configured`; an id never seen while Postgres is unreachable is 503.
  */
-export function genericSecrets(sources: IngestContext['sources']) {
+function genericSecrets(sources: IngestContext['sources']) {
   return async ({ sourceId }: { sourceId?: string }): Promise<SecretsAnswer<GenericSecrets>> => {
     if (!sourceId) return UNKNOWN_SOURCE;
     const found = await sources.lookup(sourceId);

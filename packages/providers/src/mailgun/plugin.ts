@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { envOptional, envUrl } from '@switchboard/env';
-import type { ProviderPlugin } from '../plugin.ts';
+import { configuredSecrets, type ProviderPlugin } from '../plugin.ts';
 import { mailgunEvents, normalizeMailgunEvent } from './events.ts';
 import { mailgun, normalizeMailgunMessage } from './index.ts';
 import { normalizeUnsubscribe, unsubscribe } from './unsubscribe-route.ts';
@@ -41,28 +41,19 @@ export const mailgunPlugin = {
         { method: 'POST', path: '/webhooks/mailgun/inbound' },
         { method: 'POST', path: '/webhook/email-response', alias: true },
       ],
-      bind: (config) => {
-        const secrets = config.signingKey ? { signingKey: config.signingKey } : undefined;
-        return { provider: mailgun(), secrets: () => secrets };
-      },
+      bind: (config) => ({ provider: mailgun(), secrets: configuredSecrets(config.signingKey ? { signingKey: config.signingKey } : undefined) }),
       normalize: normalizeMailgunMessage,
     },
     {
       id: 'mailgun-events',
       routes: [{ method: 'POST', path: '/webhooks/mailgun/events' }],
-      bind: (config) => {
-        const secrets = config.signingKey ? { signingKey: config.signingKey } : undefined;
-        return { provider: mailgunEvents(), secrets: () => secrets };
-      },
+      bind: (config) => ({ provider: mailgunEvents(), secrets: configuredSecrets(config.signingKey ? { signingKey: config.signingKey } : undefined) }),
       normalize: normalizeMailgunEvent,
     },
     {
       id: 'unsubscribe',
       routes: [{ method: 'POST', path: '/webhooks/unsubscribe/:token' }],
-      bind: (config) => {
-        const secrets = config.unsubscribeSecret ? { secret: config.unsubscribeSecret } : undefined;
-        return { provider: unsubscribe(), secrets: () => secrets };
-      },
+      bind: (config) => ({ provider: unsubscribe(), secrets: configuredSecrets(config.unsubscribeSecret ? { secret: config.unsubscribeSecret } : undefined) }),
       normalize: normalizeUnsubscribe,
     },
   ],

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { envOptional, envUrl } from '@switchboard/env';
-import type { ProviderPlugin } from '../plugin.ts';
+import { configuredSecrets, type ProviderPlugin } from '../plugin.ts';
 import { normalizeTwilioMessage, twilioMessaging } from './messaging/index.ts';
 import { loadKeywordReplies } from './messaging/keywords-file.ts';
 import { normalizeTwilioStatus, twilioStatus } from './status/index.ts';
@@ -17,10 +17,8 @@ const env = z.object({
 /** `config.twilio`. */
 export type TwilioConfig = { accountSid?: string; authToken?: string; from?: string; apiBaseUrl: string };
 
-const secrets = (twilio: TwilioConfig) => {
-  const found = twilio.authToken ? { authToken: twilio.authToken } : undefined;
-  return () => found;
-};
+/** The auth token signs every Twilio webhook. */
+const secrets = (twilio: TwilioConfig) => configuredSecrets(twilio.authToken ? { authToken: twilio.authToken } : undefined);
 
 /** Twilio: inbound messages, status callbacks and voice, signed with the account's auth token. */
 export const twilioPlugin = {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { envList, envOptional } from '@switchboard/env';
 import { secretWeakness } from '../generic/secret.ts';
-import type { ProviderPlugin } from '../plugin.ts';
+import { configuredSecrets, type ProviderPlugin } from '../plugin.ts';
 import { normalizeBridgeMessage, whatsappBridge } from './index.ts';
 
 const env = z.object({
@@ -38,10 +38,7 @@ export const whatsappBridgePlugin = {
         { method: 'POST', path: '/webhooks/whatsapp-bridge' },
         { method: 'POST', path: '/webhook/whatsapp', alias: true },
       ],
-      bind: (config) => {
-        const secrets = config.secret ? { secret: config.secret } : undefined;
-        return { provider: whatsappBridge({ allowedIps: config.allowedIps }), secrets: () => secrets };
-      },
+      bind: (config) => ({ provider: whatsappBridge({ allowedIps: config.allowedIps }), secrets: configuredSecrets(config.secret ? { secret: config.secret } : undefined) }),
       normalize: normalizeBridgeMessage,
     },
   ],
