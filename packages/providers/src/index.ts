@@ -40,7 +40,4 @@ export type { StandardWebhookInput, StandardWebhookOutcome } from './generic/sta
 export { PROVIDERS, webhookRoutes, providerProblems, normalizeEvent, withoutNul, NUL_REPLACEMENT } from './registry.ts';
 export type { ProviderSections, WebhookRoute } from './registry.ts';
 export { UNKNOWN_SOURCE, REGISTRY_UNAVAILABLE } from './plugin.ts';
-export type { ProviderPlugin, ProviderEndpoint, ProviderConfig, ProviderRoute, ProviderBinding, SecretsAnswer, SourceLookup, IngestContext, Normalizer } from './plugin.ts';
-export type { TwilioConfig } from './twilio/plugin.ts';
-export type { MailgunConfig } from './mailgun/plugin.ts';
-export type { WhatsappBridgeConfig } from './whatsapp-bridge/plugin.ts';
+export type { ProviderPlugin, ProviderEndpoint, ProviderBinding, SourceLookup } from './plugin.ts';

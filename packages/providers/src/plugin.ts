@@ -19,7 +19,10 @@ export type ProviderRoute = { method: 'GET' | 'POST'; path: string; alias?: true
 /** A stored raw event to its normalized form: the listener's side of a provider, pure. */
 export type Normalizer = (event: RawEventPayload, context: NormalizeContext) => NormalizedEvent;
 
-/** What ingest knows of a generic source id (its source registry cache). */
+/**
+ * What ingest knows of a generic source id (its source registry cache): its secrets, that it does
+ * not exist (or was deleted), or that the registry could not be read for an id never seen.
+ */
 export type SourceLookup = { kind: 'found'; secrets: string[] } | { kind: 'unknown' } | { kind: 'unavailable' };
 
 /** A binding's answer for a source id that does not exist (or was deleted): 404. */
