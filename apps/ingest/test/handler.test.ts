@@ -34,9 +34,6 @@ function streamingProvider(result: () => BodyRead) {
     },
     acceptUnsigned: () => ({ ok: false, reason: 'unauthorized', error: 'unsigned' }),
     reply: (fields) => ({ contentType: 'application/json', body: JSON.stringify({ ok: fields.id }) }),
-    normalize: () => {
-      throw new Error('not used');
-    },
   };
   return { provider, reads, secretsSeen, settled };
 }
