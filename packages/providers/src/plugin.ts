@@ -1,13 +1,13 @@
-import type { z } from 'zod';
-import type { NormalizedEvent, ProviderId, RawEventPayload } from '@switchboard/events';
-import type { IngestRequest, NormalizeContext, Provider } from './types.ts';
-
 /**
  * A provider as a plug-in: everything the rest of the project needs to know about it, in its own
  * folder (`<folder>/plugin.ts`), registered by one line in `registry.ts`. Ingest's routes and
  * bindings, the configuration's provider sections and the listener's normalizers are all derived
  * from that list, so a provider cannot be half-registered.
  */
+
+import type { z } from 'zod';
+import type { NormalizedEvent, ProviderId, RawEventPayload } from '@switchboard/events';
+import type { IngestRequest, NormalizeContext, Provider } from './types.ts';
 
 /**
  * A public route. POST routes carry events; a GET route answers a provider's subscription check
