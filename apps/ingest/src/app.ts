@@ -1,43 +1,35 @@
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { Readiness } from './health.ts';
-import type { VerificationRoute } from './bindings.ts';
-import { webhookHandler, type HandlerDeps, type ProviderBinding } from './handler.ts';
-import { WEBHOOK_ROUTES } from './routes.ts';
-import type { ProviderId } from '@switchboard/events';
+import type { ProviderBinding } from '@switchboard/providers';
+import { challengeHandler } from './challenge.ts';
+import { webhookHandler, type HandlerDeps } from './handler.ts';
+import { WEBHOOK_ROUTES, type WebhookRoute } from './routes.ts';
 
 export type IngestAppDeps = HandlerDeps & {
   trustProxy: boolean | number | string;
-  bindings: Partial<Record<ProviderId, ProviderBinding>>;
-  /** Providers' `GET` handshakes (Meta's subscription check). */
-  verifications?: readonly VerificationRoute[];
+  /** Each provider id's binding; every route served must have one. */
+  bindings: ReadonlyMap<string, ProviderBinding>;
+  /** The routes served: the registered providers' by default. */
+  routes?: readonly WebhookRoute[];
   readiness(): Promise<Readiness>;
 };
 
-/** The public ingest app: webhooks, health, metrics. Nothing of the console is mounted here. */
+/**
+ * The public ingest app: webhooks, health, metrics. Nothing of the console is mounted here. A route
+ * without a binding (or a GET route whose provider has no `challenge`) throws: ingest refuses to
+ * start rather than leave a documented route answering 404.
+ */
 export function createIngestApp(deps: IngestAppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('trust proxy', deps.trustProxy);
 
-  for (const route of WEBHOOK_ROUTES) {
-    const binding = deps.bindings[route.provider];
-    if (binding) app.post(route.path, webhookHandler(route, binding, deps));
-  }
-  for (const route of deps.verifications ?? []) {
-    app.get(route.path, (req, res) => {
-      const ip = req.ip ?? '';
-      // A wrong token counts toward the per-IP limit like a wrong signature, so guessing it is slow.
-      const retryAfter = deps.limiter?.retryAfter(ip) ?? 0;
-      if (retryAfter > 0) {
-        res.status(429).setHeader('Retry-After', String(retryAfter)).json({ error: 'too many failed requests from this address', retryAfter });
-        return;
-      }
-      const answer = route.answer(req.query as Record<string, unknown>);
-      if (answer.status === 403) deps.limiter?.failed(ip);
-      if (answer.status !== 200) deps.metrics?.rejected(route.provider, answer.status);
-      res.status(answer.status).setHeader('Content-Type', answer.contentType).end(answer.body);
-    });
+  for (const route of deps.routes ?? WEBHOOK_ROUTES) {
+    const binding = deps.bindings.get(route.provider);
+    if (!binding) throw new Error(`${route.method} ${route.path}: no binding for provider "${route.provider}"`);
+    if (route.method === 'GET') app.get(route.path, challengeHandler(route, binding, deps));
+    else app.post(route.path, webhookHandler(route, binding, deps));
   }
 
   app.get('/healthz', (_req, res) => {

@@ -1,59 +1,20 @@
 import type { Config } from '@switchboard/config';
-import type { ProviderId } from '@switchboard/events';
-import { answerMetaSubscription, genericSource, loadIvrMenu, loadKeywordReplies, mailgun, mailgunEvents, metaWhatsapp, twilioMessaging, unsubscribe, twilioStatus, twilioVoice, vonageInbound, vonageStatus, whatsappBridge } from '@switchboard/providers';
-import { REGISTRY_UNAVAILABLE, UNKNOWN_SOURCE, type ProviderBinding, type SecretsAnswer } from './handler.ts';
+import { PROVIDERS, type ProviderBinding, type ProviderPlugin } from '@switchboard/providers';
 import type { SourceCache } from './source-cache.ts';
 
 /**
- * A generic source's secrets from the registry cache. An id that does not exist (or was
- * deleted) is 404 `unknown source`, like any URL that names nothing; a source without a secret
- * is 503 `source not configured`; an id never seen while Postgres is unreachable is 503.
+ * Every registered provider wired to its secrets from its own configuration section, by provider
+ * id. A provider whose secret is not configured still gets its routes: they answer 503 "source
+ * not configured" rather than accept unverified traffic.
  */
-export function genericSecrets(sources: SourceCache) {
-  return async ({ sourceId }: { sourceId?: string }): Promise<SecretsAnswer<{ secrets: string[] }>> => {
-    if (!sourceId) return UNKNOWN_SOURCE;
-    const found = await sources.lookup(sourceId);
-    if (found.kind === 'unknown') return UNKNOWN_SOURCE;
-    if (found.kind === 'unavailable') return REGISTRY_UNAVAILABLE;
-    return found.secrets.length > 0 ? { secrets: found.secrets } : undefined;
-  };
-}
-
-/**
- * Every provider of CONTRACT.md's ingest table wired to its secrets from the configuration. A
- * provider whose secret is not configured still gets its routes: they answer 503 "source not
- * configured" rather than accept unverified traffic.
- */
-export function providerBindings(config: Config, sources: SourceCache): Partial<Record<ProviderId, ProviderBinding>> {
-  const twilio = config.twilio.authToken ? { authToken: config.twilio.authToken } : undefined;
-  const mailgunSecrets = config.mailgun.signingKey ? { signingKey: config.mailgun.signingKey } : undefined;
-  const unsubscribeSecrets = config.mailgun.unsubscribeSecret ? { secret: config.mailgun.unsubscribeSecret } : undefined;
-  const bridge = config.whatsappBridge.secret ? { secret: config.whatsappBridge.secret } : undefined;
-  const vonage = config.vonage.signatureSecret ? { signatureSecret: config.vonage.signatureSecret } : undefined;
-  const meta = config.meta.appSecret ? { appSecret: config.meta.appSecret } : undefined;
+export function providerBindings(config: Config, sources: SourceCache, plugins: readonly ProviderPlugin[] = PROVIDERS): Map<string, ProviderBinding> {
   const { ingest } = config;
-  return {
-    'twilio-messaging': { provider: twilioMessaging({ keywordReplies: loadKeywordReplies(ingest.keywordsFile) }), secrets: () => twilio },
-    'twilio-status': { provider: twilioStatus(), secrets: () => twilio },
-    'twilio-voice': {
-      provider: twilioVoice({ menu: loadIvrMenu(ingest.ivrFile), operatorPhone: ingest.operatorPhone, language: ingest.voice.language, voice: ingest.voice.voice }),
-      secrets: () => twilio,
-    },
-    mailgun: { provider: mailgun(), secrets: () => mailgunSecrets },
-    'mailgun-events': { provider: mailgunEvents(), secrets: () => mailgunSecrets },
-    unsubscribe: { provider: unsubscribe(), secrets: () => unsubscribeSecrets },
-    'whatsapp-bridge': { provider: whatsappBridge({ allowedIps: config.whatsappBridge.allowedIps }), secrets: () => bridge },
-    generic: { provider: genericSource(), secrets: genericSecrets(sources) },
-    'vonage-inbound': { provider: vonageInbound(), secrets: () => vonage },
-    'vonage-status': { provider: vonageStatus(), secrets: () => vonage },
-    'meta-whatsapp': { provider: metaWhatsapp(), secrets: () => meta },
-  };
-}
-
-/** A provider's `GET` handshake on its webhook path (Meta's verification request): the query in, the answer out. */
-export type VerificationRoute = { path: string; provider: ProviderId; answer(query: Record<string, unknown>): { status: number; contentType: string; body: string } };
-
-/** The `GET` verification routes, wired to their tokens (503 while a token is unset). */
-export function verificationRoutes(config: Config): VerificationRoute[] {
-  return [{ path: '/webhooks/meta/whatsapp', provider: 'meta-whatsapp', answer: (query) => answerMetaSubscription(query, config.meta.verifyToken) }];
+  const context = { keywordsFile: ingest.keywordsFile, ivrFile: ingest.ivrFile, operatorPhone: ingest.operatorPhone, voice: ingest.voice, sources };
+  const sections = config as unknown as Record<string, unknown>;
+  const bindings = new Map<string, ProviderBinding>();
+  for (const plugin of plugins) {
+    const section = plugin.config ? sections[plugin.config.key] : undefined;
+    for (const endpoint of plugin.endpoints) bindings.set(endpoint.id, endpoint.bind(section, context));
+  }
+  return bindings;
 }

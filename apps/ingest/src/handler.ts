@@ -3,7 +3,7 @@ import type { TLSSocket } from 'node:tls';
 import type { Request, Response } from 'express';
 import type { Attachment, RawEventPayload } from '@switchboard/events';
 import type { Logger } from '@switchboard/logger';
-import type { Acceptance, BodyRead, IngestRequest, Provider, RefusedWebhook, Rejection, SignatureDiagnosis } from '@switchboard/providers';
+import { REGISTRY_UNAVAILABLE, UNKNOWN_SOURCE, type Acceptance, type BodyRead, type IngestRequest, type ProviderBinding, type RefusedWebhook, type Rejection, type SignatureDiagnosis } from '@switchboard/providers';
 import type { RejectionLog } from '@switchboard/queues';
 import { readRawBody } from './body.ts';
 import type { IngestMetrics } from './metrics.ts';
@@ -11,19 +11,6 @@ import type { FailureLimiter } from './rate-limit.ts';
 import type { ReplayGuard } from './replay-guard.ts';
 import type { EventSink } from './sink.ts';
 import type { WebhookRoute } from './routes.ts';
-
-/** A binding's answer for a source id that does not exist (or was deleted): 404. */
-export const UNKNOWN_SOURCE = Symbol('unknown source');
-/** A binding's answer when the source registry cannot be read for an id never seen: 503. */
-export const REGISTRY_UNAVAILABLE = Symbol('source registry unavailable');
-
-export type SecretsAnswer<S> = S | undefined | typeof UNKNOWN_SOURCE | typeof REGISTRY_UNAVAILABLE;
-
-/** A provider wired to its secrets: `undefined` means the route is not configured (503). */
-export type ProviderBinding<S = unknown, F = unknown> = {
-  provider: Provider<S, F>;
-  secrets(request: Pick<IngestRequest, 'sourceId'>): SecretsAnswer<S> | Promise<SecretsAnswer<S>>;
-};
 
 export type HandlerDeps = {
   sink: EventSink;
@@ -60,7 +47,7 @@ const KEPT_HEADERS = [
   'x-hub-signature-256',
 ];
 
-const STATUS: Record<Rejection['reason'], number> = { unauthorized: 401, forbidden: 403, invalid: 400, not_configured: 503 };
+export const STATUS: Record<Rejection['reason'], number> = { unauthorized: 401, forbidden: 403, invalid: 400, not_configured: 503 };
 /** The rejections that count toward the per-IP rate limit: failed verification or validation. */
 const COUNTED = new Set([400, 401, 403, 413, 415]);
 

@@ -5,10 +5,10 @@ import type { Config } from '@switchboard/config';
 import { createDb } from '@switchboard/db';
 import { answerClientErrorsAsJson } from '@switchboard/lifecycle';
 import type { Logger } from '@switchboard/logger';
-import { MAILGUN_TOLERANCE_SEC, type RefusedWebhook } from '@switchboard/providers';
+import { MAILGUN_TOLERANCE_SEC, PROVIDERS, providerProblems, webhookRoutes, type ProviderPlugin, type RefusedWebhook } from '@switchboard/providers';
 import { createQueue, createRedis, createRejectionLog, createResilience, recordRejection, silenceStateKey } from '@switchboard/queues';
 import { createIngestApp } from './app.ts';
-import { providerBindings, verificationRoutes } from './bindings.ts';
+import { providerBindings } from './bindings.ts';
 import { checkReadiness } from './health.ts';
 import { createMetrics } from './metrics.ts';
 import { createFailureLimiter } from './rate-limit.ts';
@@ -28,9 +28,12 @@ export type IngestService = {
 /**
  * Starts the ingest HTTP server and what it needs: Redis and the inbound queue, the local spool
  * (drained at start if a previous process left entries), the source registry cache, and a
- * Postgres client for readiness and sources (never on the hot path).
+ * Postgres client for readiness and sources (never on the hot path). It refuses to start, before
+ * opening anything, when the provider registry is inconsistent (`providerProblems`).
  */
-export async function startIngest(config: Config, logger: Logger): Promise<IngestService> {
+export async function startIngest(config: Config, logger: Logger, plugins: readonly ProviderPlugin[] = PROVIDERS): Promise<IngestService> {
+  const problems = providerProblems(plugins);
+  if (problems.length > 0) throw new Error(`provider registry: ${problems.join('; ')}`);
   // Outages are logged as a few lines each (down, summaries, back), not one per reconnect attempt.
   const resilience = createResilience({ logger, backoff: config.workers.backoff, probes: { postgres: () => db.$queryRaw`SELECT 1` } });
   const redis = createRedis(config.redis.url, 'producer', 'ingest');
@@ -76,8 +79,8 @@ export async function startIngest(config: Config, logger: Logger): Promise<Inges
     attachmentsDir: config.ingest.attachmentsDir,
     insecureSkipSignatures: config.ingest.insecureSkipSignatures,
     trustProxy: config.ingest.trustProxy,
-    bindings: providerBindings(config, sources),
-    verifications: verificationRoutes(config),
+    bindings: providerBindings(config, sources, plugins),
+    routes: webhookRoutes(plugins),
     readiness: () => checkReadiness(redis, db),
   });
 

@@ -1,11 +1,7 @@
 import type { Db } from '@switchboard/db';
 import type { Logger } from '@switchboard/logger';
+import type { SourceLookup } from '@switchboard/providers';
 
-/**
- * What ingest knows of a generic source id: its secrets, that it does not exist (or was
- * deleted), or that the registry could not be read for an id never seen.
- */
-export type SourceLookup = { kind: 'found'; secrets: string[] } | { kind: 'unknown' } | { kind: 'unavailable' };
 
 export type SourceCache = {
   lookup(sourceId: string): SourceLookup | Promise<SourceLookup>;

@@ -2,10 +2,10 @@ import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { RawEventPayload } from '@switchboard/events';
-import type { BodyRead, BodyReadOptions, IngestRequest, Provider } from '@switchboard/providers';
+import { UNKNOWN_SOURCE, type BodyRead, type BodyReadOptions, type IngestRequest, type Provider, type ProviderBinding } from '@switchboard/providers';
 import { testLogger } from '@switchboard/testing';
 import { createIngestApp } from '../src/app.ts';
-import { UNKNOWN_SOURCE, type ProviderBinding } from '../src/handler.ts';
+import { WEBHOOK_ROUTES } from '../src/routes.ts';
 import type { EventSink, SinkOutcome } from '../src/sink.ts';
 
 type Secrets = { key: string };
@@ -34,9 +34,6 @@ function streamingProvider(result: () => BodyRead) {
     },
     acceptUnsigned: () => ({ ok: false, reason: 'unauthorized', error: 'unsigned' }),
     reply: (fields) => ({ contentType: 'application/json', body: JSON.stringify({ ok: fields.id }) }),
-    normalize: () => {
-      throw new Error('not used');
-    },
   };
   return { provider, reads, secretsSeen, settled };
 }
@@ -65,7 +62,11 @@ async function serve(binding: ProviderBinding, sink: EventSink) {
     attachmentsDir: '/tmp/attachments-here',
     insecureSkipSignatures: false,
     trustProxy: false,
-    bindings: { mailgun: binding, generic: { provider: { ...binding.provider, id: 'generic' }, secrets: () => UNKNOWN_SOURCE } },
+    bindings: new Map<string, ProviderBinding>([
+      ['mailgun', binding],
+      ['generic', { provider: { ...binding.provider, id: 'generic' }, secrets: () => UNKNOWN_SOURCE }],
+    ]),
+    routes: WEBHOOK_ROUTES.filter((route) => route.provider === 'mailgun' || route.provider === 'generic'),
     readiness: async () => ({ ready: true, down: [], warnings: [] }),
   });
   const server = http.createServer(app).listen(0, '127.0.0.1');

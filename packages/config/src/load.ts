@@ -1,8 +1,10 @@
 import { isIP } from 'node:net';
+import type { z } from 'zod';
+import { PROVIDERS, type ProviderPlugin, type ProviderSections } from '@switchboard/providers';
 import { envSchema, type Env } from './schema.ts';
 
-/** The configuration every app reads, shaped by domain. */
-export type Config = ReturnType<typeof shape>;
+/** The configuration every app reads, shaped by domain; each provider's section comes from its plug-in. */
+export type Config = ReturnType<typeof shape> & ProviderSections;
 
 /** Which app is loading: some apps need variables the others do not. */
 export type AppName = 'ingest' | 'listener' | 'interpreter' | 'dispatcher' | 'console' | 'cli';
@@ -92,38 +94,6 @@ function shape(env: Env) {
     },
     metrics: { host: env.HOST, port: env.METRICS_PORT },
     console: { host: env.HOST, port: env.CONSOLE_PORT, adminToken: env.ADMIN_TOKEN, publicUrl: env.CONSOLE_PUBLIC_URL, erasureHashKey: env.ERASURE_HASH_KEY },
-    twilio: {
-      accountSid: env.TWILIO_ACCOUNT_SID,
-      authToken: env.TWILIO_AUTH_TOKEN,
-      from: env.TWILIO_FROM,
-      apiBaseUrl: env.TWILIO_API_BASE_URL.replace(/\/+$/, ''),
-    },
-    mailgun: {
-      signingKey: env.MAILGUN_WEBHOOK_SIGNING_KEY,
-      apiKey: env.MAILGUN_API_KEY,
-      domain: env.MAILGUN_DOMAIN,
-      from: env.MAILGUN_FROM,
-      apiBaseUrl: env.MAILGUN_API_BASE_URL.replace(/\/+$/, ''),
-      unsubscribeSecret: env.UNSUBSCRIBE_SECRET,
-    },
-    vonage: {
-      signatureSecret: env.VONAGE_SIGNATURE_SECRET,
-      apiKey: env.VONAGE_API_KEY,
-      apiSecret: env.VONAGE_API_SECRET,
-      /** The SMS sender (a number in E.164 or digits, or an alphanumeric sender id). */
-      from: env.VONAGE_FROM,
-      /** The WhatsApp Business number; the SMS sender when unset. */
-      whatsappFrom: env.VONAGE_WHATSAPP_FROM ?? env.VONAGE_FROM,
-      apiBaseUrl: env.VONAGE_API_BASE_URL.replace(/\/+$/, ''),
-    },
-    meta: {
-      appSecret: env.META_APP_SECRET,
-      verifyToken: env.META_VERIFY_TOKEN,
-      accessToken: env.META_ACCESS_TOKEN,
-      phoneNumberId: env.META_PHONE_NUMBER_ID,
-      apiBaseUrl: env.META_API_BASE_URL.replace(/\/+$/, ''),
-    },
-    whatsappBridge: { secret: env.WHATSAPP_BRIDGE_SECRET, allowedIps: env.WHATSAPP_BRIDGE_ALLOWED_IPS },
     workers: {
       listenerConcurrency: env.LISTENER_CONCURRENCY,
       interpreterConcurrency: env.INTERPRETER_CONCURRENCY,
@@ -158,17 +128,27 @@ function shape(env: Env) {
  * problem (one line each, naming the variable) rather than stopping at the first.
  */
 export function loadConfig(env: Record<string, string | undefined>, app: AppName = 'cli'): Config {
-  const parsed = envSchema.safeParse(env);
   const problems: string[] = [];
-  if (!parsed.success) {
+  const parse = <T>(schema: z.ZodType<T>): T | undefined => {
+    const parsed = schema.safeParse(env);
+    if (parsed.success) return parsed.data;
     for (const issue of parsed.error.issues) {
       const name = issue.path.join('.') || '(environment)';
       const value = env[name];
       problems.push(`${name}: ${issue.message}${value === undefined ? ' (missing)' : ''}`);
     }
-    throw new ConfigError(problems);
+    return undefined;
+  };
+  const parsed = parse(envSchema);
+  // Each provider's own variables, from its plug-in, into its section (`config.twilio`…).
+  const sections: Record<string, unknown> = {};
+  for (const plugin of PROVIDERS as readonly ProviderPlugin[]) {
+    if (!plugin.config) continue;
+    const vars = parse(plugin.config.env);
+    if (vars !== undefined) sections[plugin.config.key] = plugin.config.section(vars as never);
   }
-  const config = shape(parsed.data);
+  if (!parsed || problems.length > 0) throw new ConfigError(problems);
+  const config: Config = { ...shape(parsed), ...(sections as ProviderSections) };
   const mode = config.env === undefined ? 'NODE_ENV is unset' : `NODE_ENV is ${config.env}`;
   if (!config.relaxed && config.ingest.insecureSkipSignatures) {
     problems.push(`INSECURE_SKIP_SIGNATURES: only allowed when NODE_ENV is development or test (${mode})`);
@@ -180,7 +160,7 @@ export function loadConfig(env: Record<string, string | undefined>, app: AppName
     // Without it the signed URL would come from the request's Host (or a proxy's X-Forwarded-Host).
     problems.push(`PUBLIC_URL: required by ingest unless NODE_ENV is development or test (${mode}; missing): signatures are checked against it`);
   }
-  const trustProxy = trustProxyProblem(parsed.data.TRUST_PROXY, !config.relaxed);
+  const trustProxy = trustProxyProblem(parsed.TRUST_PROXY, !config.relaxed);
   if (trustProxy) problems.push(trustProxy);
   if (config.workers.backoff.maxMs < config.workers.backoff.baseMs) {
     problems.push('JOB_BACKOFF_MAX_MS: must be at least JOB_BACKOFF_BASE_MS');

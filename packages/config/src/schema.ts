@@ -1,10 +1,13 @@
 import { z } from 'zod';
-import { secretWeakness } from '@switchboard/providers/secret';
-import { envBoolean, envInt, envList, envOptional, envPort, envUrl } from './helpers.ts';
+import { envBoolean, envInt, envList, envOptional, envPort, envUrl } from '@switchboard/env';
 
 const MiB = 1024 * 1024;
 
-/** The environment every process reads (see CONTRACT.md). Unknown variables are ignored. */
+/**
+ * The environment every process reads (see CONTRACT.md), but for the providers' own variables:
+ * each provider declares those in its folder (`packages/providers/src/<provider>/plugin.ts`), and
+ * `loadConfig` reads them with it. Unknown variables are ignored.
+ */
 export const envSchema = z.object({
   // No default: the relaxed behaviours (unsigned webhooks, a random console token) need an
   // explicit development or test; unset is treated like production (see load.ts).
@@ -23,43 +26,6 @@ export const envSchema = z.object({
   PUBLIC_URL: envOptional().pipe(envUrl(['http:', 'https:']).transform((v) => v.replace(/\/+$/, '')).optional()),
   CONSOLE_PUBLIC_URL: envOptional().pipe(envUrl(['http:', 'https:']).transform((v) => v.replace(/\/+$/, '')).optional()),
   TRUST_PROXY: envOptional(),
-  TWILIO_ACCOUNT_SID: envOptional(),
-  TWILIO_AUTH_TOKEN: envOptional(),
-  TWILIO_FROM: envOptional(),
-  TWILIO_API_BASE_URL: envUrl(['http:', 'https:']).default('https://api.twilio.com'),
-  MAILGUN_WEBHOOK_SIGNING_KEY: envOptional(),
-  MAILGUN_API_KEY: envOptional(),
-  MAILGUN_DOMAIN: envOptional(),
-  MAILGUN_FROM: envOptional(),
-  MAILGUN_API_BASE_URL: envUrl(['http:', 'https:']).default('https://api.mailgun.net'),
-  /** Signs Vonage's webhooks (JWT HS256); Vonage recommends at least 32 bits, the dashboard's are longer. */
-  VONAGE_SIGNATURE_SECRET: envOptional(),
-  VONAGE_API_KEY: envOptional(),
-  VONAGE_API_SECRET: envOptional(),
-  VONAGE_FROM: envOptional(),
-  VONAGE_WHATSAPP_FROM: envOptional(),
-  VONAGE_API_BASE_URL: envUrl(['http:', 'https:']).default('https://api.nexmo.com'),
-  UNSUBSCRIBE_SECRET: envOptional().pipe(z.string().min(32, 'at least 32 characters (it signs the one-click unsubscribe links)').optional()),
-  WHATSAPP_BRIDGE_SECRET: envOptional().pipe(
-    z
-      .string()
-      .superRefine((secret, ctx) => {
-        // The same rule as a generic source's secret: it is an HMAC key too (Standard Webhooks).
-        const weakness = secretWeakness(secret);
-        if (weakness) ctx.addIssue({ code: 'custom', message: weakness });
-      })
-      .optional(),
-  ),
-  WHATSAPP_BRIDGE_ALLOWED_IPS: envList(),
-  /** Meta's WhatsApp Cloud API: the app secret signs its webhooks (X-Hub-Signature-256). */
-  META_APP_SECRET: envOptional(),
-  /** The token typed into Meta's webhook settings, echoed in the GET verification request. */
-  META_VERIFY_TOKEN: envOptional(),
-  /** A system user's access token: campaigns are sent with it (Graph API, Bearer). */
-  META_ACCESS_TOKEN: envOptional(),
-  /** The business phone number's id in the Graph API (not the number itself). */
-  META_PHONE_NUMBER_ID: envOptional().pipe(z.string().regex(/^\d+$/, 'the phone number id: digits only (not the phone number)').optional()),
-  META_API_BASE_URL: envUrl(['http:', 'https:']).default('https://graph.facebook.com/v21.0'),
   ADMIN_TOKEN: envOptional().pipe(z.string().min(16, 'must be at least 16 characters').optional()),
   /**
    * The HMAC key of the suppression list that erasure leaves (`DELETE /api/contacts/:address`).

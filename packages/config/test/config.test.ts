@@ -28,8 +28,11 @@ describe('loadConfig', () => {
   });
 
   test('every bad variable is reported on its own line, naming it', () => {
-    const problems = problemsOf({ INGEST_PORT: '70000', REDIS_URL: 'http://nope', LOG_LEVEL: 'loud', INSECURE_SKIP_SIGNATURES: 'maybe' });
-    expect(problems).toHaveLength(4);
+    // Providers' own variables (declared in their plug-ins) are reported with the others.
+    const problems = problemsOf({ INGEST_PORT: '70000', REDIS_URL: 'http://nope', LOG_LEVEL: 'loud', INSECURE_SKIP_SIGNATURES: 'maybe', TWILIO_API_BASE_URL: 'nope', UNSUBSCRIBE_SECRET: 'short' });
+    expect(problems).toHaveLength(6);
+    expect(problems.find((p) => p.startsWith('TWILIO_API_BASE_URL:'))).toMatch(/http or https URL/);
+    expect(problems.find((p) => p.startsWith('UNSUBSCRIBE_SECRET:'))).toMatch(/at least 32 characters/);
     expect(problems.find((p) => p.startsWith('INGEST_PORT:'))).toBeDefined();
     expect(problems.find((p) => p.startsWith('REDIS_URL:'))).toMatch(/redis or rediss URL/);
     expect(problems.find((p) => p.startsWith('LOG_LEVEL:'))).toBeDefined();

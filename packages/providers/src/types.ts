@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { SignatureDiagnosis, SignedUrlContext } from './twilio/diagnosis.ts';
-import type { Attachment, NormalizedEvent, ProviderId, RawEventItem, RawEventPayload } from '@switchboard/events';
+import type { Attachment, ProviderId, RawEventItem } from '@switchboard/events';
 
 /** A webhook request as the ingest handler read it: raw bytes, nothing parsed yet. */
 export type IngestRequest = {
@@ -90,8 +90,9 @@ export type BodyRead =
 export type NormalizeContext = { defaultCountry?: string };
 
 /**
- * One provider: verification, field schema, dedup key (the ingest side) and normalizer (the
- * worker side). Verification is pure: raw bytes and a clock in, an outcome out.
+ * One provider's ingest side: verification, field schema, dedup key and answer (its normalizer,
+ * the worker side, is its plug-in endpoint's). Verification is pure: raw bytes and a clock in, an
+ * outcome out.
  */
 export type Provider<S, F> = {
   id: ProviderId;
@@ -115,5 +116,10 @@ export type Provider<S, F> = {
    */
   diagnose?(request: IngestRequest, secrets: S, context: SignedUrlContext): SignatureDiagnosis;
   reply(fields: F, request: IngestRequest): Reply;
-  normalize(event: RawEventPayload, context: NormalizeContext): NormalizedEvent;
+  /**
+   * The answer to a GET route of the provider's (a subscription check, such as Meta's
+   * `hub.challenge`): pure, from the request's URL and headers, and nothing is stored. A plug-in
+   * that declares a GET route must give it (ingest refuses to start otherwise).
+   */
+  challenge?(request: IngestRequest, secrets: S): { ok: true; reply: Reply } | Rejection;
 };

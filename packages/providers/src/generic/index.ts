@@ -75,7 +75,6 @@ export function genericSource(): Provider<GenericSecrets, GenericFields> {
     accept: acceptGeneric,
     acceptUnsigned: (request) => acceptGeneric(request, null),
     reply: () => JSON_OK,
-    normalize: normalizeGenericEvent,
   };
 }
 

@@ -52,7 +52,6 @@ export function mailgunEvents(): Provider<MailgunSecrets, MailgunEventFields> {
     accept: acceptEvent,
     acceptUnsigned: (request) => acceptEvent(request, null),
     reply: () => JSON_OK,
-    normalize: normalizeMailgunEvent,
   };
 }
 

@@ -52,7 +52,6 @@ export function mailgun(): Provider<MailgunSecrets, MailgunFields> {
     accept: acceptMailgun,
     acceptUnsigned: (request) => acceptMailgun(request, null),
     reply: () => JSON_OK,
-    normalize: normalizeMailgunMessage,
   };
 }
 

@@ -34,7 +34,6 @@ export function unsubscribe(): Provider<UnsubscribeSecrets, UnsubscribeFields> {
     accept: acceptUnsubscribe,
     acceptUnsigned: () => ({ ok: false, reason: 'not_configured', error: 'UNSUBSCRIBE_SECRET is not set' }),
     reply: () => JSON_OK,
-    normalize: normalizeUnsubscribe,
   };
 }
 

@@ -2,10 +2,10 @@ import { JSON_OK } from '../generic/index.ts';
 import type { AcceptOutcome, IngestRequest, Provider } from '../types.ts';
 import { bodyDedupKey, parseMetaBody } from './payload.ts';
 import { META_SIGNATURE_HEADER, verifyMetaSignature } from './signature.ts';
-import { normalizeMetaWhatsapp } from './normalize.ts';
+import { answerMetaSubscription } from './subscription.ts';
 
-/** META_APP_SECRET: the key of `X-Hub-Signature-256`. */
-export type MetaSecrets = { appSecret: string };
+/** META_APP_SECRET, the key of `X-Hub-Signature-256`, and META_VERIFY_TOKEN, for the GET check: each route is unconfigured (503) without its own. */
+export type MetaSecrets = { appSecret?: string; verifyToken?: string };
 
 /** How many events the body made. */
 export type MetaFields = { items: number };
@@ -20,6 +20,7 @@ export type MetaFields = { items: number };
 export function metaWhatsapp(): Provider<MetaSecrets, MetaFields> {
   const accept = (request: IngestRequest, secrets: MetaSecrets | null): AcceptOutcome<MetaFields> => {
     if (secrets) {
+      if (!secrets.appSecret) return { ok: false, reason: 'not_configured', error: 'source not configured' };
       const header = request.headers[META_SIGNATURE_HEADER];
       const verified = verifyMetaSignature(secrets.appSecret, typeof header === 'string' ? header : undefined, request.body);
       if (!verified.ok) return verified;
@@ -36,7 +37,14 @@ export function metaWhatsapp(): Provider<MetaSecrets, MetaFields> {
     accept,
     acceptUnsigned: (request) => accept(request, null),
     reply: () => JSON_OK,
-    normalize: normalizeMetaWhatsapp,
+    challenge: (request, secrets) => {
+      const answer = answerMetaSubscription(Object.fromEntries(new URL(request.url).searchParams), secrets.verifyToken);
+      if (answer.status === 200) return { ok: true, reply: { contentType: answer.contentType, body: answer.body } };
+      const error = (JSON.parse(answer.body) as { error: string }).error;
+      if (answer.status === 503) return { ok: false, reason: 'not_configured', error };
+      if (answer.status === 400) return { ok: false, reason: 'invalid', error, fields: ['hub.challenge'] };
+      return { ok: false, reason: 'forbidden', error };
+    },
   };
 }
 

@@ -25,7 +25,6 @@ export function vonageInbound(): Provider<VonageSecrets, VonageInboundFields> {
     accept,
     acceptUnsigned: (request) => accept(request, null),
     reply: () => EMPTY_REPLY,
-    normalize: normalizeVonageInbound,
   };
 }
 

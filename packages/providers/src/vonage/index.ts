@@ -11,6 +11,5 @@ export { vonageStatus, normalizeVonageStatus, vonageErrorCode, VONAGE_STATUS_MAP
 export type { VonageStatusFields } from './status.ts';
 export { verifyVonageRequest, verifyVonageToken, vonagePayloadHash, VONAGE_MAX_AGE_SEC, VONAGE_FUTURE_SKEW_SEC } from './signature.ts';
 export type { VonageClaims, VonageTokenCheck } from './signature.ts';
-export { VONAGE_ROUTES } from './routes.ts';
 export { vonageAddress, VONAGE_CHANNELS, VONAGE_STATUSES } from './payload.ts';
 export type { VonageSecrets } from './common.ts';

@@ -24,7 +24,6 @@ export function vonageStatus(): Provider<VonageSecrets, VonageStatusFields> {
     accept,
     acceptUnsigned: (request) => accept(request, null),
     reply: () => EMPTY_REPLY,
-    normalize: normalizeVonageStatus,
   };
 }
 

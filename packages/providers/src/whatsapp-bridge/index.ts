@@ -104,7 +104,6 @@ export function whatsappBridge(options: BridgeOptions = {}): Provider<BridgeSecr
     accept,
     acceptUnsigned: (request) => accept(request, null),
     reply: () => JSON_OK,
-    normalize: normalizeBridgeMessage,
   };
 }
 

@@ -36,7 +36,6 @@ export function twilioMessaging(options: MessagingOptions = {}): Provider<Twilio
       const text = matchKeyword(fields.body);
       return { contentType: TWIML_CONTENT_TYPE, body: text === undefined ? EMPTY_TWIML : twiml(`<Message>${xmlEscape(text)}</Message>`) };
     },
-    normalize: normalizeTwilioMessage,
   };
 }
 

@@ -31,7 +31,6 @@ export function twilioStatus(): Provider<TwilioSecrets, StatusFields> {
     acceptUnsigned: (request) => accept(request, null),
     diagnose: diagnoseTwilio,
     reply: () => ({ contentType: TWIML_CONTENT_TYPE, body: EMPTY_TWIML }),
-    normalize: normalizeTwilioStatus,
   };
 }
 

@@ -131,7 +131,6 @@ export function twilioVoice(options: VoiceOptions = {}): Provider<TwilioSecrets,
     acceptUnsigned: (request) => accept(request, null),
     diagnose: diagnoseTwilio,
     reply,
-    normalize: normalizeTwilioVoice,
   };
 }
 

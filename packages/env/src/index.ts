@@ -1,3 +1,7 @@
+/**
+ * zod helpers for environment variables, shared by the configuration and the providers' own
+ * variables (each provider declares its own in its folder, and the configuration reads them all).
+ */
 import { z } from 'zod';
 
 /** A boolean read from the environment: "1", "true", "yes", "on" are true; "0", "false", "no", "off", "" are false. */
