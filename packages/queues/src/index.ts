@@ -3,7 +3,7 @@ export type { JobDefinition, JobKey, JobPayload, JobInput, RawEventBatchPayload,
 export { createRedis } from './connection.ts';
 export type { RedisRole } from './connection.ts';
 export { createQueue, createWorker } from './queues.ts';
-export type { QueueOptions, Processor, WorkerExtraOptions } from './queues.ts';
+export type { QueueOptions, Processor, Processors, CreateWorkerOptions, WorkerExtraOptions } from './queues.ts';
 export { TransientError, classifyFailure, isTransientReason, backoffDelay, DEFAULT_BACKOFF } from './failures.ts';
 export type { Failure, Dependency, BackoffSchedule } from './failures.ts';
 export { createResilience } from './outage.ts';
