@@ -4,6 +4,7 @@ import { createClassifier } from '@switchboard/intent';
 import type { Logger } from '@switchboard/logger';
 import { createWorkerMetrics, startMetricsServer } from '@switchboard/metrics';
 import { createQueue, createRedis, createResilience, createWorker } from '@switchboard/queues';
+import { createInterpretBatchProcessor } from './interpret-batch.processor.ts';
 import { createInterpretProcessor } from './interpret.processor.ts';
 import { classifierOptions } from './classifier-options.ts';
 
@@ -32,7 +33,9 @@ export async function startInterpreter(config: Config, logger: Logger): Promise<
     batchSize: Math.min(config.workers.interpreterConcurrency, 200),
     attributionWindowMs: config.campaigns.attributionWindowMs,
   });
-  const worker = createWorker('interpret', (payload) => processor(payload), {
+  const batchProcessor = createInterpretBatchProcessor(processor);
+  // Both job types of the interpret queue: a lone message, and the batches the listener hands off under load.
+  const worker = createWorker({ interpret: (payload) => processor(payload), interpretBatch: (payload) => batchProcessor(payload) }, {
     connection: redis,
     prefix: config.redis.prefix,
     concurrency: config.workers.interpreterConcurrency,

@@ -15,11 +15,12 @@ import {
 import type { NormalizedEvent, RawEventPayload } from '@switchboard/events';
 import type { Logger } from '@switchboard/logger';
 import { normalizeEvent } from '@switchboard/providers';
-import { createBatcher, jobs, UnrecoverableError, type JobInput, type JobPayload } from '@switchboard/queues';
+import { batchJobId, createBatcher, jobs, UnrecoverableError, type JobInput, type JobPayload } from '@switchboard/queues';
 
 export type RawEventProcessorDeps = {
   db: Db;
-  interpretQueue: Queue<JobInput<'interpret'>>;
+  /** The interpreter's queue: single messages (`interpret`) and batches of them (`interpretBatch`). */
+  interpretQueue: Queue<JobInput<'interpret'> | JobInput<'interpretBatch'>>;
   /** The dispatcher's queue: status changes and completed calls are announced there after commit. */
   deliveryQueue: Queue<JobInput<'delivery'>>;
   logger: Logger;
@@ -57,8 +58,11 @@ export function createRawEventProcessor(deps: RawEventProcessorDeps) {
     maxSize: deps.batchSize,
     maxWaitMs: 5,
     observe: observe('hand-off'),
+    // The messages normalized in one round go to the interpreter as one job (a lone one as its
+    // own `interpret` job, as in quiet traffic): one Redis round trip for the lot, here and there.
     run: async (items: { data: JobInput<'interpret'>; jobId: string }[]) => {
-      await deps.interpretQueue.addBulk(items.map(({ data, jobId }) => ({ name: jobs.interpret.name, data, opts: { jobId } })));
+      if (items.length === 1) await deps.interpretQueue.add(jobs.interpret.name, items[0]!.data, { jobId: items[0]!.jobId });
+      else await deps.interpretQueue.add(jobs.interpretBatch.name, { items: items.map((i) => i.data) }, { jobId: batchJobId(items.map((i) => i.jobId)) });
       return items.map(() => undefined);
     },
   });

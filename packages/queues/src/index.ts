@@ -1,5 +1,5 @@
-export { jobs, jobIdFor, batchJobId, queueKeys, rawEventBatchSchema, cappedBackoff, interpretPayloadSchema, deliveryPayloadSchema, sendPayloadSchema, silencePayloadSchema } from './catalog.ts';
-export type { JobDefinition, JobKey, JobPayload, JobInput, RawEventBatchPayload, InterpretPayload, DeliveryPayload, SendPayload } from './catalog.ts';
+export { jobs, jobIdFor, batchJobId, queueKeys, rawEventBatchSchema, cappedBackoff, interpretPayloadSchema, interpretBatchSchema, deliveryPayloadSchema, sendPayloadSchema, silencePayloadSchema } from './catalog.ts';
+export type { JobDefinition, JobKey, JobPayload, JobInput, RawEventBatchPayload, InterpretPayload, InterpretBatchPayload, DeliveryPayload, SendPayload } from './catalog.ts';
 export { createRedis } from './connection.ts';
 export type { RedisRole } from './connection.ts';
 export { createQueue, createWorker } from './queues.ts';
@@ -12,6 +12,7 @@ export { redriveFailed } from './redrive.ts';
 export type { RedriveFilter, RedriveResult, RedriveQueue } from './redrive.ts';
 export { UnrecoverableError, DelayedError } from 'bullmq';
 export { createBatcher } from './batcher.ts';
+export { settleEach } from './settle-each.ts';
 export { ensureJob } from './ensure-job.ts';
 export type { EnsureOutcome } from './ensure-job.ts';
 export type { Batcher, BatcherOptions } from './batcher.ts';
