@@ -1,7 +1,8 @@
 import { attachTwilioSid, createDb, type Db } from '@switchboard/db';
 import { startInterpreter, type InterpreterService } from '@switchboard/interpreter';
 import { startListener, type ListenerService } from '@switchboard/listener';
-import { batchJobId, createQueue, createRedis, jobIdFor, jobs } from '@switchboard/queues';
+import type { Queue } from 'bullmq';
+import { batchJobId, createQueue, createRedis, jobIdFor, jobs, type JobInput } from '@switchboard/queues';
 import { createTestDatabase, testConfig, testLogger, uniquePrefix, waitFor, type TestDatabase } from '@switchboard/testing';
 import type { RawEventPayload } from '@switchboard/events';
 import { enableSubscriber, outboundSid, rawSms, rawStatus, rowCounts, seedCampaign } from './workers-fixtures.ts';
@@ -13,7 +14,7 @@ let interpreter: InterpreterService;
 const prefix = uniquePrefix();
 const redis = createRedis('redis://127.0.0.1:6379', 'worker');
 const inboundQueue = createQueue('inboundBatch', { connection: redis, prefix });
-const interpretQueue = createQueue('interpret', { connection: redis, prefix });
+const interpretQueue = createQueue('interpretBatch', { connection: redis, prefix }) as Queue<JobInput<'interpret'> | JobInput<'interpretBatch'>>;
 const deliveryQueue = createQueue('delivery', { connection: redis, prefix });
 
 beforeAll(async () => {
@@ -86,6 +87,23 @@ describe('batch jobs on the inbound queue', () => {
     expect(await rowCounts(db)).toEqual(before);
     const stored = await messagesOf(events);
     expect(await db.callbackRequest.count({ where: { messageId: { in: stored.map((m) => m.id) } } })).toBe(4);
+  });
+
+  test('the messages of a batch reach the interpreter as one job, which run again changes nothing', async () => {
+    const events = Array.from({ length: 5 }, (_, i) => rawSms({ Body: 'Pouvez-vous me rappeler ?', From: `+336430000${i}` }));
+    await settled(await addBatch(events), 'completed');
+    await waitFor(async () => (await messagesOf(events)).filter((m) => m.intent).length === events.length, { what: 'the batch interpreted' });
+    await drained();
+    const stored = await messagesOf(events);
+    const handOff = (await interpretQueue.getJobs(['completed'])).find((job) => job.name === jobs.interpretBatch.name && 'items' in job.data && job.data.items.some((item) => item.eventId === stored[0]!.eventId))!;
+    expect((handOff.data as { items: { eventId: string }[] }).items.map((item) => item.eventId).sort()).toEqual(stored.map((m) => m.eventId).sort());
+    expect(handOff.returnvalue).toMatchObject({ messages: 5, results: stored.map(() => expect.objectContaining({ status: 'created' })) });
+
+    const before = await rowCounts(db);
+    await handOff.retry('completed');
+    await settled(handOff, 'completed');
+    expect((await interpretQueue.getJob(handOff.id!))!.returnvalue).toMatchObject({ results: stored.map(() => expect.objectContaining({ status: 'exists' })) });
+    expect(await rowCounts(db)).toEqual(before);
   });
 
   test('an event that cannot be normalized fails the batch with its reason after the others were applied; a retry applies nothing twice', async () => {
