@@ -8,9 +8,10 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 import { freePort, startPrivateRedis } from '@switchboard/testing';
-import { startChild, type Child } from './support.ts';
+import { cpuMs, startChild, type Child } from './support.ts';
 import { signForm, twilioMessageFactory } from './twilio-forms.ts';
 
 const ROUTE = '/webhooks/twilio/messages';
@@ -29,7 +30,48 @@ export type DrainResult = {
   refused: number;
   /** Peak RSS of each worker process while it drained, MB. */
   peakRssMb: Record<string, number>;
+  /** CPU time the worker processes spent per message during the drain (ms): steadier than rates on a shared machine. */
+  cpuMsPerMessage: number;
+  /** Per message, from the workers' start to their stop: what Redis and Postgres were asked. */
+  perMessage: ServiceCounts;
 };
+
+/** Redis commands (all, and Lua scripts: BullMQ's moves), Redis CPU, Postgres transactions and rows written. */
+type ServiceCounts = { redisCalls: number; redisScripts: number; redisUsec: number; pgCommits: number; pgRowsWritten: number } & Record<`cmd_${string}`, number>;
+
+/** The counters of the private Redis (INFO commandstats) and of one database (pg_stat_database). */
+async function serviceCounts(redisUrl: string, databaseUrl: string): Promise<ServiceCounts> {
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+  const sql = new pg.Client({ connectionString: databaseUrl });
+  try {
+    const counts: ServiceCounts = { redisCalls: 0, redisScripts: 0, redisUsec: 0, pgCommits: 0, pgRowsWritten: 0 };
+    for (const [, command, calls, usec] of (await redis.info('commandstats')).matchAll(/^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/gm)) {
+      counts.redisCalls += Number(calls);
+      counts[`cmd_${command!}`] = Number(calls);
+      counts.redisUsec += Number(usec);
+      if (/^(evalsha|eval|fcall)$/.test(command!)) counts.redisScripts += Number(calls);
+    }
+    await sql.connect();
+    // Statistics reach pg_stat_database when a backend goes idle: read after the workers stopped.
+    const { rows } = await sql.query<{ c: string; w: string }>(
+      'SELECT xact_commit AS c, tup_inserted + tup_updated + tup_deleted AS w FROM pg_stat_database WHERE datname = current_database()',
+    );
+    counts.pgCommits = Number(rows[0]!.c);
+    counts.pgRowsWritten = Number(rows[0]!.w);
+    return counts;
+  } finally {
+    redis.disconnect();
+    await sql.end();
+  }
+}
+
+const perMessage = (before: ServiceCounts, after: ServiceCounts, messages: number): ServiceCounts =>
+  Object.fromEntries(Object.entries(after).map(([k, v]) => [k, (v - (before[k as keyof ServiceCounts] ?? 0)) / messages])) as ServiceCounts;
+
+/** The Redis commands sent most per message, e.g. `evalsha 1.02, bzpopmin 0.4`. */
+export function topCommands(counts: ServiceCounts, n = 4): string {
+  return Object.entries(counts).filter(([k]) => k.startsWith('cmd_')).sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, v]) => `${k.slice(4)} ${v.toFixed(2)}`).join(', ');
+}
 
 export type PeerRunOptions = {
   messages: number;
@@ -68,6 +110,7 @@ async function naiveDrain(options: PeerRunOptions, redisUrl: string): Promise<Dr
     children.push(server);
     const posted = await postSignedSms(`http://127.0.0.1:${port}`, token, options.messages);
     await server.stop();
+    const before = await serviceCounts(redisUrl, db.url);
     const worker = await startChild({
       name: 'naive-worker', command: process.execPath, args: [`${NAIVE}/naive-worker/worker.cjs`],
       env: { NODE_ENV: 'production', DATABASE_URL: db.url, REDIS_URL: redisUrl },
@@ -80,7 +123,9 @@ async function naiveDrain(options: PeerRunOptions, redisUrl: string): Promise<Dr
       const n = Number((await sql.query<{ n: string }>('SELECT count(*) AS n FROM naive_messages')).rows[0]!.n);
       return { stored: n, done: n };
     });
-    return { system: 'naive worker (../shared/peers/naive-worker, 16 in flight, two INSERTs per job)', ...drain, ...posted };
+    await worker.stop();
+    const counts = perMessage(before, await serviceCounts(redisUrl, db.url), options.messages);
+    return { system: 'naive worker (../shared/peers/naive-worker, 16 in flight, two INSERTs per job)', ...drain, ...posted, perMessage: counts };
   } finally {
     for (const c of children) await c.stop();
     await sql.end().catch(() => undefined);
@@ -108,6 +153,7 @@ async function switchboardDrain(options: PeerRunOptions, redisUrl: string): Prom
     children.push(ingest);
     const posted = await postSignedSms(`http://127.0.0.1:${port}`, token, options.messages);
     await ingest.stop();
+    const before = await serviceCounts(redisUrl, db.url);
     const workers = [];
     for (const app of ['listener', 'interpreter']) {
       workers.push(await startChild({ name: app, command: process.execPath, args: [...options.workerFlags(app), `apps/${app}/src/main.ts`], env }));
@@ -118,7 +164,9 @@ async function switchboardDrain(options: PeerRunOptions, redisUrl: string): Prom
       const { rows } = await sql.query<{ msgs: string; intents: string }>('SELECT (SELECT count(*) FROM messages) AS msgs, (SELECT count(*) FROM message_intents) AS intents');
       return { stored: Number(rows[0]!.msgs), done: Number(rows[0]!.intents) };
     });
-    return { system: 'Switchboard listener + interpreter (ingest, then the workers as `npm run start:*` runs them)', ...drain, ...posted };
+    for (const w of workers) await w.stop();
+    const counts = perMessage(before, await serviceCounts(redisUrl, db.url), options.messages);
+    return { system: 'Switchboard listener + interpreter (ingest, then the workers as `npm run start:*` runs them)', ...drain, ...posted, perMessage: counts };
   } finally {
     for (const c of children) await c.stop();
     await sql.end().catch(() => undefined);
@@ -161,15 +209,19 @@ async function timeDrain(workers: Child[], expected: number, count: () => Promis
   };
   const deadline = Date.now() + 300_000;
   let first: number | undefined;
+  let cpuAtFirst = 0;
   for (;;) {
     for (const w of workers) if (w.process.exitCode !== null) throw new Error(`${w.name} exited (${w.process.exitCode}):\n${w.output()}`);
     const now = performance.now();
     const { stored, done } = await count();
-    if (first === undefined && stored > 0) first = now;
+    if (first === undefined && stored > 0) {
+      first = now;
+      cpuAtFirst = cpuMs(workers);
+    }
     if (done >= expected) {
       sample();
       const seconds = (now - first!) / 1000;
-      return { messages: expected, seconds, perSecond: expected / seconds, peakRssMb: peak };
+      return { messages: expected, seconds, perSecond: expected / seconds, peakRssMb: peak, cpuMsPerMessage: (cpuMs(workers) - cpuAtFirst) / expected };
     }
     if (Date.now() > deadline) throw new Error(`drain timed out: ${done} of ${expected} done`);
     await new Promise((r) => setTimeout(r, 25));

@@ -30,7 +30,8 @@ export async function startInterpreter(config: Config, logger: Logger): Promise<
     classifier,
     deliveryQueue,
     logger,
-    batchSize: Math.min(config.workers.interpreterConcurrency, 200),
+    // Batch jobs bring many events per job: a write batch is not bounded by the jobs in flight.
+    batchSize: 200,
     attributionWindowMs: config.campaigns.attributionWindowMs,
   });
   const batchProcessor = createInterpretBatchProcessor(processor);

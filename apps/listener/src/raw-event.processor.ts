@@ -53,10 +53,14 @@ export function createRawEventProcessor(deps: RawEventProcessorDeps) {
   const announce = (deliveryIds: string[]) => enqueueDeliveries(deps.deliveryQueue, deliveryIds, jobs.delivery.name);
 
   const observe = (batcher: string) => (size: number) => deps.onBatch?.(batcher, size);
-  const store = createBatcher({ maxSize: deps.batchSize, maxWaitMs: 5, observe: observe('store'), run: (events: RawEventPayload[]) => storeRawEvents(deps.db, events) });
+  // Two batches of a kind at most in flight (the pool has four connections): under load, what
+  // arrives meanwhile makes the next batch, so batches grow with the load (see createBatcher).
+  const maxInFlight = 2;
+  const store = createBatcher({ maxSize: deps.batchSize, maxWaitMs: 5, maxInFlight, observe: observe('store'), run: (events: RawEventPayload[]) => storeRawEvents(deps.db, events) });
   const handOff = createBatcher({
     maxSize: deps.batchSize,
     maxWaitMs: 5,
+    maxInFlight,
     observe: observe('hand-off'),
     // The messages normalized in one round go to the interpreter as one job (a lone one as its
     // own `interpret` job, as in quiet traffic): one Redis round trip for the lot, here and there.
@@ -71,6 +75,7 @@ export function createRawEventProcessor(deps: RawEventProcessorDeps) {
   const statuses = createBatcher({
     maxSize: deps.batchSize,
     maxWaitMs: 5,
+    maxInFlight,
     observe: observe('statuses'),
     run: async (items: StatusCallback[]) => {
       const { outcomes, deliveryIds } = await applyStatusCallbacks(deps.db, items);
@@ -81,6 +86,7 @@ export function createRawEventProcessor(deps: RawEventProcessorDeps) {
   const voice = createBatcher({
     maxSize: deps.batchSize,
     maxWaitMs: 5,
+    maxInFlight,
     observe: observe('voice'),
     run: async (items: VoiceEvent[]) => {
       const { outcomes, deliveryIds } = await recordVoiceEvents(deps.db, items);
@@ -92,6 +98,7 @@ export function createRawEventProcessor(deps: RawEventProcessorDeps) {
   const emailEvents = createBatcher({
     maxSize: deps.batchSize,
     maxWaitMs: 5,
+    maxInFlight,
     run: async (items: EmailEventInput[]) => {
       const { outcomes, deliveryIds } = await applyEmailEvents(deps.db, items);
       await announce(deliveryIds);

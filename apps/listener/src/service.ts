@@ -23,7 +23,9 @@ export async function startListener(config: Config, logger: Logger): Promise<Lis
   const deliveryQueue = createQueue('delivery', { connection: redis, prefix: config.redis.prefix, resilience });
   const metrics = createWorkerMetrics('listener');
   const processor = createRawEventProcessor({
-    db, interpretQueue, deliveryQueue, logger, batchSize: Math.min(config.workers.listenerConcurrency, 200),
+    db, interpretQueue, deliveryQueue, logger,
+    // Batch jobs bring many events per job: a write batch is not bounded by the jobs in flight.
+    batchSize: 200,
     onBatch: (batcher, size) => metrics.batch('raw-event', batcher, size),
   });
   const batchProcessor = createRawEventBatchProcessor(processor);
