@@ -17,6 +17,9 @@ import type { Logger } from '@switchboard/logger';
 import { normalizeEvent } from '@switchboard/providers';
 import { batchJobId, createBatcher, jobs, UnrecoverableError, type JobInput, type JobPayload } from '@switchboard/queues';
 
+/** Messages per `interpret-batch` job at most (64 jobs in flight of 50: 3,200 messages held by an interpreter). */
+const INTERPRET_BATCH_MAX = 50;
+
 export type RawEventProcessorDeps = {
   db: Db;
   /** The interpreter's queue: single messages (`interpret`) and batches of them (`interpretBatch`). */
@@ -58,7 +61,8 @@ export function createRawEventProcessor(deps: RawEventProcessorDeps) {
   const maxInFlight = 2;
   const store = createBatcher({ maxSize: deps.batchSize, maxWaitMs: 5, maxInFlight, observe: observe('store'), run: (events: RawEventPayload[]) => storeRawEvents(deps.db, events) });
   const handOff = createBatcher({
-    maxSize: deps.batchSize,
+    // The interpreter holds as many of these jobs as its concurrency: their size bounds its memory.
+    maxSize: Math.min(deps.batchSize, INTERPRET_BATCH_MAX),
     maxWaitMs: 5,
     maxInFlight,
     observe: observe('hand-off'),
