@@ -2,7 +2,7 @@
  * Where a worker's CPU went, from a `--cpu-prof` profile (`BENCH_PROFILE_DIR=… npm run
  * bench:pipeline` writes `listener.cpuprofile` and `interpreter.cpuprofile`): self time by
  * package (node_modules package, workspace package or Node internals) and the top functions.
- * Run: node bench/cpu-profile-summary.ts <file.cpuprofile> [top=20]
+ * Run: npm exec -- node bench/cpu-profile-summary.ts <file.cpuprofile> [top=20]   (Node 24: type stripping)
  */
 import fs from 'node:fs';
 
