@@ -251,7 +251,10 @@ async function main() {
   const peer = await runPeerComparison({ messages: PEER_MESSAGES, adminUrl: ADMIN_URL, switchboardDatabase: createDatabase, workerFlags: workerNodeFlags, scratch: RESULTS_DIR });
   const peerInterference = peerOthers.stop();
   if (PEER_ONLY) {
-    for (const d of [peer.naive, peer.switchboard]) console.log(d.system, JSON.stringify({ ...d, perMessage: undefined }), topCommands(d.perMessage, 8));
+    for (const d of [peer.naive, peer.switchboard]) {
+      const { redisCalls, redisScripts, redisUsec, pgCommits, pgRowsWritten } = d.perMessage;
+      console.log(d.system, JSON.stringify({ ...d, perMessage: { redisCalls, redisScripts, redisUsec, pgCommits, pgRowsWritten } }), topCommands(d.perMessage, 8));
+    }
     console.log(JSON.stringify({ ratio: peer.switchboard.perSecond / peer.naive.perSecond, interference: peerInterference }));
     return;
   }
