@@ -5,7 +5,7 @@ import type { Queue } from 'bullmq';
 import { batchJobId, createQueue, createRedis, jobIdFor, jobs, type JobInput } from '@switchboard/queues';
 import { createTestDatabase, testConfig, testLogger, uniquePrefix, waitFor, type TestDatabase } from '@switchboard/testing';
 import type { RawEventPayload } from '@switchboard/events';
-import { enableSubscriber, outboundSid, rawSms, rawStatus, rowCounts, seedCampaign } from './workers-fixtures.ts';
+import { enableSubscriber, outboundSid, rawSms, rawStatus, rowCounts, queuesDrained, seedCampaign } from './workers-fixtures.ts';
 
 let database: TestDatabase;
 let db: Db;
@@ -40,11 +40,7 @@ const addBatch = (events: RawEventPayload[], jobId = batchJobId(events.map((e) =
   inboundQueue.add(jobs.inboundBatch.name, { events }, { jobId });
 const settled = (job: { getState(): Promise<string> }, state: 'completed' | 'failed') =>
   waitFor(async () => (await job.getState()) === state, { what: `the batch job ${state}` });
-const drained = () =>
-  waitFor(async () => {
-    const counts = await Promise.all([inboundQueue, interpretQueue].map((q) => q.getJobCountByTypes('waiting', 'active', 'delayed', 'prioritized')));
-    return counts.every((c) => c === 0);
-  }, { what: 'the queues to drain' });
+const drained = () => queuesDrained([inboundQueue, interpretQueue]);
 const messagesOf = (events: RawEventPayload[]) => db.message.findMany({ where: { externalId: { in: events.map((e) => e.dedupKey) } }, include: { intent: true } });
 
 describe('batch jobs on the inbound queue', () => {
