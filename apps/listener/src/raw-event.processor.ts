@@ -17,8 +17,8 @@ import type { Logger } from '@switchboard/logger';
 import { normalizeEvent } from '@switchboard/providers';
 import { batchJobId, createBatcher, jobs, UnrecoverableError, type JobInput, type JobPayload } from '@switchboard/queues';
 
-/** Messages per `interpret-batch` job at most (64 jobs in flight of 50: 3,200 messages held by an interpreter). */
-const INTERPRET_BATCH_MAX = 50;
+/** Messages per `interpret-batch` job at most (64 jobs in flight of 20: 1,280 messages held by an interpreter, three persist transactions' worth and more). */
+const INTERPRET_BATCH_MAX = 20;
 
 export type RawEventProcessorDeps = {
   db: Db;
