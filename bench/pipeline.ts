@@ -1,10 +1,12 @@
 /**
- * Pipeline benchmark: the listener and the interpreter as child processes, on a fresh database
- * cloned from the migrated template and a queue prefix of their own, fed with realistic raw
- * events on the inbound queue (as ingest makes them). Measures (a) sustained events/s from
- * enqueue to persisted-with-intent, (b) enqueue-to-persisted latency at a steady offered load,
- * (c) each worker's peak RSS.
- * Run: npm run bench:pipeline   (BENCH_EVENTS=20000, BENCH_RATE=500, BENCH_STEADY_S=20)
+ * Pipeline benchmark. (d) first, side by side with the naive worker peer (see pipeline-peer.ts):
+ * the same signed SMS through each system's front door with its workers stopped, then drained.
+ * Then the listener and the interpreter as child processes, on a fresh database cloned from the
+ * migrated template and a queue prefix of their own, fed with realistic raw events on the inbound
+ * queue (as ingest makes them). Measures (a) sustained events/s from enqueue to
+ * persisted-with-intent, (b) enqueue-to-persisted latency at a steady offered load, (c) each
+ * worker's peak RSS.
+ * Run: npm run bench:pipeline   (BENCH_PEER_MESSAGES=10000, BENCH_EVENTS=20000, BENCH_RATE=500, BENCH_STEADY_S=20)
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
@@ -16,14 +18,22 @@ import type { RawEventPayload } from '@switchboard/events';
 import { mailgunSignature, normalizeEvent } from '@switchboard/providers';
 import { jobIdFor, jobs } from '@switchboard/queues';
 import { ensureTemplateDatabase } from '@switchboard/testing';
-import { describeMachine, fmt, machineInfo, markdownTable, otherCpu, RESULTS_DIR, startChild, unlinkPrefix, writeReadmeSection, type Child } from './support.ts';
+import { runPeerComparison, topCommands, type DrainResult } from './pipeline-peer.ts';
+import { cpuMs, describeMachine, fmt, machineInfo, markdownTable, otherCpu, RESULTS_DIR, startChild, unlinkPrefix, writeReadmeSection, type Child } from './support.ts';
 import { MESSAGE_TEXTS, signForm, twilioMessageFactory } from './twilio-forms.ts';
 
-/** The V8 flags `npm run start:<app>` gives the worker (heap limits), so the benchmark runs it as users do. */
+/**
+ * The V8 flags `npm run start:<app>` gives the worker (heap limits), so the benchmark runs it as
+ * users do; with BENCH_PROFILE_DIR, each worker also writes a CPU profile there (`--cpu-prof`).
+ */
 function workerNodeFlags(app: string): string[] {
   const scripts = (JSON.parse(fs.readFileSync(path.resolve(import.meta.dirname, '../package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
-  return (scripts[`start:${app}`] ?? '').split(/\s+/).filter((word) => /^--max-(old|semi)-space-size=\d+$/.test(word));
+  const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_PROFILE_DIR)}`, `--cpu-prof-name=${app}.cpuprofile`] : [];
+  return [...(scripts[`start:${app}`] ?? '').split(/\s+/).filter((word) => /^--max-(old|semi)-space-size=\d+$/.test(word)), ...profile];
 }
+
+/** BENCH_ONLY=peer: (d) alone, printed but not written to the README (a partial run). */
+const PEER_ONLY = process.env.BENCH_ONLY === 'peer';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const ADMIN_URL = process.env.BENCH_ADMIN_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
@@ -32,7 +42,8 @@ const STEADY_RATE = Number(process.env.BENCH_RATE ?? 500);
 const STEADY_S = Number(process.env.BENCH_STEADY_S ?? 20);
 const PUBLIC_URL = 'https://switchboard.example.com';
 const AUTH_TOKEN = randomBytes(16).toString('hex');
-const TARGETS = { eventsPerS: 2_000, p99Ms: 500, rssMb: 200 };
+const PEER_MESSAGES = Number(process.env.BENCH_PEER_MESSAGES ?? 10_000);
+const TARGETS = { eventsPerS: 2_000, p99Ms: 100, rssMb: 200, peerRatio: 3 };
 
 /** One kind of raw event the benchmark can make; `message` once the registry says it normalizes to one. */
 type EventKind = { name: string; weight: number; make(receivedAt: string): RawEventPayload; message?: boolean };
@@ -235,6 +246,19 @@ async function main() {
   if (!used.some((k) => k.message)) throw new Error(`no event kind normalizes to a message: ${skipped.join('; ')}`);
   const mix = mixer(used);
 
+  // (d) before the rest, on a machine as quiet as it gets during the run.
+  const peerOthers = otherCpu();
+  const peer = await runPeerComparison({ messages: PEER_MESSAGES, adminUrl: ADMIN_URL, switchboardDatabase: createDatabase, workerFlags: workerNodeFlags, scratch: RESULTS_DIR });
+  const peerInterference = peerOthers.stop();
+  if (PEER_ONLY) {
+    for (const d of [peer.naive, peer.switchboard]) {
+      const { redisCalls, redisScripts, redisUsec, pgCommits, pgRowsWritten } = d.perMessage;
+      console.log(d.system, JSON.stringify({ ...d, perMessage: { redisCalls, redisScripts, redisUsec, pgCommits, pgRowsWritten } }), topCommands(d.perMessage, 8));
+    }
+    console.log(JSON.stringify({ ratio: peer.switchboard.perSecond / peer.naive.perSecond, interference: peerInterference }));
+    return;
+  }
+
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
   const redisVersion = /redis_version:(\S+)/.exec(await redis.info('server'))?.[1] ?? 'unknown';
   const db = await createDatabase();
@@ -277,6 +301,7 @@ async function main() {
 
     // (a) Burst: everything enqueued at once; the clock stops when the last message is persisted with its intent.
     const burstOthers = otherCpu();
+    const burstCpu = children.map((c) => cpuMs([c]));
     const burst = Array.from({ length: BURST_EVENTS }, () => mix.next(new Date().toISOString()));
     const burstMessages = mix.messages;
     const t0 = performance.now();
@@ -290,6 +315,8 @@ async function main() {
     }, children);
     const burstMs = performance.now() - t0;
     const burstInterference = burstOthers.stop();
+    // CPU per event of each worker: steadier than a rate when other work shares the cores.
+    const burstCpuPerEvent = children.map((c, i) => `${c.name} ${((cpuMs([c]) - burstCpu[i]!) / BURST_EVENTS).toFixed(2)} ms`).join(', ');
     const burstRss = rss.phasePeak();
 
     // (b) Steady offered load: events enqueued at STEADY_RATE, each stamped with its enqueue time.
@@ -326,8 +353,17 @@ async function main() {
     const lat = latency[0]!;
     const mb = (m: Map<string, number>, name: string) => `${(m.get(name) ?? NaN).toFixed(0)} MB`;
     const eventsPerS = BURST_EVENTS / (burstMs / 1000);
+    const peerRatio = peer.switchboard.perSecond / peer.naive.perSecond;
+    const drainRow = (d: DrainResult) => [
+      `(d) ${fmt.int(d.messages)} signed SMS posted, then drained: ${d.system}`,
+      `${fmt.int(d.perSecond)} messages/s (${d.seconds.toFixed(1)} s first to last stored; worker CPU ${d.cpuMsPerMessage.toFixed(2)} ms per message; posted in ${d.postSeconds.toFixed(1)} s${d.refused ? `, ${d.refused} refused` : ''}; peak RSS ${Object.entries(d.peakRssMb).map(([n, mb]) => `${n} ${mb.toFixed(0)} MB`).join(', ')}; per message: ${d.perMessage.redisCalls.toFixed(2)} Redis commands (${topCommands(d.perMessage)}; ${d.perMessage.redisUsec.toFixed(0)} µs of Redis CPU), ${d.perMessage.pgCommits.toFixed(3)} Postgres transactions, ${d.perMessage.pgRowsWritten.toFixed(1)} rows written)`,
+      '', '',
+    ];
     const rows: (string | number)[][] = [
-      [`(a) ${fmt.int(BURST_EVENTS)} events (${fmt.int(burstMessages)} messages) enqueued at once → all applied, messages persisted with intent`, `${fmt.int(eventsPerS)} events/s (${(burstMs / 1000).toFixed(1)} s; enqueue took ${(enqueuedMs / 1000).toFixed(1)} s; raw events all stored after ${(rawDoneMs / 1000).toFixed(1)} s)`, `≥ ${fmt.int(TARGETS.eventsPerS)}/s`, eventsPerS >= TARGETS.eventsPerS ? 'met' : '**not met**'],
+      drainRow(peer.naive),
+      drainRow(peer.switchboard),
+      ['(d) ratio Switchboard / naive worker, same run', `${fmt.ratio(peerRatio)} (Switchboard's workers spent ${fmt.ratio(peer.switchboard.cpuMsPerMessage / peer.naive.cpuMsPerMessage)} the naive worker's CPU per message)`, `≥ ${TARGETS.peerRatio}x`, peerRatio >= TARGETS.peerRatio ? 'met' : '**not met**'],
+      [`(a) ${fmt.int(BURST_EVENTS)} events (${fmt.int(burstMessages)} messages) enqueued at once → all applied, messages persisted with intent`, `${fmt.int(eventsPerS)} events/s (${(burstMs / 1000).toFixed(1)} s; enqueue took ${(enqueuedMs / 1000).toFixed(1)} s; raw events all stored after ${(rawDoneMs / 1000).toFixed(1)} s; CPU per event: ${burstCpuPerEvent})`, `≥ ${fmt.int(TARGETS.eventsPerS)}/s`, eventsPerS >= TARGETS.eventsPerS ? 'met' : '**not met**'],
       [`(b) p50 / p99 enqueue → persisted at ${STEADY_RATE}/s for ${STEADY_S} s (offered ${fmt.int(offeredRate)}/s, ${fmt.int(Number(lat.n))} messages)`, `${Number(lat.p50).toFixed(0)} / ${Number(lat.p99).toFixed(0)} ms (max ${Number(lat.max).toFixed(0)} ms)`, `p99 ≤ ${TARGETS.p99Ms} ms`, Number(lat.p99) <= TARGETS.p99Ms ? 'met' : '**not met**'],
       ...workers.map((w) => [`(c) peak RSS, ${w.name}`, `${w.peakRssMb.toFixed(0)} MB (VmHWM ${w.hwmMb.toFixed(0)} MB); idle after start ${mb(idleRss, w.name)}, peak in (a) ${mb(burstRss, w.name)}, in (b) ${mb(steadyRss, w.name)}`, `< ${TARGETS.rssMb} MB`, Math.max(w.peakRssMb, w.hwmMb) < TARGETS.rssMb ? 'met' : '**not met**']),
     ];
@@ -339,7 +375,7 @@ async function main() {
       `Listener and interpreter as child processes (default concurrency, not pinned), fresh database, events mixed ${mixText}${skipped.length ? `; not used: ${skipped.join('; ')}` : ''}.`,
       markdownTable(['measure', 'measured', 'target', 'verdict'], rows),
       `Failed jobs: inbound ${failed.inbound}, interpret ${failed.interpret}.`,
-      `CPU outside the workers: ${interference('(a)', burstInterference)}; ${interference('(b)', steadyInterference)}.`,
+      `CPU outside the workers: ${interference('(d)', peerInterference)}; ${interference('(a)', burstInterference)}; ${interference('(b)', steadyInterference)}.`,
     ].join('\n\n');
     console.log(`\n${report}\n`);
     writeReadmeSection('pipeline', report);

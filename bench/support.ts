@@ -90,6 +90,17 @@ function accepts(port: number): Promise<boolean> {
   });
 }
 
+/** User + system CPU time of the processes so far, in ms (/proc/<pid>/stat, 100 ticks a second). */
+export function cpuMs(children: Child[]): number {
+  let ticks = 0;
+  for (const c of children) {
+    const stat = fs.readFileSync(`/proc/${c.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return ticks * 10;
+}
+
 /** Runs a command to completion (bounded), returning its stdout; throws on a non-zero exit. */
 export async function run(command: string, args: string[], timeoutMs: number): Promise<string> {
   const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -9,7 +9,7 @@ import { startInterpreter, type InterpreterService } from '@switchboard/interpre
 import { startListener, type ListenerService } from '@switchboard/listener';
 import winston from 'winston';
 import { createLogger } from '@switchboard/logger';
-import { createQueue, createRedis } from '@switchboard/queues';
+import { createQueue, createRedis, jobs } from '@switchboard/queues';
 import { createTestDatabase, startTwilioFake, testConfig, uniquePrefix, waitFor, type TestDatabase, type TwilioFake } from '@switchboard/testing';
 import { inboundSms, postSignedTwilio } from './helpers.ts';
 import { enableSubscriber } from './workers-fixtures.ts';
@@ -199,6 +199,13 @@ describe('erasure', () => {
     for (const table of ['messages', 'raw_events', 'contacts', 'consent_events', 'campaign_messages', 'webhook_deliveries', 'calls']) expect(held[table]).toBeGreaterThan(0);
     const bobBefore = await tablesHolding(BOB.slice(1));
 
+    // A batch of messages still to interpret (delayed: no worker takes it during the test) that
+    // names her and Bob: after the erasure it holds Bob's message alone.
+    const pendingRedis = createRedis('redis://127.0.0.1:6379', 'worker');
+    const pendingQueue = createQueue('interpretBatch', { connection: pendingRedis, prefix });
+    const item = (sender: string) => ({ eventId: newId(), replay: false, message: { source: 'sms', sender, recipient: '+33757000000', content: 'Bonjour', externalId: `SM${sender.slice(1)}` } });
+    const pending = await pendingQueue.add(jobs.interpretBatch.name, { items: [item(ALICE), item(BOB)] } as never, { delay: 600_000 });
+
     const sizes = await logSizes();
     const erased = await api(`/api/contacts/${encodeURIComponent(`whatsapp:${ALICE}`)}`, { method: 'DELETE' });
     expect(erased.status).toBe(200);
@@ -209,6 +216,10 @@ describe('erasure', () => {
     expect(result.filesDeleted).toBe(1);
     // The jobs BullMQ keeps (completed raw events and messages) are gone too.
     expect(result.jobsRemoved).toBeGreaterThanOrEqual(7);
+    const kept = (await pendingQueue.getJob(pending.id!))!;
+    expect(kept.data.items.map((i) => i.message.sender)).toEqual([BOB]);
+    await pendingQueue.close();
+    pendingRedis.disconnect();
     const redis = createRedis('redis://127.0.0.1:6379', 'worker');
     try {
       for (const key of ['inbound', 'interpret'] as const) {

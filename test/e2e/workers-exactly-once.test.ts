@@ -5,7 +5,7 @@ import { createInterpretProcessor, startInterpreter, type InterpreterService } f
 import { createRawEventProcessor, startListener, type ListenerService } from '@switchboard/listener';
 import { createQueue, createRedis, jobs } from '@switchboard/queues';
 import { createTestDatabase, testConfig, testLogger, uniquePrefix, waitFor, type TestDatabase } from '@switchboard/testing';
-import { enableSubscriber, outboundSid, rawSms, rawStatus, rawVoice, rowCounts, seedCampaign, workersNormalize } from './workers-fixtures.ts';
+import { enableSubscriber, outboundSid, rawSms, rawStatus, rawVoice, rowCounts, seedCampaign, queuesDrained, workersNormalize } from './workers-fixtures.ts';
 
 let database: TestDatabase;
 let db: Db;
@@ -37,12 +37,7 @@ afterAll(async () => {
 
 const messageOf = (sid: string) => db.message.findFirst({ where: { externalId: sid }, include: { intent: true, contact: true } });
 const sidOf = (event: { dedupKey: string }) => event.dedupKey;
-/** Waits until the inbound and interpret queues have nothing left to do. */
-const drained = () =>
-  waitFor(async () => {
-    const counts = await Promise.all([inboundQueue, interpretQueue].map((q) => q.getJobCountByTypes('waiting', 'active', 'delayed', 'prioritized')));
-    return counts.every((c) => c === 0);
-  }, { what: 'the queues to drain', timeoutMs: 20_000 });
+const drained = () => queuesDrained([inboundQueue, interpretQueue]);
 
 describe('the workers, exactly once', () => {
   test('one raw event added twice under different job ids makes one message, one intent and one announcement', async () => {

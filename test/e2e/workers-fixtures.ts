@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from '@switchboard/db';
 import type { NormalizedEvent, RawEventPayload } from '@switchboard/events';
 import { normalizeEvent } from '@switchboard/providers';
+import { waitFor } from '@switchboard/testing';
 import { inboundSms, messageSid } from './helpers.ts';
 
 /** A raw inbound SMS event as ingest puts it on the inbound queue. */
@@ -88,4 +89,12 @@ export async function rowCounts(db: Db) {
     db.messageStatus.count(), db.pendingStatus.count(), db.callbackRequest.count(), db.call.count(), db.callStep.count(), db.recording.count(),
   ]);
   return { rawEvents, messages, intents, contacts, deliveries, statuses, pending, callbacks, calls, steps, recordings };
+}
+
+/** Waits until the queues (inbound and interpret) have nothing left to do. */
+export function queuesDrained(queues: { getJobCountByTypes(...types: string[]): Promise<number> }[]): Promise<unknown> {
+  return waitFor(async () => {
+    const counts = await Promise.all(queues.map((q) => q.getJobCountByTypes('waiting', 'active', 'delayed', 'prioritized')));
+    return counts.every((c) => c === 0);
+  }, { what: 'the queues to drain', timeoutMs: 20_000 });
 }

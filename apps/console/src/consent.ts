@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { Queue } from 'bullmq';
+import type { Job, Queue } from 'bullmq';
 import { addressPattern, consentHistory, consentLedgerPages, eraseContact, newId, optOutKey, recordConsentChanges, type ConsentEntry, type Db, type ErasureResult } from '@switchboard/db';
 
 /** A ledger entry as the API shows it. */
@@ -93,11 +93,30 @@ export async function eraseContactEverywhere(
 
 const JOB_STATES = ['completed', 'failed', 'waiting', 'delayed', 'prioritized'] as const;
 
+/** The state of a job whose work is still to come: a batch of it must keep the other people's entries. */
+const PENDING_STATES = new Set(['waiting', 'delayed', 'prioritized']);
+
+/**
+ * A pending batch job (`events` of an inbound batch, `items` of an interpret batch) that names
+ * other people too keeps their entries, without the erased person's: removing it whole would drop
+ * their events. Returns whether it did (else the job is to be removed whole).
+ */
+async function keepOthersOfBatch(job: Job, pattern: RegExp): Promise<boolean> {
+  const data = job.data as Record<string, unknown>;
+  const key = ['events', 'items'].find((k) => Array.isArray(data[k]));
+  if (!key || !PENDING_STATES.has(await job.getState())) return false;
+  const others = (data[key] as unknown[]).filter((entry) => !pattern.test(JSON.stringify(entry)));
+  if (others.length === 0) return false;
+  await job.updateData({ ...data, [key]: others });
+  return true;
+}
+
 /**
  * Removes the jobs whose data names the address (raw bodies of `inbound`, messages of
  * `interpret`): completed and failed ones BullMQ keeps for a day or two weeks, and waiting ones,
  * which would otherwise store the person again after the erasure. An active job cannot be
- * removed: one running at that very moment may still write (see docs/decisions.md).
+ * removed: one running at that very moment may still write (see docs/decisions.md). A pending
+ * batch job loses the person's entries only (counted as one job).
  */
 async function removeJobsNaming(queues: Queue[], address: string): Promise<number> {
   const pattern = new RegExp(addressPattern(address), 'i');
@@ -111,7 +130,7 @@ async function removeJobsNaming(queues: Queue[], address: string): Promise<numbe
       if (page.length === 0) break;
     }
     for (const job of found) {
-      await job.remove();
+      if (!(await keepOthersOfBatch(job, pattern))) await job.remove();
       removed += 1;
     }
   }

@@ -25,6 +25,9 @@ export function createInterpretProcessor(deps: InterpretProcessorDeps) {
   const persist = createBatcher<InterpretedMessage, PersistOutcome>({
     maxSize: deps.batchSize,
     maxWaitMs: 5,
+    // Two transactions at most (the pool has four connections): messages that arrive meanwhile
+    // make the next one, so under load a transaction carries what came during the last.
+    maxInFlight: 2,
     observe: (size) => deps.onBatch?.('persist', size),
     run: async (items) => {
       const outcomes = await persistInterpretedMessages(deps.db, items, { attributionWindowMs: deps.attributionWindowMs });

@@ -15,11 +15,15 @@ import {
 import type { NormalizedEvent, RawEventPayload } from '@switchboard/events';
 import type { Logger } from '@switchboard/logger';
 import { normalizeEvent } from '@switchboard/providers';
-import { createBatcher, jobs, UnrecoverableError, type JobInput, type JobPayload } from '@switchboard/queues';
+import { batchJobId, createBatcher, jobs, UnrecoverableError, type JobInput, type JobPayload } from '@switchboard/queues';
+
+/** Messages per `interpret-batch` job at most (64 jobs in flight of 20: 1,280 messages held by an interpreter, three persist transactions' worth and more). */
+const INTERPRET_BATCH_MAX = 20;
 
 export type RawEventProcessorDeps = {
   db: Db;
-  interpretQueue: Queue<JobInput<'interpret'>>;
+  /** The interpreter's queue: single messages (`interpret`) and batches of them (`interpretBatch`). */
+  interpretQueue: Queue<JobInput<'interpret'> | JobInput<'interpretBatch'>>;
   /** The dispatcher's queue: status changes and completed calls are announced there after commit. */
   deliveryQueue: Queue<JobInput<'delivery'>>;
   logger: Logger;
@@ -52,13 +56,21 @@ export function createRawEventProcessor(deps: RawEventProcessorDeps) {
   const announce = (deliveryIds: string[]) => enqueueDeliveries(deps.deliveryQueue, deliveryIds, jobs.delivery.name);
 
   const observe = (batcher: string) => (size: number) => deps.onBatch?.(batcher, size);
-  const store = createBatcher({ maxSize: deps.batchSize, maxWaitMs: 5, observe: observe('store'), run: (events: RawEventPayload[]) => storeRawEvents(deps.db, events) });
+  // Two batches of a kind at most in flight (the pool has four connections): under load, what
+  // arrives meanwhile makes the next batch, so batches grow with the load (see createBatcher).
+  const maxInFlight = 2;
+  const store = createBatcher({ maxSize: deps.batchSize, maxWaitMs: 5, maxInFlight, observe: observe('store'), run: (events: RawEventPayload[]) => storeRawEvents(deps.db, events) });
   const handOff = createBatcher({
-    maxSize: deps.batchSize,
+    // The interpreter holds as many of these jobs as its concurrency: their size bounds its memory.
+    maxSize: Math.min(deps.batchSize, INTERPRET_BATCH_MAX),
     maxWaitMs: 5,
+    maxInFlight,
     observe: observe('hand-off'),
+    // The messages normalized in one round go to the interpreter as one job (a lone one as its
+    // own `interpret` job, as in quiet traffic): one Redis round trip for the lot, here and there.
     run: async (items: { data: JobInput<'interpret'>; jobId: string }[]) => {
-      await deps.interpretQueue.addBulk(items.map(({ data, jobId }) => ({ name: jobs.interpret.name, data, opts: { jobId } })));
+      if (items.length === 1) await deps.interpretQueue.add(jobs.interpret.name, items[0]!.data, { jobId: items[0]!.jobId });
+      else await deps.interpretQueue.add(jobs.interpretBatch.name, { items: items.map((i) => i.data) }, { jobId: batchJobId(items.map((i) => i.jobId)) });
       return items.map(() => undefined);
     },
   });
@@ -67,6 +79,7 @@ export function createRawEventProcessor(deps: RawEventProcessorDeps) {
   const statuses = createBatcher({
     maxSize: deps.batchSize,
     maxWaitMs: 5,
+    maxInFlight,
     observe: observe('statuses'),
     run: async (items: StatusCallback[]) => {
       const { outcomes, deliveryIds } = await applyStatusCallbacks(deps.db, items);
@@ -77,6 +90,7 @@ export function createRawEventProcessor(deps: RawEventProcessorDeps) {
   const voice = createBatcher({
     maxSize: deps.batchSize,
     maxWaitMs: 5,
+    maxInFlight,
     observe: observe('voice'),
     run: async (items: VoiceEvent[]) => {
       const { outcomes, deliveryIds } = await recordVoiceEvents(deps.db, items);
@@ -88,6 +102,7 @@ export function createRawEventProcessor(deps: RawEventProcessorDeps) {
   const emailEvents = createBatcher({
     maxSize: deps.batchSize,
     maxWaitMs: 5,
+    maxInFlight,
     run: async (items: EmailEventInput[]) => {
       const { outcomes, deliveryIds } = await applyEmailEvents(deps.db, items);
       await announce(deliveryIds);

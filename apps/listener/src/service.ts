@@ -3,6 +3,7 @@ import { createDb } from '@switchboard/db';
 import type { Logger } from '@switchboard/logger';
 import { createWorkerMetrics, startMetricsServer } from '@switchboard/metrics';
 import { createQueue, createRedis, createResilience, createWorker } from '@switchboard/queues';
+import { createRawEventBatchProcessor } from './raw-event-batch.processor.ts';
 import { createRawEventProcessor } from './raw-event.processor.ts';
 
 export type ListenerService = {
@@ -22,10 +23,14 @@ export async function startListener(config: Config, logger: Logger): Promise<Lis
   const deliveryQueue = createQueue('delivery', { connection: redis, prefix: config.redis.prefix, resilience });
   const metrics = createWorkerMetrics('listener');
   const processor = createRawEventProcessor({
-    db, interpretQueue, deliveryQueue, logger, batchSize: Math.min(config.workers.listenerConcurrency, 200),
+    db, interpretQueue, deliveryQueue, logger,
+    // Batch jobs bring many events per job: a write batch is not bounded by the jobs in flight.
+    batchSize: 200,
     onBatch: (batcher, size) => metrics.batch('raw-event', batcher, size),
   });
-  const worker = createWorker('inbound', (payload) => processor(payload), {
+  const batchProcessor = createRawEventBatchProcessor(processor);
+  // Both job types of the inbound queue: single events, and the batches ingest adds under load.
+  const worker = createWorker({ inbound: (payload) => processor(payload), inboundBatch: (payload) => batchProcessor(payload) }, {
     connection: redis,
     prefix: config.redis.prefix,
     concurrency: config.workers.listenerConcurrency,

@@ -7,6 +7,12 @@ export type BatcherOptions<I, O> = {
   run(items: I[]): Promise<O[]>;
   /** Told each batch's size before it runs (the workers' batch-size metric). */
   observe?: (size: number) => void;
+  /**
+   * At most this many batches run at once (default: no limit). Items that arrive meanwhile wait
+   * and run together as soon as one ends, like a database's group commit: under load the batches
+   * grow with the time a batch takes, not with the timer, and each one costs one round trip.
+   */
+  maxInFlight?: number;
 };
 
 export type Batcher<I, O> = {
@@ -24,7 +30,7 @@ type Pending<I, O> = { item: I; resolve(value: O): void; reject(err: unknown): v
  * one by one, so a poison item fails alone instead of taking its batch mates with it.
  */
 export function createBatcher<I, O>(options: BatcherOptions<I, O>): Batcher<I, O> {
-  let waiting: Pending<I, O>[] = [];
+  const waiting: Pending<I, O>[] = [];
   let timer: NodeJS.Timeout | undefined;
   const inFlight = new Set<Promise<void>>();
 
@@ -50,14 +56,20 @@ export function createBatcher<I, O>(options: BatcherOptions<I, O>): Batcher<I, O
     }
   }
 
+  const maxInFlight = options.maxInFlight ?? Infinity;
+
   function flushNow(): void {
     if (timer) clearTimeout(timer);
     timer = undefined;
-    if (waiting.length === 0) return;
-    const batch = waiting;
-    waiting = [];
-    const running = runBatch(batch).finally(() => inFlight.delete(running));
-    inFlight.add(running);
+    while (waiting.length > 0 && inFlight.size < maxInFlight) {
+      const batch = waiting.splice(0, options.maxSize);
+      const running: Promise<void> = runBatch(batch).finally(() => {
+        inFlight.delete(running);
+        // What arrived while the slot was taken has waited a whole batch already: it goes now.
+        if (waiting.length > 0) flushNow();
+      });
+      inFlight.add(running);
+    }
   }
 
   return {
@@ -70,7 +82,7 @@ export function createBatcher<I, O>(options: BatcherOptions<I, O>): Batcher<I, O
     },
     async flush() {
       flushNow();
-      await Promise.all([...inFlight]);
+      while (inFlight.size > 0) await Promise.all([...inFlight]);
     },
   };
 }

@@ -42,6 +42,10 @@ export const interpretPayloadSchema = z.object({
 });
 export type InterpretPayload = z.infer<typeof interpretPayloadSchema>;
 
+/** Several normalized messages for the interpreter (see `jobs.interpretBatch`). */
+export const interpretBatchSchema = z.object({ items: z.array(interpretPayloadSchema).min(1) });
+export type InterpretBatchPayload = z.infer<typeof interpretBatchSchema>;
+
 export const deliveryPayloadSchema = z.object({
   deliveryId: z.uuid(),
   /** The attempt this job makes (1 for the first); an older job finding a later attempt claimed does nothing. */
@@ -85,6 +89,19 @@ export const jobs = {
     queue: 'interpret',
     name: 'interpret',
     schema: interpretPayloadSchema,
+    options: { attempts: 10, backoff: cappedBackoff, ...retention },
+  },
+  /**
+   * The messages of one listener batch (two or more normalized in the same round: load), same
+   * queue and same handling per message as `interpret`: one job, one Redis round trip each way
+   * for the lot. A lone message still gets its own `interpret` job. Its id is {@link batchJobId}
+   * of its messages' job ids, so the same hand-off added twice is one job; running it again (a
+   * retry, a replay) finds each message stored and changes nothing.
+   */
+  interpretBatch: {
+    queue: 'interpret',
+    name: 'interpret-batch',
+    schema: interpretBatchSchema,
     options: { attempts: 10, backoff: cappedBackoff, ...retention },
   },
   /** Outbound webhooks to the subscriber → dispatcher. */

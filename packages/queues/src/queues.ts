@@ -1,5 +1,5 @@
 import { DelayedError, Job, Queue, Worker, UnrecoverableError, type ConnectionOptions, type WorkerOptions } from 'bullmq';
-import { jobs, type JobKey, type JobPayload, type JobInput } from './catalog.ts';
+import { jobs, type JobDefinition, type JobKey, type JobPayload, type JobInput } from './catalog.ts';
 import { backoffDelay, classifyFailure, type Dependency } from './failures.ts';
 import { createResilience, type Resilience } from './outage.ts';
 import { redriveFailed } from './redrive.ts';
@@ -36,6 +36,11 @@ export type WorkerExtraOptions = {
   retryTransient?: boolean;
 };
 
+/** One processor per job type, for job types sharing a queue. */
+export type Processors<K extends JobKey> = { [P in K]: Processor<P> };
+
+export type CreateWorkerOptions = QueueOptions & WorkerExtraOptions & Partial<Omit<WorkerOptions, 'connection' | 'prefix' | 'concurrency'>>;
+
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined };
 
 /**
@@ -51,12 +56,20 @@ const silent = { info: () => undefined, warn: () => undefined, error: () => unde
  * start, for jobs failed before this existed). Only permanent failures and errors that outlive
  * their bounded attempts (the catalog's `attempts`, on the same capped schedule) reach the failed set.
  */
-export function createWorker<K extends JobKey>(
-  key: K,
-  processor: Processor<K>,
-  options: QueueOptions & WorkerExtraOptions & Partial<Omit<WorkerOptions, 'connection' | 'prefix' | 'concurrency'>>,
-): Worker {
-  const def = jobs[key];
+export function createWorker<K extends JobKey>(key: K, processor: Processor<K>, options: CreateWorkerOptions): Worker;
+/**
+ * A worker for several job types of one queue (`inbound`'s single events and batches), each job
+ * parsed and processed by the entry of its name; a job of a name with no processor fails at once.
+ */
+export function createWorker<K extends JobKey>(processors: Processors<K>, options: CreateWorkerOptions): Worker;
+export function createWorker<K extends JobKey>(first: K | Processors<K>, second: Processor<K> | CreateWorkerOptions, third?: CreateWorkerOptions): Worker {
+  const [processors, options] = typeof first === 'string' ? [{ [first]: second } as Processors<K>, third!] : [first, second as CreateWorkerOptions];
+  const handlers = (Object.keys(processors) as K[]).map((key) => ({ def: jobs[key] as JobDefinition, processor: processors[key] as Processor<JobKey> }));
+  const def = handlers[0]!.def;
+  const strays = handlers.filter((h) => h.def.queue !== def.queue);
+  if (strays.length > 0) throw new Error(`one worker serves one queue: ${strays.map((h) => h.def.name).join(', ')} are not on ${def.queue}`);
+  // One job type: whatever name a job was added under, it is that type (as before batches existed).
+  const handlerOf = (name: string) => (handlers.length === 1 ? handlers[0] : handlers.find((h) => h.def.name === name));
   const { connection, prefix, concurrency, resilience: given, retryTransient = true, settings, ...rest } = options;
   const resilience = given ?? createResilience({ logger: silent });
   const log = resilience.logger;
@@ -67,12 +80,14 @@ export function createWorker<K extends JobKey>(
   const worker = new Worker(
     def.queue,
     async (job: Job, token?: string) => {
-      const parsed = def.schema.safeParse(job.data);
+      const handler = handlerOf(job.name);
+      if (!handler) throw new UnrecoverableError(`no processor for job name ${job.name} on queue ${def.queue}`);
+      const parsed = handler.def.schema.safeParse(job.data);
       if (!parsed.success) {
-        throw new UnrecoverableError(`invalid ${def.name} payload: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+        throw new UnrecoverableError(`invalid ${handler.def.name} payload: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
       }
       try {
-        const result = await processor(parsed.data as JobPayload<K>, job, token);
+        const result = await handler.processor(parsed.data as never, job, token);
         for (const dependency of unprobed) resilience.monitor(dependency).recovered();
         unprobed.clear();
         return result;

@@ -37,6 +37,31 @@ describe('createBatcher', () => {
     expect((results[1] as PromiseRejectedResult).reason.message).toBe('poison');
   });
 
+  test('with one batch in flight at most, what arrives while it runs goes together as soon as it ends', async () => {
+    const batches: number[][] = [];
+    let release!: () => void;
+    const first = new Promise<void>((r) => (release = r));
+    const batcher = createBatcher<number, number>({
+      maxSize: 3,
+      maxWaitMs: 1,
+      maxInFlight: 1,
+      run: async (items) => {
+        batches.push(items);
+        if (batches.length === 1) await first;
+        return items;
+      },
+    });
+    const results = [batcher.push(1)];
+    await new Promise((r) => setTimeout(r, 20));
+    // The first batch still runs: these wait for it, past the timer and past a full batch.
+    results.push(...[2, 3, 4, 5].map((i) => batcher.push(i)));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(batches).toEqual([[1]]);
+    release();
+    expect(await Promise.all(results)).toEqual([1, 2, 3, 4, 5]);
+    expect(batches).toEqual([[1], [2, 3, 4], [5]]);
+  });
+
   test('flush runs what waits and resolves once it is done', async () => {
     const seen: number[] = [];
     const batcher = createBatcher<number, number>({ maxSize: 100, maxWaitMs: 60_000, run: async (items) => (seen.push(...items), items) });

@@ -162,6 +162,38 @@ describe('createWorker', () => {
   });
 });
 
+describe('createWorker for the job types of one queue', () => {
+  test('each job is parsed and run by the processor of its name; a name without one fails at once', async () => {
+    const local = uniquePrefix();
+    const ran: string[] = [];
+    const worker = createWorker(
+      {
+        inbound: async (event) => ran.push(`single ${event.dedupKey}`),
+        inboundBatch: async (batch) => ran.push(`batch of ${batch.events.length}`),
+      },
+      { connection: redis, prefix: local, concurrency: 1 },
+    );
+    const queue = createQueue('inboundBatch', { connection: redis, prefix: local });
+    const singles = createQueue('inbound', { connection: redis, prefix: local });
+    closers.push(async () => {
+      await worker.close();
+      await queue.obliterate({ force: true });
+      await Promise.all([queue.close(), singles.close()]);
+    });
+    const single = rawEvent();
+    await singles.add(jobs.inbound.name, single);
+    await queue.add(jobs.inboundBatch.name, { events: [rawEvent(), rawEvent()] });
+    // Payloads that can never be valid, on purpose: a single event's named as a batch, an unknown name.
+    const wrong = await queue.add(jobs.inboundBatch.name, rawEvent() as never);
+    const unknown = await queue.add('something-else' as never, { events: [rawEvent()] });
+    for (const job of [wrong, unknown]) await waitFor(async () => (await job.getState()) === 'failed', { what: `job ${job.name} failed` });
+    await waitFor(() => ran.length === 2, { what: 'both jobs run' });
+    expect(ran.sort()).toEqual(['batch of 2', `single ${single.dedupKey}`]);
+    expect((await queue.getJob(wrong.id!))!.failedReason).toMatch(/^invalid raw-events payload: events: /);
+    expect((await queue.getJob(unknown.id!))!.failedReason).toBe('no processor for job name something-else on queue inbound');
+  });
+});
+
 describe('redriveFailed', () => {
   test('moves transiently failed jobs back once, however many re-drives race; leaves the permanent ones unless their reason is asked for', async () => {
     const local = uniquePrefix();
