@@ -1,13 +1,7 @@
 import type { Db, DbTx } from './client.ts';
 import { newId } from './ids.ts';
 
-/** An outbound event to announce: one delivery per `eventKey` and endpoint, however often its effect is replayed. */
-export type OutboundEvent = {
-  /** `message.received:<messageId>`, `message.status:<sid>:<status>`, … (webhook_deliveries.event_key). */
-  eventKey: string;
-  type: string;
-  data: unknown;
-};
+import type { OutboundEvent } from '@switchboard/domain';
 
 /** A dispatcher job: which delivery, and which attempt it is to make (absent: the next one). */
 export type DeliveryJobData = { deliveryId: string; attempt?: number };

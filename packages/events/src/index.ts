@@ -2,7 +2,6 @@ export { PROVIDER_IDS, providerIdSchema, attachmentSchema, rawEventSchema, rawBo
 export type { ProviderId, Attachment, RawEventPayload } from './raw-event.ts';
 export {
   MESSAGE_SOURCES,
-  MESSAGE_STATUSES,
   messageSourceSchema,
   messageStatusSchema,
   inboundMessageSchema,
