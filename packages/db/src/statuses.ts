@@ -3,7 +3,7 @@ import type { StatusUpdate } from '@switchboard/events';
 import type { Db, DbTx } from './client.ts';
 import { newId } from './ids.ts';
 import { writeDeliveries } from './outbox.ts';
-import { SETTLED_STATUSES, campaignCompletedEvent, campaignStatusOf, counterDeltas, outboundEvent, statusAdvances, type CounterColumn, type CounterMove, type OutboundEvent } from '@switchboard/domain';
+import { SETTLED_STATUSES, campaignCompletedEvent, campaignStatusOf, counterDeltas, outboundEvent, statusAdvances, type CampaignMessageStatus, type CounterMove, type OutboundEvent } from '@switchboard/domain';
 
 /** A status callback, normalized, with the raw event it came from. */
 export type StatusCallback = { eventId: string; update: StatusUpdate };
@@ -210,7 +210,7 @@ export async function moveCounters(tx: DbTx, moves: CounterMove[]): Promise<stri
   const deltas = counterDeltas(moves);
   const ids = [...deltas.keys()].sort();
   if (ids.length === 0) return [...new Set(moves.map((m) => m.campaignId))].sort();
-  const col = (k: CounterColumn) => ids.map((id) => deltas.get(id)![k]);
+  const col = (k: CampaignMessageStatus) => ids.map((id) => deltas.get(id)![k]);
   await tx.$executeRaw`
     UPDATE campaigns c SET queued = c.queued + d.queued, sending = c.sending + d.sending, sent = c.sent + d.sent,
       delivered = c.delivered + d.delivered, read = c.read + d.read, failed = c.failed + d.failed,

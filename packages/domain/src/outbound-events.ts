@@ -3,6 +3,7 @@
  * that say which events a change emits and under which key. The database writes them to the
  * outbox; the console validates endpoint subscriptions against the same list.
  */
+import { campaignRates, type CampaignCounts } from '@switchboard/campaigns';
 
 export const OUTBOUND_EVENT_TYPES = ['message.received', 'message.interpreted', 'message.status', 'call.completed', 'campaign.completed', 'campaign.alert', 'source.silent', 'source.recovered'] as const;
 export type OutboundEventType = (typeof OUTBOUND_EVENT_TYPES)[number];
@@ -31,16 +32,11 @@ export function newMessageEvents(messageId: string, data: unknown): OutboundEven
   return NEW_MESSAGE_EVENTS.map((type) => outboundEvent(type, [messageId], data));
 }
 
-/** A campaign's counters as the `campaigns` row holds them. */
-export type CampaignCounts = { queued: number; sent: number; delivered: number; read: number; failed: number; undelivered: number; skipped: number; canceled: number };
-
 /** The `campaign.completed` event of a campaign that just completed: its counts and rates over its total. */
 export function campaignCompletedEvent(c: { id: string; name: string; channel: string; total: number; completedAt: Date } & CampaignCounts): OutboundEvent {
   const counts = { queued: c.queued, sent: c.sent, delivered: c.delivered, read: c.read, failed: c.failed, undelivered: c.undelivered, skipped: c.skipped, canceled: c.canceled };
   return outboundEvent('campaign.completed', [c.id], {
-    id: c.id, name: c.name, channel: c.channel, total: c.total, counts,
-    deliveryRate: c.total > 0 ? (c.delivered + c.read) / c.total : 0,
-    failureRate: c.total > 0 ? (c.failed + c.undelivered) / c.total : 0,
+    id: c.id, name: c.name, channel: c.channel, total: c.total, counts, ...campaignRates(counts, c.total),
     completedAt: c.completedAt.toISOString(),
   });
 }

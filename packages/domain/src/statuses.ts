@@ -8,13 +8,13 @@
 export const MESSAGE_STATUSES = ['accepted', 'scheduled', 'queued', 'sending', 'sent', 'receiving', 'received', 'delivered', 'read', 'failed', 'undelivered', 'canceled'] as const;
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 
-/** The statuses a campaign message can be in; each has its counter column in `campaigns`. */
-export const CAMPAIGN_MESSAGE_STATUSES = ['queued', 'sending', 'sent', 'delivered', 'read', 'failed', 'undelivered', 'skipped'] as const;
+/**
+ * The statuses a campaign message can be in; each has its counter column in `campaigns`.
+ * `skipped`: never sent (opted out, erased, undeliverable); `canceled`: its campaign was canceled
+ * before it was sent.
+ */
+export const CAMPAIGN_MESSAGE_STATUSES = ['queued', 'sending', 'sent', 'delivered', 'read', 'failed', 'undelivered', 'skipped', 'canceled'] as const;
 export type CampaignMessageStatus = (typeof CAMPAIGN_MESSAGE_STATUSES)[number];
-
-/** The campaigns' counter columns: one per campaign message status, plus `canceled` (kept for history, never incremented today). */
-export const COUNTER_COLUMNS = [...CAMPAIGN_MESSAGE_STATUSES, 'canceled'] as const;
-export type CounterColumn = (typeof COUNTER_COLUMNS)[number];
 
 type Step = { rank: number; terminal: boolean; as: CampaignMessageStatus | null };
 
@@ -36,7 +36,8 @@ const LIFECYCLE: Record<Exclude<MessageStatus, 'receiving' | 'received'> | Campa
   read: { rank: 5, terminal: true, as: 'read' },
   failed: { rank: 4, terminal: true, as: 'failed' },
   undelivered: { rank: 4, terminal: true, as: 'undelivered' },
-  // Twilio cancels a scheduled message: no counter of its own, it did not reach the recipient.
+  // Twilio cancels a scheduled message: counted as failed, it did not reach the recipient. (A
+  // campaign message is `canceled` only by its campaign's cancel, never by a provider status.)
   canceled: { rank: 4, terminal: true, as: 'failed' },
   // Never sent (opted out): set by the dispatcher, final.
   skipped: { rank: 9, terminal: true, as: 'skipped' },
@@ -73,12 +74,12 @@ export type CounterMove = { campaignId: string; from: string; to: string };
  * What `moves` do to each campaign's counters: the old status down, the new one up (statuses with
  * no counter are left out). Campaigns whose moves cancel out still get an entry of zeros.
  */
-export function counterDeltas(moves: readonly CounterMove[]): Map<string, Record<CounterColumn, number>> {
-  const deltas = new Map<string, Record<CounterColumn, number>>();
-  const counted = (s: string): s is CounterColumn => (COUNTER_COLUMNS as readonly string[]).includes(s);
+export function counterDeltas(moves: readonly CounterMove[]): Map<string, Record<CampaignMessageStatus, number>> {
+  const deltas = new Map<string, Record<CampaignMessageStatus, number>>();
+  const counted = (s: string): s is CampaignMessageStatus => (CAMPAIGN_MESSAGE_STATUSES as readonly string[]).includes(s);
   for (const m of moves) {
     if (m.from === m.to) continue;
-    const d = deltas.get(m.campaignId) ?? (Object.fromEntries(COUNTER_COLUMNS.map((k) => [k, 0])) as Record<CounterColumn, number>);
+    const d = deltas.get(m.campaignId) ?? (Object.fromEntries(CAMPAIGN_MESSAGE_STATUSES.map((k) => [k, 0])) as Record<CampaignMessageStatus, number>);
     if (counted(m.from)) d[m.from] -= 1;
     if (counted(m.to)) d[m.to] += 1;
     deltas.set(m.campaignId, d);
