@@ -1,6 +1,6 @@
-import { attachProviderMessageId, createDb, deliveryJobId, type Db } from '@switchboard/db';
+import { attachProviderMessageId, createDb, type Db } from '@switchboard/db';
 import { createRawEventProcessor } from '@switchboard/listener';
-import { createQueue, createRedis } from '@switchboard/queues';
+import { createQueue, createRedis, jobIdOf } from '@switchboard/queues';
 import { createTestDatabase, testLogger, uniquePrefix, type TestDatabase } from '@switchboard/testing';
 import { enableSubscriber, outboundSid, rawStatus, rowCounts, seedCampaign, workersNormalize } from './workers-fixtures.ts';
 
@@ -153,7 +153,7 @@ describe('Twilio status callbacks for campaign messages', () => {
     const status = deliveries.find((d) => d.eventKey === `message.status:${sids[1]}:failed`)!;
     expect(status.payload).toMatchObject({ type: 'message.status', data: { providerMessageId: sids[1], status: 'failed', errorCode: 30003, campaignId: campaign.id } });
     for (const d of deliveries) {
-      const job = await deliveryQueue.getJob(deliveryJobId(d.id, 1));
+      const job = await deliveryQueue.getJob(jobIdOf('delivery', { deliveryId: d.id, attempt: 1 }));
       expect(job?.data).toEqual({ deliveryId: d.id, attempt: 1 });
     }
   });

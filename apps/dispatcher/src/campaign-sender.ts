@@ -5,7 +5,7 @@ import type { Config } from '@switchboard/config';
 import { takeDueSends, type Db, type DeliveryQueue } from '@switchboard/db';
 import type { Logger } from '@switchboard/logger';
 import type { WorkerMetrics } from '@switchboard/metrics';
-import { createQueue, createWorker, jobIdFor, jobs, type JobInput, type Resilience } from '@switchboard/queues';
+import { createQueue, createWorker, enqueueBulk, type JobInput, type Resilience } from '@switchboard/queues';
 import { createMailgunClient } from './mailgun-client.ts';
 import { createMailgunSender } from './mailgun-sender.ts';
 import { createSendProcessor, TransientSendError, type ChannelSender, type SendResult } from './send.processor.ts';
@@ -33,11 +33,6 @@ export const STATUS_CALLBACK_PATH = '/webhooks/twilio/status';
 
 /** With the rate limit off, the limiter still exists (for a 429's pause) with a ceiling nothing reaches. */
 const UNLIMITED_PER_SECOND = 1_000_000;
-
-/** The send job of one message's send number `retries` (a resend is a new job). */
-export function sendJobId(campaignMessageId: string, retries: number): string {
-  return jobIdFor('send', `${campaignMessageId}.${retries}`);
-}
 
 /** The ingest's one-click unsubscribe route (RFC 8058), followed by the signed token. */
 export const UNSUBSCRIBE_PATH = '/webhooks/unsubscribe/';
@@ -124,7 +119,7 @@ export async function startCampaignSender(deps: CampaignSenderDeps): Promise<Cam
     let room = window - (await sendQueue.getJobCountByTypes('wait', 'prioritized', 'delayed'));
     while (room > 0 && !stopped) {
       const added = await takeDueSends(deps.db, Math.min(room, 1_000), async (sends) => {
-        await sendQueue.addBulk(sends.map((s) => ({ name: jobs.send.name, data: { campaignMessageId: s.id }, opts: { jobId: sendJobId(s.id, s.retries) } })));
+        await enqueueBulk(sendQueue, 'send', sends.map((s) => ({ payload: { campaignMessageId: s.id }, options: { retries: s.retries } })));
       });
       if (added === 0) break;
       room -= added;

@@ -1,5 +1,5 @@
-export { jobs, jobIdFor, batchJobId, queueKeys, rawEventBatchSchema, cappedBackoff, interpretPayloadSchema, deliveryPayloadSchema, sendPayloadSchema, silencePayloadSchema } from './catalog.ts';
-export type { JobDefinition, JobKey, JobPayload, JobInput, RawEventBatchPayload, InterpretPayload, DeliveryPayload, SendPayload } from './catalog.ts';
+export { jobs, jobIdFor, batchJobId, queueKeys, jobsOfQueue, processorProblems, rawEventBatchSchema, cappedBackoff, interpretPayloadSchema, deliveryPayloadSchema, sendPayloadSchema, silencePayloadSchema } from './catalog.ts';
+export type { JobDefinition, JobKey, JobPayload, JobInput, QueueName, JobOfQueue, RawEventBatchPayload, InterpretPayload, DeliveryPayload, SendPayload } from './catalog.ts';
 export { createRedis } from './connection.ts';
 export type { RedisRole } from './connection.ts';
 export { createQueue, createWorker } from './queues.ts';
@@ -13,6 +13,8 @@ export type { RedriveFilter, RedriveResult, RedriveQueue } from './redrive.ts';
 export { UnrecoverableError, DelayedError } from 'bullmq';
 export { createBatcher } from './batcher.ts';
 export { ensureJob } from './ensure-job.ts';
+export { enqueue, enqueueBulk, enqueueDeliveries, jobIdOf } from './enqueue.ts';
+export type { EnqueueableJob, EnqueueOptions, BulkItem, JobQueue } from './enqueue.ts';
 export type { EnsureOutcome } from './ensure-job.ts';
 export type { Batcher, BatcherOptions } from './batcher.ts';
 export { createRejectionLog, rejectionLogKey, REJECTION_LOG_SIZE } from './rejection-log.ts';
