@@ -1,62 +1,32 @@
 import type { Config } from '@switchboard/config';
-import { createDb } from '@switchboard/db';
+import { startWorkerProcess, type WorkerService } from '@switchboard/lifecycle';
 import type { Logger } from '@switchboard/logger';
-import { createWorkerMetrics, startMetricsServer } from '@switchboard/metrics';
-import { createQueue, createRedis, createResilience, createWorker } from '@switchboard/queues';
 import { createRawEventProcessor } from './raw-event.processor.ts';
 
-export type ListenerService = {
-  /** `http://host:port/metrics` when METRICS_PORT is set. */
-  metricsUrl: string | undefined;
-  close(): Promise<void>;
-};
+export type ListenerService = WorkerService;
 
-/** Starts the listener worker on the inbound queue. */
+/** Starts the listener worker on the inbound queue (raw events one by one and in batches). */
 export async function startListener(config: Config, logger: Logger): Promise<ListenerService> {
-  const redis = createRedis(config.redis.url, 'worker', 'listener');
-  // Outages are logged as a few lines each (down, summaries, back); while Postgres is down the worker pauses.
-  const resilience = createResilience({ logger, backoff: config.workers.backoff, probes: { postgres: () => db.$queryRaw`SELECT 1` } });
-  resilience.watchRedis(redis, 'listener');
-  const db = createDb({ url: config.database.url, poolSize: 4, applicationName: 'switchboard-listener', onError: resilience.onError('postgres connection', 'postgres') });
-  const interpretQueue = createQueue('interpret', { connection: redis, prefix: config.redis.prefix, resilience });
-  const deliveryQueue = createQueue('delivery', { connection: redis, prefix: config.redis.prefix, resilience });
-  const metrics = createWorkerMetrics('listener');
-  const processor = createRawEventProcessor({
-    db, interpretQueue, deliveryQueue, logger, batchSize: Math.min(config.workers.listenerConcurrency, 200),
-    onBatch: (batcher, size) => metrics.batch('raw-event', batcher, size),
+  return startWorkerProcess({ name: 'listener', config, logger, poolSize: 4 }, (proc) => {
+    const interpretQueue = proc.queue('interpret');
+    const deliveryQueue = proc.queue('delivery');
+    const processor = createRawEventProcessor({
+      db: proc.db, interpretQueue, deliveryQueue, logger, batchSize: Math.min(config.workers.listenerConcurrency, 200),
+      onBatch: (batcher, size) => proc.metrics.batch('raw-event', batcher, size),
+    });
+    proc.worker('inbound', {
+      inbound: (payload) => processor(payload),
+      // The events of a batch job join the same batches as single ones.
+      inboundBatch: (payload) => Promise.all(payload.events.map((event) => processor(event))),
+    }, {
+      label: 'raw-event',
+      concurrency: config.workers.listenerConcurrency,
+      // A crashed worker's jobs are taken back once their lock expires and the stalled check sees it.
+      lockDuration: config.workers.stalledIntervalMs,
+      stalledInterval: config.workers.stalledIntervalMs,
+    });
+    // Its own queue for the depth gauges (the worker does not read counts).
+    proc.metrics.watchQueues([proc.queue('inbound')]);
+    return { concurrency: config.workers.listenerConcurrency };
   });
-  const worker = createWorker('inbound', (payload) => processor(payload), {
-    connection: redis,
-    prefix: config.redis.prefix,
-    concurrency: config.workers.listenerConcurrency,
-    // A crashed worker's jobs are taken back once their lock expires and the stalled check sees it.
-    lockDuration: config.workers.stalledIntervalMs,
-    stalledInterval: config.workers.stalledIntervalMs,
-    resilience,
-  });
-  worker.on('failed', (job, err) => logger.warn('raw event job failed', { jobId: job?.id, attempt: job?.attemptsMade, error: err.message }));
-  metrics.instrumentWorker(worker, 'raw-event');
-  // Its own queue for the depth gauges (the worker does not read counts).
-  const inboundQueue = createQueue('inbound', { connection: redis, prefix: config.redis.prefix, resilience });
-  metrics.watchQueues([inboundQueue]);
-  await worker.waitUntilReady();
-  const metricsServer = config.metrics.port === undefined ? undefined : await startMetricsServer({ port: config.metrics.port, host: config.metrics.host, registry: metrics.registry });
-  logger.info('listener started', { concurrency: config.workers.listenerConcurrency, metricsPort: metricsServer?.port });
-
-  let closing: Promise<void> | undefined;
-  return {
-    metricsUrl: metricsServer ? `http://${config.metrics.host}:${metricsServer.port}/metrics` : undefined,
-    close() {
-      closing ??= (async () => {
-        // Stop taking jobs and let the ones in flight finish; then the connections.
-        await metricsServer?.close();
-        await worker.close();
-        resilience.close();
-        await Promise.all([interpretQueue.close(), deliveryQueue.close(), inboundQueue.close()]);
-        redis.disconnect();
-        await db.$disconnect();
-      })();
-      return closing;
-    },
-  };
 }

@@ -135,7 +135,10 @@ export const jobs = {
     // Retry-After, else doubles from 1 s. A 429 pauses the queue without using an attempt.
     options: { attempts: 8, backoff: { type: 'custom' }, ...retention },
     /** One job per send of a message: `retries` is its resend number (a resend is a new job). */
-    jobId: (payload: { campaignMessageId: string }, occasion: { retries: number }): string => jobIdFor('send', `${payload.campaignMessageId}.${occasion.retries}`),
+    jobId: (payload: { campaignMessageId: string }, occasion: { retries: number }): string => {
+      if (!Number.isInteger(occasion.retries)) throw new Error('a send job id needs the send number (retries)');
+      return jobIdFor('send', `${payload.campaignMessageId}.${occasion.retries}`);
+    },
   },
   /**
    * Silence alerts: one evaluation of every source, added by a BullMQ job scheduler every

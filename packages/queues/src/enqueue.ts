@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import { jobs, type JobInput, type JobKey } from './catalog.ts';
+import { jobs, type JobInput, type JobKey, type JobOfQueue } from './catalog.ts';
 
 /** The jobs a producer adds itself (the others come from a BullMQ job scheduler). */
 export type EnqueueableJob = { [K in JobKey]: (typeof jobs)[K] extends { jobId: (...args: never[]) => string } ? K : never }[JobKey];
@@ -16,8 +16,8 @@ export type OptionsArg<K extends EnqueueableJob> = object extends Occasion<K> ? 
 /** The jobs whose id needs nothing but their payload. */
 export type PayloadKeyedJob = { [K in EnqueueableJob]: object extends Occasion<K> ? K : never }[EnqueueableJob];
 
-/** What producers need of a queue (a BullMQ `Queue` of the job's queue fits). */
-export type JobQueue<K extends JobKey> = Pick<Queue<JobInput<K>>, 'name' | 'add' | 'addBulk'>;
+/** What producers need of a queue: a BullMQ `Queue` of the job's queue (typed for any of that queue's jobs) fits. */
+export type JobQueue<K extends JobKey> = Pick<Queue<JobInput<JobOfQueue<(typeof jobs)[K]['queue']>>>, 'name' | 'add' | 'addBulk'>;
 
 /** What of its payload a job's id is built from. */
 type IdSource<K extends EnqueueableJob> = Parameters<(typeof jobs)[K]['jobId']>[0];
@@ -28,7 +28,8 @@ export function jobIdOf<K extends EnqueueableJob>(job: K, payload: IdSource<K>, 
 }
 
 function idOf(job: EnqueueableJob, payload: unknown, options: object | undefined): string {
-  const build = jobs[job].jobId as (payload: unknown, occasion: object) => string;
+  const build = (jobs[job] as { jobId?: (payload: unknown, occasion: object) => string }).jobId;
+  if (!build) throw new Error(`job "${job}" is added by its job scheduler only`);
   return build(payload, options ?? {});
 }
 

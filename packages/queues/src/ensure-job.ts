@@ -1,6 +1,6 @@
 import type { Queue } from 'bullmq';
 import type { JobInput } from './catalog.ts';
-import { enqueue, jobIdOf, type OptionsArg, type PayloadKeyedJob } from './enqueue.ts';
+import { enqueue, jobIdOf, type JobQueue, type OptionsArg, type PayloadKeyedJob } from './enqueue.ts';
 
 /** What {@link ensureJob} did. */
 export type EnsureOutcome = 'added' | 'readded' | 'promoted' | 'present';
@@ -10,7 +10,7 @@ export type EnsureOutcome = 'added' | 'readded' | 'promoted' | 'present';
  * and added again when it is kept as completed or failed (an add under a known id is a silent
  * no-op); promoted when `promote` is set and it is delayed; otherwise left alone (waiting or active).
  */
-export async function ensureJob<K extends PayloadKeyedJob>(queue: Queue<JobInput<K>>, job: K, payload: JobInput<K>, options: { promote?: boolean } = {}): Promise<EnsureOutcome> {
+export async function ensureJob<K extends PayloadKeyedJob>(queue: JobQueue<K> & Pick<Queue, 'getJobState' | 'remove' | 'getJob'>, job: K, payload: JobInput<K>, options: { promote?: boolean } = {}): Promise<EnsureOutcome> {
   const none = [] as unknown as OptionsArg<K>;
   const jobId = jobIdOf(job, payload, ...none);
   const state = await queue.getJobState(jobId);

@@ -2,8 +2,8 @@ export { jobs, jobIdFor, batchJobId, queueKeys, jobsOfQueue, processorProblems, 
 export type { JobDefinition, JobKey, JobPayload, JobInput, QueueName, JobOfQueue, RawEventBatchPayload, InterpretPayload, DeliveryPayload, SendPayload } from './catalog.ts';
 export { createRedis } from './connection.ts';
 export type { RedisRole } from './connection.ts';
-export { createQueue, createWorker } from './queues.ts';
-export type { QueueOptions, Processor, WorkerExtraOptions } from './queues.ts';
+export { createQueue, createWorker, createProcessorClaims } from './queues.ts';
+export type { QueueOptions, Processor, WorkerExtraOptions, QueueProcessors, ProcessorClaims } from './queues.ts';
 export { TransientError, classifyFailure, isTransientReason, backoffDelay, DEFAULT_BACKOFF } from './failures.ts';
 export type { Failure, Dependency, BackoffSchedule } from './failures.ts';
 export { createResilience } from './outage.ts';
