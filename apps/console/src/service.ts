@@ -55,7 +55,7 @@ export async function startConsole(config: Config, logger: Logger): Promise<Cons
     redis: fastRedis,
     prefix: config.redis.prefix,
     logDir: config.log.dir,
-    trustProxy: config.ingest.trustProxy,
+    trustProxy: config.trustProxy,
     publicUrl: config.console.publicUrl,
     // Behind a TLS proxy that Express does not trust, req.secure is false: the cookie would lose
     // Secure. So it is always Secure when CONSOLE_PUBLIC_URL is https, and by default outside
@@ -63,8 +63,8 @@ export async function startConsole(config: Config, logger: Logger): Promise<Cons
     alwaysSecureCookie: config.console.publicUrl ? config.console.publicUrl.startsWith('https:') : !config.relaxed,
     logger,
     erasureHashKey: config.console.erasureHashKey,
-    attachmentsDir: config.ingest.attachmentsDir,
-    campaigns: { maxRetries: config.campaigns.maxRetries, retryBaseMs: config.campaigns.retryBaseMs, alertFailureRate: config.campaigns.alertFailureRate },
+    attachmentsDir: config.attachmentsDir,
+    campaigns: config.console.campaigns,
   });
   const server = app.listen(config.console.port, config.console.host);
   answerClientErrorsAsJson(server);

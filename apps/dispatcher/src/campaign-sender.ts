@@ -33,7 +33,7 @@ export const UNSUBSCRIBE_PATH = '/webhooks/unsubscribe/';
 /** The campaign providers that are configured: Twilio (SMS and WhatsApp), Mailgun (email). */
 export function providerSenders(config: Config, logger: Logger): Partial<Record<CampaignProvider, ChannelSender>> {
   const senders: Partial<Record<CampaignProvider, ChannelSender>> = {};
-  const publicUrl = config.ingest.publicUrl;
+  const publicUrl = config.publicUrl;
   const { accountSid, authToken, from, apiBaseUrl } = config.twilio;
   if (accountSid && authToken && from && publicUrl) {
     const twilio = createTwilioSender({ twilio: createTwilioClient({ baseUrl: apiBaseUrl, accountSid, authToken }), from, statusCallbackUrl: `${publicUrl}${STATUS_CALLBACK_PATH}` });
@@ -69,7 +69,7 @@ export function startCampaignSender(deps: CampaignSenderDeps): void {
     logger.warn('campaign sends are off: neither Twilio nor Mailgun is configured');
     return;
   }
-  const rate = config.campaigns.sendRatePerSecond;
+  const rate = config.dispatcher.sendRatePerSecond;
   const sendQueue: Queue<JobInput<'send'>> = proc.queue('send');
 
   const processor = createSendProcessor({
@@ -86,7 +86,7 @@ export function startCampaignSender(deps: CampaignSenderDeps): void {
   const worker = proc.worker('sends', { send: (payload, job) => processor(payload, job) }, {
     label: 'send',
     onCompleted: (result) => proc.metrics.campaignSend((result as SendResult | undefined)?.outcome ?? 'unknown'),
-    concurrency: config.workers.dispatcherConcurrency,
+    concurrency: config.dispatcher.concurrency,
     // The queue is the sender's: one TWILIO_FROM, one limit, kept in Redis for every replica.
     limiter: { max: rate > 0 ? rate : UNLIMITED_PER_SECOND, duration: 1_000 },
     lockDuration: config.workers.stalledIntervalMs,

@@ -28,41 +28,41 @@ export function startDeliveries(config: Config, logger: Logger, options: Deliver
   // A pool of its own, sized for its worker: an attempt is a few short queries around one HTTP call.
   const db = createDb({
     url: withoutSyncCommit(config.database.url),
-    poolSize: Math.min(10, Math.max(2, Math.ceil(config.workers.dispatcherConcurrency / 4))),
+    poolSize: Math.min(10, Math.max(2, Math.ceil(config.dispatcher.concurrency / 4))),
     applicationName: 'switchboard-dispatcher-webhooks',
     onError: proc.resilience.onError('postgres connection', 'postgres'),
   });
   const client = createWebhookClient({
     enforce: config.production,
-    allowlist: config.outbound.allowlist,
-    timeoutMs: config.outbound.timeoutMs,
+    allowlist: config.dispatcher.outbound.allowlist,
+    timeoutMs: config.dispatcher.outbound.timeoutMs,
     ...(options.resolver ? { resolver: options.resolver } : {}),
   });
   const processor = createDeliveryProcessor({
     db,
     client,
     queue: options.queue,
-    limiter: createEndpointLimiter(config.outbound.endpointConcurrency),
+    limiter: createEndpointLimiter(config.dispatcher.outbound.endpointConcurrency),
     logger,
-    retryBaseMs: config.outbound.retryBaseMs,
-    timeoutMs: config.outbound.timeoutMs,
+    retryBaseMs: config.dispatcher.outbound.retryBaseMs,
+    timeoutMs: config.dispatcher.outbound.timeoutMs,
     userAgent: USER_AGENT,
     onAttempt: (a) => proc.metrics.delivery(a.outcome, a.durationMs / 1000, a.status),
   });
   proc.worker('deliveries', { delivery: processor }, {
     label: 'delivery',
-    concurrency: config.workers.dispatcherConcurrency,
-    lockDuration: Math.max(config.workers.stalledIntervalMs, config.outbound.timeoutMs + 5_000),
+    concurrency: config.dispatcher.concurrency,
+    lockDuration: Math.max(config.workers.stalledIntervalMs, config.dispatcher.outbound.timeoutMs + 5_000),
     stalledInterval: config.workers.stalledIntervalMs,
   });
   // A row due for less than one interval is left to the next sweep: its job is most likely on its way.
-  const sweeper = startSweeper({ db, queue: options.queue, logger, intervalMs: config.outbound.sweepIntervalMs, graceMs: config.outbound.sweepIntervalMs,
+  const sweeper = startSweeper({ db, queue: options.queue, logger, intervalMs: config.dispatcher.outbound.sweepIntervalMs, graceMs: config.dispatcher.outbound.sweepIntervalMs,
     onError: proc.resilience.onError('outbox sweep', 'postgres'),
   });
   proc.onStop('outbox sweeper', () => sweeper.close());
   proc.onStop('webhook client', () => client.close());
   proc.onStop('webhook deliveries database', () => db.$disconnect());
-  logger.info('webhook deliveries started', { concurrency: config.workers.dispatcherConcurrency, perEndpoint: config.outbound.endpointConcurrency });
+  logger.info('webhook deliveries started', { concurrency: config.dispatcher.concurrency, perEndpoint: config.dispatcher.outbound.endpointConcurrency });
 }
 
 /**

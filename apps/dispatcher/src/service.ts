@@ -21,7 +21,7 @@ export async function startDispatcher(config: Config, logger: Logger, options: D
   const { now = () => new Date(), ...deliveryOptions } = options;
   // Each campaign send is two short transactions (claim, then store the SID): a pool of 2 would
   // serialize the sends in flight.
-  const poolSize = Math.min(config.workers.dispatcherConcurrency, 10);
+  const poolSize = Math.min(config.dispatcher.concurrency, 10);
   return startWorkerProcess({ name: 'dispatcher', config, logger, poolSize }, async (proc) => {
     const deliveries = proc.queue('delivery');
     const sends = proc.queue('send');
@@ -30,7 +30,7 @@ export async function startDispatcher(config: Config, logger: Logger, options: D
     startDeliveries(config, logger, { proc, queue: deliveries, ...deliveryOptions });
     // Silence alerts: one scheduler for all dispatchers (upserted under one id), one job at a time.
     const alerts = proc.queue('silence');
-    await alerts.upsertJobScheduler(SILENCE_SCHEDULER_ID, { every: config.outbound.silenceCheckIntervalMs }, { name: jobs.silence.name, data: {}, opts: jobs.silence.options });
+    await alerts.upsertJobScheduler(SILENCE_SCHEDULER_ID, { every: config.dispatcher.outbound.silenceCheckIntervalMs }, { name: jobs.silence.name, data: {}, opts: jobs.silence.options });
     proc.worker('alerts', { silence: silenceProcessor({ db: proc.db, redis: proc.redis, prefix: config.redis.prefix, deliveryQueue: deliveries, logger, now }) }, { label: 'silence', concurrency: 1 });
     startCampaignSender({ config, logger, proc, deliveryQueue: deliveries });
     return {};

@@ -31,7 +31,7 @@ export function providerBindings(config: Config, sources: SourceCache): Partial<
   const bridge = config.whatsappBridge.secret ? { secret: config.whatsappBridge.secret } : undefined;
   const { ingest } = config;
   return {
-    'twilio-messaging': { provider: twilioMessaging({ keywordReplies: loadKeywordReplies(ingest.keywordsFile) }), secrets: () => twilio },
+    'twilio-messaging': { provider: twilioMessaging({ keywordReplies: loadKeywordReplies(config.keywordsFile) }), secrets: () => twilio },
     'twilio-status': { provider: twilioStatus(), secrets: () => twilio },
     'twilio-voice': {
       provider: twilioVoice({ menu: loadIvrMenu(ingest.ivrFile), operatorPhone: ingest.operatorPhone, language: ingest.voice.language, voice: ingest.voice.voice }),

@@ -7,9 +7,9 @@ import { loadKeywordReplies } from '@switchboard/providers';
  * (KEYWORDS_FILE) are `info_request` for the classifier too.
  */
 export function classifierOptions(config: Config): Parameters<typeof createClassifier>[0] {
-  const serviceKeywords = Object.keys(loadKeywordReplies(config.ingest.keywordsFile));
-  const { llm } = config.intent;
-  if (config.intent.classifier === 'llm' && llm.url && llm.model) {
+  const serviceKeywords = Object.keys(loadKeywordReplies(config.keywordsFile));
+  const { llm } = config.interpreter.intent;
+  if (config.interpreter.intent.classifier === 'llm' && llm.url && llm.model) {
     return { kind: 'llm', url: llm.url, apiKey: llm.apiKey, model: llm.model, serviceKeywords };
   }
   return { kind: 'builtin', serviceKeywords };

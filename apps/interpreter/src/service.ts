@@ -17,17 +17,17 @@ export async function startInterpreter(config: Config, logger: Logger): Promise<
       classifier,
       deliveryQueue: proc.queue('delivery'),
       logger,
-      batchSize: Math.min(config.workers.interpreterConcurrency, 200),
-      attributionWindowMs: config.campaigns.attributionWindowMs,
+      batchSize: Math.min(config.interpreter.concurrency, 200),
+      attributionWindowMs: config.interpreter.attributionWindowMs,
     });
     proc.worker('interpret', { interpret: (payload) => processor(payload) }, {
       label: 'interpret',
-      concurrency: config.workers.interpreterConcurrency,
+      concurrency: config.interpreter.concurrency,
       // A crashed worker's jobs are taken back once their lock expires and the stalled check sees it.
       lockDuration: config.workers.stalledIntervalMs,
       stalledInterval: config.workers.stalledIntervalMs,
     });
     proc.metrics.watchQueues([proc.queue('interpret')]);
-    return { concurrency: config.workers.interpreterConcurrency, classifier: classifier.name };
+    return { concurrency: config.interpreter.concurrency, classifier: classifier.name };
   });
 }

@@ -11,7 +11,7 @@ export async function startListener(config: Config, logger: Logger): Promise<Lis
     const interpretQueue = proc.queue('interpret');
     const deliveryQueue = proc.queue('delivery');
     const processor = createRawEventProcessor({
-      db: proc.db, interpretQueue, deliveryQueue, logger, batchSize: Math.min(config.workers.listenerConcurrency, 200),
+      db: proc.db, interpretQueue, deliveryQueue, logger, batchSize: Math.min(config.listener.concurrency, 200),
       onBatch: (batcher, size) => proc.metrics.batch('raw-event', batcher, size),
     });
     proc.worker('inbound', {
@@ -20,13 +20,13 @@ export async function startListener(config: Config, logger: Logger): Promise<Lis
       inboundBatch: (payload) => Promise.all(payload.events.map((event) => processor(event))),
     }, {
       label: 'raw-event',
-      concurrency: config.workers.listenerConcurrency,
+      concurrency: config.listener.concurrency,
       // A crashed worker's jobs are taken back once their lock expires and the stalled check sees it.
       lockDuration: config.workers.stalledIntervalMs,
       stalledInterval: config.workers.stalledIntervalMs,
     });
     // Its own queue for the depth gauges (the worker does not read counts).
     proc.metrics.watchQueues([proc.queue('inbound')]);
-    return { concurrency: config.workers.listenerConcurrency };
+    return { concurrency: config.listener.concurrency };
   });
 }

@@ -1,3 +1,3 @@
-export { loadConfig, loadConfigOrExit, ConfigError } from './load.ts';
+export { loadConfig, loadConfigOrExit, ConfigError, SHARED_SECTIONS, PROVIDER_SECTIONS, APP_SECTIONS } from './load.ts';
 export type { Config, AppName } from './load.ts';
 export { envBoolean, envInt, envList, envOptional, envPort, envUrl } from './helpers.ts';
