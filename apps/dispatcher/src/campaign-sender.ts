@@ -21,7 +21,7 @@ export type CampaignSenderDeps = {
   sweepIntervalMs?: number;
 };
 
-/** The ingest's status route, which Twilio calls back (CONTRACT.md). */
+/** The ingest's status route, which Twilio calls back (docs/contract.md). */
 export const STATUS_CALLBACK_PATH = '/webhooks/twilio/status';
 
 /** With the rate limit off, the limiter still exists (for a 429's pause) with a ceiling nothing reaches. */

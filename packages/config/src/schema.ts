@@ -4,7 +4,7 @@ import { envBoolean, envInt, envList, envOptional, envPort, envUrl } from './hel
 
 const MiB = 1024 * 1024;
 
-/** The environment every process reads (see CONTRACT.md). Unknown variables are ignored. */
+/** The environment every process parses (see docs/contract.md); each app reads only its sections of the result (load.ts). Unknown variables are ignored. */
 export const envSchema = z.object({
   // No default: the relaxed behaviours (unsigned webhooks, a random console token) need an
   // explicit development or test; unset is treated like production (see load.ts).
