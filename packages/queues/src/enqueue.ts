@@ -27,7 +27,8 @@ export function jobIdOf<K extends EnqueueableJob>(job: K, payload: IdSource<K>, 
   return idOf(job, payload, options);
 }
 
-function idOf(job: EnqueueableJob, payload: unknown, options: object | undefined): string {
+/** The id of a job from the catalog, unchecked: for this package's helpers, whose signatures check it. */
+export function idOf(job: EnqueueableJob, payload: unknown, options: object | undefined): string {
   const build = (jobs[job] as { jobId?: (payload: unknown, occasion: object) => string }).jobId;
   if (!build) throw new Error(`job "${job}" is added by its job scheduler only`);
   return build(payload, options ?? {});
@@ -45,6 +46,11 @@ function target<K extends EnqueueableJob>(queue: JobQueue<K>, job: K): string {
  * occasion) is a no-op while BullMQ keeps it.
  */
 export async function enqueue<K extends EnqueueableJob>(queue: JobQueue<K>, job: K, payload: JobInput<K>, ...[options]: OptionsArg<K>): Promise<string> {
+  return addJob(queue, job, payload, options);
+}
+
+/** {@link enqueue}, unchecked: for this package's helpers, whose signatures check it. */
+export async function addJob<K extends EnqueueableJob>(queue: JobQueue<K>, job: K, payload: JobInput<K>, options: { delay?: number } | undefined): Promise<string> {
   const name = target(queue, job);
   const jobId = idOf(job, payload, options);
   await queue.add(name as never, payload as never, { jobId, ...(options?.delay ? { delay: options.delay } : {}) });

@@ -1,6 +1,6 @@
 import type { Queue } from 'bullmq';
 import type { JobInput } from './catalog.ts';
-import { enqueue, jobIdOf, type JobQueue, type OptionsArg, type PayloadKeyedJob } from './enqueue.ts';
+import { addJob, idOf, type JobQueue, type PayloadKeyedJob } from './enqueue.ts';
 
 /** What {@link ensureJob} did. */
 export type EnsureOutcome = 'added' | 'readded' | 'promoted' | 'present';
@@ -11,16 +11,15 @@ export type EnsureOutcome = 'added' | 'readded' | 'promoted' | 'present';
  * no-op); promoted when `promote` is set and it is delayed; otherwise left alone (waiting or active).
  */
 export async function ensureJob<K extends PayloadKeyedJob>(queue: JobQueue<K> & Pick<Queue, 'getJobState' | 'remove' | 'getJob'>, job: K, payload: JobInput<K>, options: { promote?: boolean } = {}): Promise<EnsureOutcome> {
-  const none = [] as unknown as OptionsArg<K>;
-  const jobId = jobIdOf(job, payload, ...none);
+  const jobId = idOf(job, payload, undefined);
   const state = await queue.getJobState(jobId);
   if (state === 'completed' || state === 'failed') {
     await queue.remove(jobId);
-    await enqueue(queue, job, payload, ...none);
+    await addJob(queue, job, payload, undefined);
     return 'readded';
   }
   if (state === 'unknown') {
-    await enqueue(queue, job, payload, ...none);
+    await addJob(queue, job, payload, undefined);
     return 'added';
   }
   if (state === 'delayed' && options.promote) {
