@@ -33,8 +33,6 @@ export type QueueProcessors<Q extends QueueName> = { [K in JobOfQueue<Q>]: Proce
  */
 export type ProcessorClaims = {
   claim(queue: string, jobs: readonly string[]): void;
-  /** What was claimed so far, by queue. */
-  claimed(): ReadonlyMap<string, readonly string[]>;
 };
 
 export function createProcessorClaims(): ProcessorClaims {
@@ -46,7 +44,6 @@ export function createProcessorClaims(): ProcessorClaims {
       if (problems.length > 0) throw new Error(`refusing to start: ${problems.join('; ')}`);
       declared.set(queue, all);
     },
-    claimed: () => declared,
   };
 }
 
