@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import type { Config } from '@switchboard/config';
+import type { AppConfig } from '@switchboard/config';
 import { createDb } from '@switchboard/db';
 import { answerClientErrorsAsJson } from '@switchboard/lifecycle';
 import type { Logger } from '@switchboard/logger';
@@ -14,7 +14,7 @@ export type ConsoleService = { url: string; adminToken: string; close(): Promise
  * Starts the console. Without ADMIN_TOKEN (refused in production by the config), a random token is
  * made for this run and printed once on the terminal: there is no default password.
  */
-export async function startConsole(config: Config, logger: Logger): Promise<ConsoleService> {
+export async function startConsole(config: AppConfig<'console'>, logger: Logger): Promise<ConsoleService> {
   let adminToken = config.console.adminToken;
   if (!adminToken) {
     adminToken = randomBytes(24).toString('base64url');

@@ -1,6 +1,6 @@
 import { Worker, type Queue } from 'bullmq';
 import { transportRetryDelayMs, type CampaignProvider } from '@switchboard/campaigns';
-import type { Config } from '@switchboard/config';
+import type { AppConfig } from '@switchboard/config';
 import { takeDueSends, type DeliveryQueue } from '@switchboard/db';
 import type { WorkerProcess } from '@switchboard/lifecycle';
 import type { Logger } from '@switchboard/logger';
@@ -12,7 +12,7 @@ import { createTwilioClient } from './twilio-client.ts';
 import { createTwilioSender } from './twilio-sender.ts';
 
 export type CampaignSenderDeps = {
-  config: Config;
+  config: AppConfig<'dispatcher'>;
   logger: Logger;
   /** The dispatcher process: its database, outage monitor (Postgres or Redis down defers sends without spending attempts), metrics and shutdown steps. */
   proc: WorkerProcess;
@@ -31,7 +31,7 @@ const UNLIMITED_PER_SECOND = 1_000_000;
 export const UNSUBSCRIBE_PATH = '/webhooks/unsubscribe/';
 
 /** The campaign providers that are configured: Twilio (SMS and WhatsApp), Mailgun (email). */
-export function providerSenders(config: Config, logger: Logger): Partial<Record<CampaignProvider, ChannelSender>> {
+export function providerSenders(config: AppConfig<'dispatcher'>, logger: Logger): Partial<Record<CampaignProvider, ChannelSender>> {
   const senders: Partial<Record<CampaignProvider, ChannelSender>> = {};
   const publicUrl = config.publicUrl;
   const { accountSid, authToken, from, apiBaseUrl } = config.twilio;

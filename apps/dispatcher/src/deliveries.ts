@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { Config } from '@switchboard/config';
+import type { AppConfig } from '@switchboard/config';
 import { createDb } from '@switchboard/db';
 import type { WorkerProcess } from '@switchboard/lifecycle';
 import type { Logger } from '@switchboard/logger';
@@ -23,7 +23,7 @@ export type DeliveriesOptions = {
 };
 
 /** The webhook delivery worker and the outbox sweeper of the dispatcher, stopped with the process. */
-export function startDeliveries(config: Config, logger: Logger, options: DeliveriesOptions): void {
+export function startDeliveries(config: AppConfig<'dispatcher'>, logger: Logger, options: DeliveriesOptions): void {
   const { proc } = options;
   // A pool of its own, sized for its worker: an attempt is a few short queries around one HTTP call.
   const db = createDb({

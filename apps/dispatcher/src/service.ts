@@ -1,4 +1,4 @@
-import type { Config } from '@switchboard/config';
+import type { AppConfig } from '@switchboard/config';
 import { startWorkerProcess, type WorkerService } from '@switchboard/lifecycle';
 import type { Logger } from '@switchboard/logger';
 import { jobs, SILENCE_SCHEDULER_ID } from '@switchboard/queues';
@@ -17,7 +17,7 @@ export type DispatcherOptions = Pick<DeliveriesOptions, 'resolver'> & {
   now?: () => Date;
 };
 
-export async function startDispatcher(config: Config, logger: Logger, options: DispatcherOptions = {}): Promise<DispatcherService> {
+export async function startDispatcher(config: AppConfig<'dispatcher'>, logger: Logger, options: DispatcherOptions = {}): Promise<DispatcherService> {
   const { now = () => new Date(), ...deliveryOptions } = options;
   // Each campaign send is two short transactions (claim, then store the SID): a pool of 2 would
   // serialize the sends in flight.

@@ -1,4 +1,4 @@
-import type { Config } from '@switchboard/config';
+import type { AppConfig } from '@switchboard/config';
 import type { createClassifier } from '@switchboard/intent';
 import { loadKeywordReplies } from '@switchboard/providers';
 
@@ -6,7 +6,7 @@ import { loadKeywordReplies } from '@switchboard/providers';
  * INTENT_CLASSIFIER and friends → the classifier's options. The service keywords ingest answers
  * (KEYWORDS_FILE) are `info_request` for the classifier too.
  */
-export function classifierOptions(config: Config): Parameters<typeof createClassifier>[0] {
+export function classifierOptions(config: AppConfig<'interpreter'>): Parameters<typeof createClassifier>[0] {
   const serviceKeywords = Object.keys(loadKeywordReplies(config.keywordsFile));
   const { llm } = config.interpreter.intent;
   if (config.interpreter.intent.classifier === 'llm' && llm.url && llm.model) {

@@ -1,4 +1,4 @@
-import type { Config } from '@switchboard/config';
+import type { AppConfig } from '@switchboard/config';
 import { createClassifier } from '@switchboard/intent';
 import { startWorkerProcess, type WorkerService } from '@switchboard/lifecycle';
 import type { Logger } from '@switchboard/logger';
@@ -8,7 +8,7 @@ import { classifierOptions } from './classifier-options.ts';
 export type InterpreterService = WorkerService;
 
 /** Starts the interpreter worker on the interpret queue. The outbox sweeper (deliveries whose job was never added) runs in the dispatcher. */
-export async function startInterpreter(config: Config, logger: Logger): Promise<InterpreterService> {
+export async function startInterpreter(config: AppConfig<'interpreter'>, logger: Logger): Promise<InterpreterService> {
   return startWorkerProcess({ name: 'interpreter', config, logger, poolSize: 4 }, (proc) => {
     const classifier = createClassifier(classifierOptions(config));
     const processor = createInterpretProcessor({

@@ -1,4 +1,4 @@
-import type { Config } from '@switchboard/config';
+import type { AppConfig } from '@switchboard/config';
 import { startWorkerProcess, type WorkerService } from '@switchboard/lifecycle';
 import type { Logger } from '@switchboard/logger';
 import { createRawEventProcessor } from './raw-event.processor.ts';
@@ -6,7 +6,7 @@ import { createRawEventProcessor } from './raw-event.processor.ts';
 export type ListenerService = WorkerService;
 
 /** Starts the listener worker on the inbound queue (raw events one by one and in batches). */
-export async function startListener(config: Config, logger: Logger): Promise<ListenerService> {
+export async function startListener(config: AppConfig<'listener'>, logger: Logger): Promise<ListenerService> {
   return startWorkerProcess({ name: 'listener', config, logger, poolSize: 4 }, (proc) => {
     const interpretQueue = proc.queue('interpret');
     const deliveryQueue = proc.queue('delivery');

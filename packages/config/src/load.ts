@@ -14,6 +14,12 @@ export const PROVIDER_SECTIONS = ['twilio', 'mailgun', 'whatsappBridge'] as cons
 /** Each app's own section: no other app reads it (test/config-sections.test.ts checks the code). */
 export const APP_SECTIONS = { ingest: 'ingest', listener: 'listener', interpreter: 'interpreter', dispatcher: 'dispatcher', console: 'console' } as const;
 
+/**
+ * What app `A` may read: the shared sections, the providers' and its own. An app's start function
+ * and modules take this type, so reading another app's section is a type error.
+ */
+export type AppConfig<A extends keyof typeof APP_SECTIONS> = Pick<Config, (typeof SHARED_SECTIONS)[number] | (typeof PROVIDER_SECTIONS)[number] | (typeof APP_SECTIONS)[A]>;
+
 /** Which app is loading: some apps need variables the others do not. */
 export type AppName = 'ingest' | 'listener' | 'interpreter' | 'dispatcher' | 'console' | 'cli';
 
