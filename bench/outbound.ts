@@ -15,6 +15,7 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { createDb, enqueueDeliveries, newId, writeDeliveries } from '@switchboard/db';
+import { outboundEvent } from '@switchboard/domain';
 import { createQueue } from '@switchboard/queues';
 import { createTestDatabase, uniquePrefix } from '@switchboard/testing';
 import { describeMachine, machineInfo, markdownTable, ROOT, startChild, unlinkPrefix, writeReadmeSection } from './support.ts';
@@ -107,7 +108,7 @@ async function runScenario(scenario: Scenario): Promise<Result> {
       }
       const events = Array.from({ length: Math.min(batch, total - i) }, () => {
         const id = newId();
-        return { eventKey: `message.received:${id}`, type: 'message.received', data: { id, sender: '+33612345678', content: 'Oui je suis intéressé', intent: { label: 'interested', confidence: 0.93 } } };
+        return outboundEvent('message.received', [id], { id, sender: '+33612345678', content: 'Oui je suis intéressé', intent: { label: 'interested', confidence: 0.93 } });
       });
       const ids = await db.$transaction((tx) => writeDeliveries(tx, events));
       await enqueueDeliveries(queue, ids);

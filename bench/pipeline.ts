@@ -16,7 +16,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import type { RawEventPayload } from '@switchboard/events';
 import { mailgunSignature, normalizeEvent } from '@switchboard/providers';
-import { jobIdFor, jobs } from '@switchboard/queues';
+import { enqueueBulk, jobs } from '@switchboard/queues';
 import { ensureTemplateDatabase } from '@switchboard/testing';
 import { runPeerComparison, topCommands, type DrainResult } from './pipeline-peer.ts';
 import { cpuMs, describeMachine, fmt, machineInfo, markdownTable, otherCpu, RESULTS_DIR, startChild, unlinkPrefix, writeReadmeSection, type Child } from './support.ts';
@@ -152,10 +152,6 @@ function mixer(kinds: EventKind[]) {
     },
   };
   return mix;
-}
-
-async function enqueue(queue: Queue, events: RawEventPayload[]): Promise<void> {
-  await queue.addBulk(events.map((data) => ({ name: jobs.inbound.name, data, opts: { jobId: jobIdFor(data.provider, data.dedupKey) } })));
 }
 
 async function createDatabase(): Promise<{ name: string; url: string; drop(): Promise<void> }> {
@@ -305,7 +301,7 @@ async function main() {
     const burst = Array.from({ length: BURST_EVENTS }, () => mix.next(new Date().toISOString()));
     const burstMessages = mix.messages;
     const t0 = performance.now();
-    for (let i = 0; i < burst.length; i += 1_000) await enqueue(inbound, burst.slice(i, i + 1_000));
+    for (let i = 0; i < burst.length; i += 1_000) await enqueueBulk(inbound, 'inbound', burst.slice(i, i + 1_000).map((payload) => ({ payload })));
     const enqueuedMs = performance.now() - t0;
     let rawDoneMs = NaN;
     await waitUntil(`${fmt.int(burstMessages)} messages persisted with intent`, 150_000, async () => {
@@ -330,7 +326,7 @@ async function main() {
       const due = Math.min(steadyTotal, Math.floor(((performance.now() - s0) / 1000) * STEADY_RATE)) - sent;
       if (due > 0) {
         const at = new Date().toISOString();
-        await enqueue(inbound, Array.from({ length: due }, () => mix.next(at)));
+        await enqueueBulk(inbound, 'inbound', Array.from({ length: due }, () => ({ payload: mix.next(at) })));
         sent += due;
       }
       await new Promise((r) => setTimeout(r, 10));

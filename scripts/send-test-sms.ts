@@ -10,7 +10,7 @@ if (!config.twilio.authToken) {
   console.error('TWILIO_AUTH_TOKEN is not set: the gateway refuses unsigned Twilio traffic (503).');
   process.exit(2);
 }
-const base = config.ingest.publicUrl ?? `http://${config.ingest.host}:${config.ingest.port}`;
+const base = config.publicUrl ?? `http://${config.ingest.host}:${config.ingest.port}`;
 const url = `${base}/webhooks/twilio/messages`;
 const sid = `SM${randomBytes(16).toString('hex')}`;
 const params = { MessageSid: sid, SmsSid: sid, AccountSid: config.twilio.accountSid ?? `AC${'0'.repeat(32)}`, From: from, To: '+33757000000', Body: body, NumMedia: '0', NumSegments: '1', SmsStatus: 'received', ApiVersion: '2010-04-01' };

@@ -4,7 +4,7 @@ import { startDispatcher, type DispatcherService } from '@switchboard/dispatcher
 import { startIngest, type IngestService } from '@switchboard/ingest';
 import { startInterpreter, type InterpreterService } from '@switchboard/interpreter';
 import { startListener, type ListenerService } from '@switchboard/listener';
-import { createQueue, createRedis, jobs } from '@switchboard/queues';
+import { createQueue, createRedis, enqueue } from '@switchboard/queues';
 import {
   createTestDatabase,
   mailgunEventBody,
@@ -287,7 +287,7 @@ describe('email campaigns through Mailgun', () => {
     const before = mailgun.eventRequests;
     const redis = createRedis('redis://127.0.0.1:6379', 'producer');
     const sends = createQueue('send', { connection: redis, prefix });
-    await sends.add(jobs.send.name, { campaignMessageId: row!.id }, { jobId: `crashed-${row!.id}` });
+    await enqueue(sends, 'send', { campaignMessageId: row!.id }, { retries: 0 });
     await sentAll(campaign.id, 1);
     await sends.close();
     redis.disconnect();

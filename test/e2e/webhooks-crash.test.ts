@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createDb, enqueueDeliveries, newId, writeDeliveries, type Db } from '@switchboard/db';
+import { outboundEvent } from '@switchboard/domain';
 import { createQueue, createRedis } from '@switchboard/queues';
 import { createTestDatabase, startSubscriber, uniquePrefix, waitFor, type Subscriber, type TestDatabase } from '@switchboard/testing';
 import { appProcesses } from './helpers.ts';
@@ -60,7 +61,7 @@ afterAll(async () => {
 test('a dispatcher SIGKILLed mid-delivery loses nothing: every event is delivered at least once, always under the same webhook-id', async () => {
   const events = Array.from({ length: N }, () => {
     const id = newId();
-    return { eventKey: `message.received:${id}`, type: 'message.received', data: { id } };
+    return outboundEvent('message.received', [id], { id });
   });
   const ids = await db.$transaction((tx) => writeDeliveries(tx, events));
   expect(ids).toHaveLength(N);

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createDb, type Db } from '@switchboard/db';
 import type { Queue } from 'bullmq';
-import { createQueue, createRedis, jobs, type JobInput } from '@switchboard/queues';
+import { createQueue, createRedis, enqueueBulk, type JobInput } from '@switchboard/queues';
 import { createTestDatabase, uniquePrefix, waitFor, type TestDatabase } from '@switchboard/testing';
 import { rawSms } from './workers-fixtures.ts';
 import { appProcesses } from './helpers.ts';
@@ -59,7 +59,7 @@ const pending = (queue: typeof inboundQueue | typeof interpretQueue) => queue.ge
 
 test('SIGKILLed listener and interpreter lose nothing and double nothing: every event ends as one message with its intent', async () => {
   const events = Array.from({ length: N }, (_, i) => rawSms({ Body: i % 3 === 0 ? 'STOP' : i % 3 === 1 ? 'Oui intéressé' : 'Quel est le prix ?', From: `+3364${String(i).padStart(7, '0')}` }));
-  await inboundQueue.addBulk(events.map((data) => ({ name: jobs.inbound.name, data })));
+  await enqueueBulk(inboundQueue, 'inbound', events.map((payload) => ({ payload })));
 
   // The listener dies while it stores and hands off.
   const listener = startApp('listener');

@@ -1,9 +1,9 @@
-import { attachProviderMessageId, createDb, deliveryJobId, isOptedOut, optedOutAmong, persistInterpretedMessages, storeRawEvent, type Db } from '@switchboard/db';
+import { attachProviderMessageId, createDb, isOptedOut, optedOutAmong, persistInterpretedMessages, storeRawEvent, type Db } from '@switchboard/db';
 import { normalizeEvent } from '@switchboard/providers';
 import { createClassifier } from '@switchboard/intent';
 import { createInterpretProcessor, startInterpreter, type InterpreterService } from '@switchboard/interpreter';
 import { createRawEventProcessor, startListener, type ListenerService } from '@switchboard/listener';
-import { createQueue, createRedis, jobs } from '@switchboard/queues';
+import { createQueue, createRedis, enqueue, enqueueBulk, jobIdOf, jobs } from '@switchboard/queues';
 import { createTestDatabase, testConfig, testLogger, uniquePrefix, waitFor, type TestDatabase } from '@switchboard/testing';
 import { enableSubscriber, outboundSid, rawSms, rawStatus, rawVoice, rowCounts, seedCampaign, queuesDrained, workersNormalize } from './workers-fixtures.ts';
 
@@ -42,6 +42,7 @@ const drained = () => queuesDrained([inboundQueue, interpretQueue]);
 describe('the workers, exactly once', () => {
   test('one raw event added twice under different job ids makes one message, one intent and one announcement', async () => {
     const event = rawSms({ Body: 'Oui ça m’intéresse', From: '+33630000001' });
+    // Ids the catalog would never give (it dedupes the repeat in BullMQ): the store must dedupe it.
     await inboundQueue.add(jobs.inbound.name, event, { jobId: 'first' });
     await inboundQueue.add(jobs.inbound.name, event, { jobId: 'second' });
     const message = await waitFor(() => messageOf(sidOf(event)), { what: 'the message' });
@@ -60,12 +61,12 @@ describe('the workers, exactly once', () => {
         receivedAt: message.receivedAt.toISOString(), campaignId: null, intent: { label: 'interested', confidence: message.intent!.confidence }, eventId: message.eventId,
       },
     });
-    for (const d of deliveries) expect((await deliveryQueue.getJob(deliveryJobId(d.id, 1)))?.data).toEqual({ deliveryId: d.id, attempt: 1 });
+    for (const d of deliveries) expect((await deliveryQueue.getJob(jobIdOf('delivery', { deliveryId: d.id, attempt: 1 })))?.data).toEqual({ deliveryId: d.id, attempt: 1 });
   });
 
   test('the same interpret job run twice, and a replay, change nothing the second time', async () => {
     const event = rawSms({ Body: 'Rappelez-moi demain svp', From: '+33630000002' });
-    await inboundQueue.add(jobs.inbound.name, event);
+    await enqueue(inboundQueue, 'inbound', event);
     const message = await waitFor(() => messageOf(sidOf(event)), { what: 'the message' });
     await drained();
     const before = await rowCounts(db);
@@ -73,12 +74,12 @@ describe('the workers, exactly once', () => {
     const interpret = createInterpretProcessor({
       db, classifier: createClassifier({ kind: 'builtin', serviceKeywords: [] }), deliveryQueue, logger: testLogger('interpreter'), batchSize: 8, attributionWindowMs: 0,
     });
-    const stored = (await interpretQueue.getJob(`msg.${message.eventId}`))!;
+    const stored = (await interpretQueue.getJob(jobIdOf('interpret', { eventId: message.eventId! })))!;
     expect(await interpret(stored.data as never)).toMatchObject({ status: 'exists', messageId: message.id });
     expect(await interpret(stored.data as never)).toMatchObject({ status: 'exists', messageId: message.id });
     // A replay from the console: the raw event by id, run again through both workers.
-    const replay = await inboundQueue.add(jobs.inbound.name, { ...event, eventId: message.eventId });
-    await waitFor(async () => (await replay.getState()) === 'completed', { what: 'the replay job' });
+    const replay = await enqueue(inboundQueue, 'inbound', { ...event, eventId: message.eventId! }, { replayAt: Date.now() });
+    await waitFor(async () => (await inboundQueue.getJobState(replay)) === 'completed', { what: 'the replay job' });
     await drained();
     expect(await rowCounts(db)).toEqual(before);
     expect(await db.callbackRequest.count({ where: { messageId: message.id } })).toBe(1);
@@ -87,19 +88,19 @@ describe('the workers, exactly once', () => {
   test('a STOP replayed after a later START does not opt the contact out again', async () => {
     const from = '+33630000003';
     const stop = rawSms({ Body: 'STOP', From: from }, new Date(Date.now() - 60_000));
-    await inboundQueue.add(jobs.inbound.name, stop);
+    await enqueue(inboundQueue, 'inbound', stop);
     const stored = await waitFor(() => messageOf(sidOf(stop)), { what: 'the STOP' });
     expect(await isOptedOut(db, from)).toBe(true);
     // A phone number's opt-out covers WhatsApp too.
     expect(await isOptedOut(db, `whatsapp:${from}`)).toBe(true);
 
     const start = rawSms({ Body: 'START', From: from });
-    await inboundQueue.add(jobs.inbound.name, start);
+    await enqueue(inboundQueue, 'inbound', start);
     await waitFor(() => messageOf(sidOf(start)), { what: 'the START' });
     expect(await isOptedOut(db, from)).toBe(false);
 
-    const replay = await inboundQueue.add(jobs.inbound.name, { ...stop, eventId: stored.eventId });
-    await waitFor(async () => (await replay.getState()) === 'completed', { what: 'the replay job' });
+    const replay = await enqueue(inboundQueue, 'inbound', { ...stop, eventId: stored.eventId! }, { replayAt: Date.now() });
+    await waitFor(async () => (await inboundQueue.getJobState(replay)) === 'completed', { what: 'the replay job' });
     await drained();
     expect(await db.contact.findUniqueOrThrow({ where: { address: from } })).toMatchObject({ optedOut: false });
     expect([...(await optedOutAmong(db, [from, `whatsapp:${from}`, '+33699999999']))]).toEqual([]);
@@ -139,7 +140,7 @@ describe('the workers, exactly once', () => {
     const reply = rawSms({ Body: 'oui', From: sender });
     const named = { ...rawSms({ Body: 'oui', From: '+33630000005' }), url: `http://127.0.0.1/webhooks/twilio/messages?campaignId=${other.campaign.id}` };
     const old = rawSms({ Body: 'oui', From: sender }, new Date(Date.now() - 72 * 3_600_000));
-    for (const e of [reply, named, old]) await inboundQueue.add(jobs.inbound.name, e);
+    for (const e of [reply, named, old]) await enqueue(inboundQueue, 'inbound', e);
     expect(await waitFor(() => messageOf(sidOf(reply)))).toMatchObject({ campaignId: campaign.id });
     expect(await waitFor(() => messageOf(sidOf(named)))).toMatchObject({ campaignId: other.campaign.id });
     // Received before the campaign message left: not a reply to it.
@@ -149,11 +150,11 @@ describe('the workers, exactly once', () => {
   test('a poison event fails at once with its reason, without holding up the others', async () => {
     const poison = { ...rawSms({ From: '+33630000006' }), contentType: 'application/json', body: '{not json' };
     const good = Array.from({ length: 20 }, (_, i) => rawSms({ Body: 'Quel est le prix ?', From: `+336300001${String(i).padStart(2, '0')}` }));
-    const job = await inboundQueue.add(jobs.inbound.name, poison);
-    await inboundQueue.addBulk(good.map((data) => ({ name: jobs.inbound.name, data })));
+    const job = await enqueue(inboundQueue, 'inbound', poison);
+    await enqueueBulk(inboundQueue, 'inbound', good.map((payload) => ({ payload })));
     await waitFor(async () => (await db.message.count({ where: { externalId: { in: good.map(sidOf) } } })) === good.length, { what: 'the good messages' });
-    await waitFor(async () => (await job.getState()) === 'failed', { what: 'the poison job to fail' });
-    const failed = (await inboundQueue.getJob(job.id!))!;
+    await waitFor(async () => (await inboundQueue.getJobState(job)) === 'failed', { what: 'the poison job to fail' });
+    const failed = (await inboundQueue.getJob(job))!;
     expect(failed.failedReason).toMatch(new RegExp(`^cannot normalize twilio-messaging event [0-9a-f-]{36}: .*JSON`));
     expect(failed.attemptsMade).toBe(1);
     // Kept raw, for a replay once the cause is fixed.
@@ -191,13 +192,14 @@ describe('the workers, exactly once', () => {
     const sid = outboundSid();
     const t = (s: number) => new Date(Date.UTC(2026, 10, 23, 9, 0, s));
     const early = [rawStatus(sid, 'sent', { receivedAt: t(1) }), rawStatus(sid, 'sent', { receivedAt: t(1) })];
+    // Auto ids: the repeat must reach the listener (the catalog's id would dedupe it in BullMQ).
     const added = await inboundQueue.addBulk(early.map((data) => ({ name: jobs.inbound.name, data })));
     await waitFor(async () => (await Promise.all(added.map((j) => j.getState()))).every((s) => s === 'completed'), { what: 'the early callbacks' });
     expect(await db.pendingStatus.count({ where: { providerMessageId: sid } })).toBe(1);
 
     await attachProviderMessageId(db, messages[0]!.id, sid);
-    const late = await inboundQueue.add(jobs.inbound.name, rawStatus(sid, 'delivered', { receivedAt: t(2) }));
-    await waitFor(async () => (await late.getState()) === 'completed', { what: 'the delivered callback' });
+    const late = await enqueue(inboundQueue, 'inbound', rawStatus(sid, 'delivered', { receivedAt: t(2) }));
+    await waitFor(async () => (await inboundQueue.getJobState(late)) === 'completed', { what: 'the delivered callback' });
     expect(await db.campaignMessage.findUniqueOrThrow({ where: { id: messages[0]!.id } })).toMatchObject({ status: 'delivered' });
     expect(await db.campaign.findUniqueOrThrow({ where: { id: campaign.id } })).toMatchObject({ queued: 0, sent: 0, delivered: 1, status: 'completed' });
     expect(await db.messageStatus.count({ where: { providerMessageId: sid } })).toBe(2);

@@ -1,5 +1,6 @@
 import { INTENT_LABELS } from '@switchboard/intent';
 import { MESSAGE_SOURCES } from '@switchboard/events';
+import { CAMPAIGN_MESSAGE_STATUSES, type CampaignMessageStatus } from '@switchboard/domain';
 import type { CampaignView } from './campaigns.ts';
 import type { EndpointHealth, QueueHealth, Traffic } from './dashboard.ts';
 import type { SourceAlertingView } from '@switchboard/db';
@@ -219,10 +220,11 @@ export function eventPage(e: EventDetail, outcome: string[], replayed: boolean):
 <h3>Body as received (${h(e.contentType ?? 'no content type')}, ${h(e.bodyEncoding)})</h3><pre>${h(e.body)}</pre></section>`;
 }
 
-const FUNNEL = [
-  ['queued', ''], ['sending', ''], ['sent', ''], ['delivered', ''], ['read', ''],
-  ['failed', 'bad'], ['undelivered', 'bad'], ['skipped', 'muted'], ['canceled', 'muted'],
-] as const;
+/** The bar's class of each campaign message status (keyed by the one list: a new status is a type error here). */
+const FUNNEL_CLASS: Record<CampaignMessageStatus, string> = {
+  queued: '', sending: '', sent: '', delivered: '', read: '', failed: 'bad', undelivered: 'bad', skipped: 'muted', canceled: 'muted',
+};
+const FUNNEL = CAMPAIGN_MESSAGE_STATUSES.map((status) => [status, FUNNEL_CLASS[status]] as const);
 
 export function campaignPage(c: CampaignView, failures: { hours: number[]; failureRate: number[]; settled: number[] }): string {
   // The funnel is cumulative: a read message was sent and delivered too.

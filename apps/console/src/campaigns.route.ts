@@ -1,6 +1,7 @@
 import express, { Router, type Request } from 'express';
 import { z } from 'zod';
 import { cancelCampaign, launchCampaign, type CampaignSettings, type Db } from '@switchboard/db';
+import { CAMPAIGN_MESSAGE_STATUSES } from '@switchboard/domain';
 import { CampaignInputError, CampaignJsonError, createCampaignFromStream, getCampaign, listCampaignMessages, listCampaigns } from './campaigns.ts';
 import { cursorSchema, limitSchema, timeSchema } from './pagination.ts';
 import { parseOr400 } from './validation.ts';
@@ -10,8 +11,7 @@ const MAX_CREATE_BYTES = 32 * 1024 * 1024;
 
 const idParams = z.object({ id: z.uuid({ error: 'must be a campaign id' }) });
 const listQuery = z.object({ limit: limitSchema, cursor: cursorSchema });
-const STATUSES = ['queued', 'sending', 'sent', 'delivered', 'read', 'failed', 'undelivered', 'skipped', 'canceled'] as const;
-const messagesQuery = z.object({ limit: limitSchema, cursor: cursorSchema, status: z.enum(STATUSES).optional() });
+const messagesQuery = z.object({ limit: limitSchema, cursor: cursorSchema, status: z.enum(CAMPAIGN_MESSAGE_STATUSES).optional() });
 const sendBody = z.object({ sendAt: timeSchema.optional() }).strict();
 
 export type CampaignsRoutesDeps = { db: Db; settings: CampaignSettings; erasureHashKey?: string | undefined };

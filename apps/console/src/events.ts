@@ -1,7 +1,7 @@
 import type { Queue } from 'bullmq';
 import { rawEventToPayload, type Db, type Prisma, type RawEvent } from '@switchboard/db';
 import type { ProviderId } from '@switchboard/events';
-import { jobs, type JobInput } from '@switchboard/queues';
+import { enqueue, enqueueBulk, type JobInput } from '@switchboard/queues';
 import { afterCursor, toPage, type Cursor, type Page } from './pagination.ts';
 
 export type EventsDeps = { db: Db; inboundQueue: Queue<JobInput<'inbound'>> };
@@ -73,11 +73,6 @@ export async function getEvent(db: Db, id: string): Promise<EventDetail | null> 
   return row ? toDetail(row) : null;
 }
 
-/** The job id of a replay: unique per run, so BullMQ never dedupes it against the original or an earlier replay. */
-function replayJobId(eventId: string, at: number): string {
-  return `replay.${eventId}.${at}`;
-}
-
 export type ReplayOutcome = { kind: 'not_found' } | { kind: 'queue_unavailable'; error: string } | { kind: 'queued'; eventId: string; jobId: string };
 
 /**
@@ -88,9 +83,10 @@ export async function replayEvent(deps: EventsDeps, id: string): Promise<ReplayO
   const row = await deps.db.rawEvent.findUnique({ where: { id } });
   if (!row) return { kind: 'not_found' };
   const now = Date.now();
-  const jobId = replayJobId(row.id, now);
+  let jobId: string;
   try {
-    await deps.inboundQueue.add(jobs.inbound.name, rawEventToPayload(row), { jobId });
+    // Its id is unique per replay (the catalog's), so BullMQ never dedupes it against the original or an earlier replay.
+    jobId = await enqueue(deps.inboundQueue, 'inbound', rawEventToPayload(row), { replayAt: now });
   } catch (err) {
     // The queue's connection fails fast (Redis down): nothing was queued, so nothing is counted.
     return { kind: 'queue_unavailable', error: (err as Error).message };
@@ -136,7 +132,7 @@ export async function replayRange(deps: EventsDeps, range: ReplayRange): Promise
     });
     if (rows.length === 0) break;
     try {
-      await deps.inboundQueue.addBulk(rows.map((row) => ({ name: jobs.inbound.name, data: rawEventToPayload(row), opts: { jobId: replayJobId(row.id, now) } })));
+      await enqueueBulk(deps.inboundQueue, 'inbound', rows.map((row) => ({ payload: rawEventToPayload(row), options: { replayAt: now } })));
     } catch (err) {
       return { kind: 'queue_unavailable', count: queued, error: (err as Error).message };
     }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import type { Config } from '@switchboard/config';
+import type { AppConfig } from '@switchboard/config';
 import { createDb } from '@switchboard/db';
 import { answerClientErrorsAsJson } from '@switchboard/lifecycle';
 import type { Logger } from '@switchboard/logger';
@@ -14,7 +14,7 @@ export type ConsoleService = { url: string; adminToken: string; close(): Promise
  * Starts the console. Without ADMIN_TOKEN (refused in production by the config), a random token is
  * made for this run and printed once on the terminal: there is no default password.
  */
-export async function startConsole(config: Config, logger: Logger): Promise<ConsoleService> {
+export async function startConsole(config: AppConfig<'console'>, logger: Logger): Promise<ConsoleService> {
   let adminToken = config.console.adminToken;
   if (!adminToken) {
     adminToken = randomBytes(24).toString('base64url');
@@ -55,7 +55,7 @@ export async function startConsole(config: Config, logger: Logger): Promise<Cons
     redis: fastRedis,
     prefix: config.redis.prefix,
     logDir: config.log.dir,
-    trustProxy: config.ingest.trustProxy,
+    trustProxy: config.trustProxy,
     publicUrl: config.console.publicUrl,
     // Behind a TLS proxy that Express does not trust, req.secure is false: the cookie would lose
     // Secure. So it is always Secure when CONSOLE_PUBLIC_URL is https, and by default outside
@@ -63,8 +63,8 @@ export async function startConsole(config: Config, logger: Logger): Promise<Cons
     alwaysSecureCookie: config.console.publicUrl ? config.console.publicUrl.startsWith('https:') : !config.relaxed,
     logger,
     erasureHashKey: config.console.erasureHashKey,
-    attachmentsDir: config.ingest.attachmentsDir,
-    campaigns: { maxRetries: config.campaigns.maxRetries, retryBaseMs: config.campaigns.retryBaseMs, alertFailureRate: config.campaigns.alertFailureRate },
+    attachmentsDir: config.attachmentsDir,
+    campaigns: config.console.campaigns,
   });
   const server = app.listen(config.console.port, config.console.host);
   answerClientErrorsAsJson(server);

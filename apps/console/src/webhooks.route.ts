@@ -1,7 +1,7 @@
 import express, { Router } from 'express';
 import { z } from 'zod';
 import type { Db } from '@switchboard/db';
-import { WEBHOOK_EVENT_TYPES } from '@switchboard/outbound';
+import { OUTBOUND_EVENT_TYPES } from '@switchboard/domain';
 import { cursorSchema, limitSchema, timeSchema } from './pagination.ts';
 import { parseOr400 } from './validation.ts';
 import {
@@ -29,7 +29,7 @@ const url = z
 // A secret of the caller's (a legacy shared secret, or a whsec_ one made elsewhere): long enough not to be guessed.
 const secret = z.string().min(16, 'at least 16 characters').max(1024, 'at most 1024 characters').regex(/^\S+$/, 'no spaces');
 const environment = z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, 'a lower-case name such as development or production');
-const eventTypes = z.array(z.enum(WEBHOOK_EVENT_TYPES, { error: `each one of ${WEBHOOK_EVENT_TYPES.join(', ')}` })).max(WEBHOOK_EVENT_TYPES.length);
+const eventTypes = z.array(z.enum(OUTBOUND_EVENT_TYPES, { error: `each one of ${OUTBOUND_EVENT_TYPES.join(', ')}` })).max(OUTBOUND_EVENT_TYPES.length);
 const description = z.string().max(500, 'at most 500 characters');
 
 const configBody = z.object({ enabled: z.boolean().optional(), url: url.optional(), secret: secret.optional(), environment: environment.optional() }).strict();

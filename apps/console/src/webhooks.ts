@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { deliveryJobId, newId, type Db, type WebhookEndpoint } from '@switchboard/db';
+import { newId, type Db, type WebhookEndpoint } from '@switchboard/db';
 import { generateWebhookSecret } from '@switchboard/outbound';
-import { ensureJob, jobs, type JobInput } from '@switchboard/queues';
+import { ensureJob, type JobInput } from '@switchboard/queues';
 import type { Queue } from 'bullmq';
 import { afterCursor, toPage, type Cursor, type Page } from './pagination.ts';
 
@@ -147,7 +147,7 @@ export async function rotateSecret(db: Db, id: string, secret: string | undefine
 
 /** Makes the next attempt of `deliveryId` run now (its job added, re-added or promoted). */
 async function requeue(queue: DeliveryQueue, deliveryId: string, attempts: number): Promise<void> {
-  await ensureJob(queue, jobs.delivery.name, { deliveryId, attempt: attempts + 1 }, deliveryJobId(deliveryId, attempts + 1), { promote: true });
+  await ensureJob(queue, 'delivery', { deliveryId, attempt: attempts + 1 }, { promote: true });
 }
 
 /** Resends one delivery now, whatever its state (a delivered one is sent again, with the same webhook-id). */

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Worker } from 'bullmq';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { newId, recordConsentChanges } from '@switchboard/db';
-import { recordRejection, UnrecoverableError } from '@switchboard/queues';
+import { jobs, recordRejection, UnrecoverableError } from '@switchboard/queues';
 import { waitFor } from '@switchboard/testing';
 import { ADMIN_TOKEN, seedEvent, seedMessage, startTestConsole, type TestConsole } from './helpers.ts';
 
@@ -75,7 +75,8 @@ beforeAll(async () => {
   const worker = new Worker('interpret', async () => { throw new UnrecoverableError('classifier answered garbage'); }, { connection: { host: '127.0.0.1', port: 6379 }, prefix: t.prefix });
   const { createQueue } = await import('@switchboard/queues');
   const queue = createQueue('interpret', { connection: { host: '127.0.0.1', port: 6379 }, prefix: t.prefix });
-  await queue.add('interpret', { messageId: newId() } as never, { jobId: 'interpret.broken' });
+  // A payload its processor refuses, under an id of its own: added by hand on purpose.
+  await queue.add(jobs.interpret.name, { messageId: newId() } as never, { jobId: 'interpret.broken' });
   await waitFor(async () => (await queue.getFailedCount()) === 1, { what: 'a failed job' });
   await worker.close();
   await queue.close();

@@ -1,11 +1,10 @@
 import { Worker, type Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { transportRetryDelayMs, type CampaignProvider } from '@switchboard/campaigns';
-import type { Config } from '@switchboard/config';
+import type { AppConfig } from '@switchboard/config';
 import { takeDueSends, type Db, type DeliveryQueue } from '@switchboard/db';
+import type { WorkerProcess } from '@switchboard/lifecycle';
 import type { Logger } from '@switchboard/logger';
-import type { WorkerMetrics } from '@switchboard/metrics';
-import { createQueue, createWorker, jobIdFor, jobs, type JobInput, type Resilience } from '@switchboard/queues';
+import { enqueueBulk, type JobInput } from '@switchboard/queues';
 import { createMailgunClient } from './mailgun-client.ts';
 import { createMailgunSender } from './mailgun-sender.ts';
 import { createMetaClient } from './meta-client.ts';
@@ -16,40 +15,29 @@ import { createTwilioSender } from './twilio-sender.ts';
 import { createVonageClient } from './vonage-client.ts';
 import { createVonageSender, vonageStatusByClientRef } from './vonage-sender.ts';
 
-export type CampaignSender = { close(): Promise<void> };
-
 export type CampaignSenderDeps = {
-  config: Config;
+  config: AppConfig<'dispatcher'>;
   logger: Logger;
-  redis: Redis;
-  db: Db;
+  /** The dispatcher process: its database, outage monitor (Postgres or Redis down defers sends without spending attempts), metrics and shutdown steps. */
+  proc: WorkerProcess;
   deliveryQueue: DeliveryQueue;
-  /** The process's outage monitor: Postgres or Redis down defers sends without spending attempts. */
-  resilience?: Resilience;
   /** How often the sweeper looks for due messages (ms). */
   sweepIntervalMs?: number;
-  /** The process's metrics: send job durations and outcomes. */
-  metrics?: WorkerMetrics;
 };
 
-/** The ingest's status route, which Twilio calls back (CONTRACT.md). */
+/** The ingest's status route, which Twilio calls back (docs/contract.md). */
 export const STATUS_CALLBACK_PATH = '/webhooks/twilio/status';
 
 /** With the rate limit off, the limiter still exists (for a 429's pause) with a ceiling nothing reaches. */
 const UNLIMITED_PER_SECOND = 1_000_000;
 
-/** The send job of one message's send number `retries` (a resend is a new job). */
-export function sendJobId(campaignMessageId: string, retries: number): string {
-  return jobIdFor('send', `${campaignMessageId}.${retries}`);
-}
-
 /** The ingest's one-click unsubscribe route (RFC 8058), followed by the signed token. */
 export const UNSUBSCRIBE_PATH = '/webhooks/unsubscribe/';
 
 /** The campaign providers that are configured: Twilio and Vonage (SMS and WhatsApp), Meta (WhatsApp), Mailgun (email). */
-export function providerSenders(config: Config, logger: Logger, db: Db): Partial<Record<CampaignProvider, ChannelSender>> {
+export function providerSenders(config: AppConfig<'dispatcher'>, logger: Logger, db: Db): Partial<Record<CampaignProvider, ChannelSender>> {
   const senders: Partial<Record<CampaignProvider, ChannelSender>> = {};
-  const publicUrl = config.ingest.publicUrl;
+  const publicUrl = config.publicUrl;
   const { accountSid, authToken, from, apiBaseUrl } = config.twilio;
   if (accountSid && authToken && from && publicUrl) {
     const twilio = createTwilioSender({ twilio: createTwilioClient({ baseUrl: apiBaseUrl, accountSid, authToken }), from, statusCallbackUrl: `${publicUrl}${STATUS_CALLBACK_PATH}` });
@@ -93,20 +81,21 @@ export function providerSenders(config: Config, logger: Logger, db: Db): Partial
 /**
  * Campaign sends: the send worker (one job per message, BullMQ's rate limiter shared by every
  * replica through Redis) and the sweeper that adds the jobs of due messages (launches, scheduled
- * sends, resends). Returns undefined, with a warning, when no channel's provider is configured.
+ * sends, resends), stopped with the process. Does nothing, with a warning, when no channel's
+ * provider is configured.
  */
-export async function startCampaignSender(deps: CampaignSenderDeps): Promise<CampaignSender | undefined> {
-  const { config, logger } = deps;
-  const senders = providerSenders(config, logger, deps.db);
+export function startCampaignSender(deps: CampaignSenderDeps): void {
+  const { config, logger, proc } = deps;
+  const senders = providerSenders(config, logger, proc.db);
   if (Object.keys(senders).length === 0) {
     logger.warn('campaign sends are off: none of Twilio, Meta, Vonage and Mailgun is configured');
-    return undefined;
+    return;
   }
-  const rate = config.campaigns.sendRatePerSecond;
-  const sendQueue: Queue<JobInput<'send'>> = createQueue('send', { connection: deps.redis, prefix: config.redis.prefix, resilience: deps.resilience });
+  const rate = config.dispatcher.sendRatePerSecond;
+  const sendQueue: Queue<JobInput<'send'>> = proc.queue('send');
 
   const processor = createSendProcessor({
-    db: deps.db,
+    db: proc.db,
     senders,
     deliveryQueue: deps.deliveryQueue,
     logger,
@@ -116,12 +105,11 @@ export async function startCampaignSender(deps: CampaignSenderDeps): Promise<Cam
       return Worker.RateLimitError();
     },
   });
-  const worker = createWorker('send', (payload, job) => processor(payload, job), {
-    connection: deps.redis,
-    prefix: config.redis.prefix,
-    resilience: deps.resilience,
-    concurrency: config.workers.dispatcherConcurrency,
-    // The queue is the sender's: one TWILIO_FROM, one limit, kept in Redis for every replica.
+  const worker = proc.worker('sends', { send: (payload, job) => processor(payload, job) }, {
+    label: 'send',
+    onCompleted: (result) => proc.metrics.campaignSend((result as SendResult | undefined)?.outcome ?? 'unknown'),
+    concurrency: config.dispatcher.concurrency,
+    // One limit for every provider's sends (one send queue), kept in Redis for every replica.
     limiter: { max: rate > 0 ? rate : UNLIMITED_PER_SECOND, duration: 1_000 },
     lockDuration: config.workers.stalledIntervalMs,
     stalledInterval: config.workers.stalledIntervalMs,
@@ -131,9 +119,6 @@ export async function startCampaignSender(deps: CampaignSenderDeps): Promise<Cam
       backoffStrategy: (attemptsMade: number, _type?: string, err?: Error) => transportRetryDelayMs(attemptsMade, err instanceof TransientSendError ? err.retryAfterMs : undefined),
     },
   });
-  deps.metrics?.instrumentWorker(worker, 'send', (result) => deps.metrics?.campaignSend((result as SendResult | undefined)?.outcome ?? 'unknown'));
-  worker.on('failed', (job, err) => logger.warn('campaign send job failed', { jobId: job?.id, attempt: job?.attemptsMade, error: err.message }));
-  await worker.waitUntilReady();
 
   // Jobs wait in Redis up to about a minute of sends (at least 500): a cancel leaves at most that
   // many no-op jobs, and 100,000 recipients never sit in Redis at once.
@@ -145,8 +130,8 @@ export async function startCampaignSender(deps: CampaignSenderDeps): Promise<Cam
   const sweep = async () => {
     let room = window - (await sendQueue.getJobCountByTypes('wait', 'prioritized', 'delayed'));
     while (room > 0 && !stopped) {
-      const added = await takeDueSends(deps.db, Math.min(room, 1_000), async (sends) => {
-        await sendQueue.addBulk(sends.map((s) => ({ name: jobs.send.name, data: { campaignMessageId: s.id }, opts: { jobId: sendJobId(s.id, s.retries) } })));
+      const added = await takeDueSends(proc.db, Math.min(room, 1_000), async (sends) => {
+        await enqueueBulk(sendQueue, 'send', sends.map((s) => ({ payload: { campaignMessageId: s.id }, options: { retries: s.retries } })));
       });
       if (added === 0) break;
       room -= added;
@@ -161,19 +146,10 @@ export async function startCampaignSender(deps: CampaignSenderDeps): Promise<Cam
       });
   };
   loop();
+  proc.onStop('campaign sweeper', async () => {
+    stopped = true;
+    clearTimeout(timer);
+    await sweeping;
+  });
   logger.info('campaign sender started', { ratePerSecond: rate || 'off', providers: Object.keys(senders) });
-
-  let closing: Promise<void> | undefined;
-  return {
-    close() {
-      closing ??= (async () => {
-        stopped = true;
-        clearTimeout(timer);
-        await sweeping;
-        await worker.close();
-        await sendQueue.close();
-      })();
-      return closing;
-    },
-  };
 }

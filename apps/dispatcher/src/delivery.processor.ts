@@ -1,21 +1,17 @@
-import { abandonDelivery, claimAttempt, deliveryJobId, loadDelivery, recordAttempt, type Db } from '@switchboard/db';
+import { abandonDelivery, claimAttempt, loadDelivery, recordAttempt, type Db } from '@switchboard/db';
 import type { Logger } from '@switchboard/logger';
 import { nextRetryDelay, parseRetryAfter, signingSecrets, standardWebhookHeaders, type WebhookClient } from '@switchboard/outbound';
-import { DelayedError, UnrecoverableError, jobs, type DeliveryPayload, type JobInput } from '@switchboard/queues';
+import { DelayedError, UnrecoverableError, enqueue, type DeliveryPayload, type JobQueue } from '@switchboard/queues';
 import type { Job } from 'bullmq';
 import type { EndpointLimiter } from './endpoint-limiter.ts';
 
 /** An endpoint failing every attempt for this long is disabled. */
 export const FAILING_DISABLE_MS = 5 * 24 * 3_600_000;
 
-export type DeliveryQueueLike = {
-  add(name: string, data: JobInput<'delivery'>, opts: { jobId: string; delay: number }): Promise<unknown>;
-};
-
 export type DeliveryProcessorDeps = {
   db: Db;
   client: WebhookClient;
-  queue: DeliveryQueueLike;
+  queue: JobQueue<'delivery'>;
   limiter: EndpointLimiter;
   logger: Logger;
   retryBaseMs: number;
@@ -92,7 +88,7 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
       deps.onAttempt?.({ outcome: outcome.kind, durationMs: result.durationMs, status: result.status });
       if (disabled) deps.logger.warn('endpoint.disabled', { endpointId: endpoint.id, reason: disabled, deliveryId: delivery.id, status: result.status });
       if (outcome.kind === 'retry') {
-        await deps.queue.add(jobs.delivery.name, { deliveryId: delivery.id, attempt: attempt + 1 }, { jobId: deliveryJobId(delivery.id, attempt + 1), delay: retryIn! });
+        await enqueue(deps.queue, 'delivery', { deliveryId: delivery.id, attempt: attempt + 1 }, { delay: retryIn! });
       }
       return outcome.kind;
     } finally {

@@ -4,7 +4,6 @@ import {
   attachProviderMessageIds,
   claimCampaignSend,
   claimCampaignSends,
-  enqueueDeliveries,
   refuseCampaignSend,
   releaseCampaignClaim,
   renewCampaignClaim,
@@ -14,7 +13,7 @@ import {
   type MessageIdAttachment,
 } from '@switchboard/db';
 import type { Logger } from '@switchboard/logger';
-import { createBatcher, TransientError, type JobPayload } from '@switchboard/queues';
+import { createBatcher, enqueueDeliveries, TransientError, type JobPayload } from '@switchboard/queues';
 
 /** What a provider answered to one send; `status` undefined when no answer came at all (network error, timeout). */
 export type ChannelAnswer = {

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
-import { enqueueDeliveries, evaluateSourceSilence, listSourceAlerting, type Db, type DeliveryQueue } from '@switchboard/db';
+import { evaluateSourceSilence, listSourceAlerting, type Db, type DeliveryQueue } from '@switchboard/db';
 import type { Logger } from '@switchboard/logger';
-import { silenceStateKey, type Processor } from '@switchboard/queues';
+import { enqueueDeliveries, silenceStateKey, type Processor } from '@switchboard/queues';
 
 export type SilenceProcessorDeps = {
   db: Db;

@@ -1,6 +1,6 @@
-import { deliveryJobId, dueDeliveries, type Db } from '@switchboard/db';
+import { dueDeliveries, type Db } from '@switchboard/db';
 import type { Logger } from '@switchboard/logger';
-import { jobs, type JobInput } from '@switchboard/queues';
+import { enqueueBulk, jobIdOf, type JobInput } from '@switchboard/queues';
 import type { Queue } from 'bullmq';
 
 export type SweeperOptions = {
@@ -40,16 +40,13 @@ export function startSweeper(options: SweeperOptions): Sweeper {
       const rows = await dueDeliveries(options.db, { dueBefore: new Date(Date.now() - graceMs), ...(cursor ? { after: cursor } : {}), limit: pageSize });
       const last = rows[rows.length - 1];
       cursor = rows.length < pageSize || !last ? undefined : { at: last.nextAttemptAt, id: last.id };
-      const states = await Promise.all(rows.map((r) => options.queue.getJobState(deliveryJobId(r.id, r.attempts + 1))));
+      const next = (r: (typeof rows)[number]) => ({ deliveryId: r.id, attempt: r.attempts + 1 });
+      const states = await Promise.all(rows.map((r) => options.queue.getJobState(jobIdOf('delivery', next(r)))));
       const live = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
       const missing = rows.filter((_, i) => !live.has(states[i]!));
       const settled = rows.filter((_, i) => states[i] === 'completed' || states[i] === 'failed');
-      await Promise.all(settled.map((r) => options.queue.remove(deliveryJobId(r.id, r.attempts + 1))));
-      if (missing.length > 0) {
-        await options.queue.addBulk(
-          missing.map((r) => ({ name: jobs.delivery.name, data: { deliveryId: r.id, attempt: r.attempts + 1 }, opts: { jobId: deliveryJobId(r.id, r.attempts + 1) } })),
-        );
-      }
+      await Promise.all(settled.map((r) => options.queue.remove(jobIdOf('delivery', next(r)))));
+      await enqueueBulk(options.queue, 'delivery', missing.map((r) => ({ payload: next(r) })));
       added += missing.length;
       if (!cursor) break;
     }

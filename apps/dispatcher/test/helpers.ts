@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { createDb, enqueueDeliveries, newId, writeDeliveries, type Db, type OutboundEvent } from '@switchboard/db';
+import { outboundEvent, type OutboundEvent, type OutboundEventType } from '@switchboard/domain';
+import { createDb, enqueueDeliveries, newId, writeDeliveries, type Db } from '@switchboard/db';
 import type { Queue } from 'bullmq';
 import type { JobInput } from '@switchboard/queues';
 
@@ -26,9 +27,9 @@ export async function emit(db: Db, queue: Queue<JobInput<'delivery'>>, events: O
   return ids;
 }
 
-export function event(type = 'message.received', data: unknown = { text: 'bonjour' }): OutboundEvent {
+export function event(type: OutboundEventType = 'message.received', data: unknown = { text: 'bonjour' }): OutboundEvent {
   const id = newId();
-  return { eventKey: `${type}:${id}`, type, data: { id, ...(data as object) } };
+  return outboundEvent(type, [id], { id, ...(data as object) });
 }
 
 export { createDb };

@@ -9,7 +9,7 @@ import type { SourceCache } from './source-cache.ts';
  */
 export function providerBindings(config: Config, sources: SourceCache, plugins: readonly ProviderPlugin[] = PROVIDERS): Map<string, ProviderBinding> {
   const { ingest } = config;
-  const context = { keywordsFile: ingest.keywordsFile, ivrFile: ingest.ivrFile, operatorPhone: ingest.operatorPhone, voice: ingest.voice, sources };
+  const context = { keywordsFile: config.keywordsFile, ivrFile: ingest.ivrFile, operatorPhone: ingest.operatorPhone, voice: ingest.voice, sources };
   const sections = config as unknown as Record<string, unknown>;
   const bindings = new Map<string, ProviderBinding>();
   for (const plugin of plugins) {

@@ -5,7 +5,7 @@ export type Readiness = { ready: boolean; down: string[]; warnings: string[] };
 
 /**
  * Redis and Postgres reachable, each within a second. Redis that may drop what it acknowledged
- * (no AOF, or an eviction policy) is a warning, not a failure: see CONTRACT.md.
+ * (no AOF, or an eviction policy) is a warning, not a failure: see docs/contract.md.
  */
 export async function checkReadiness(redis: Redis, db: Db): Promise<Readiness> {
   const down: string[] = [];

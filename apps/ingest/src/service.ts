@@ -72,13 +72,13 @@ export async function startIngest(config: Config, logger: Logger, plugins: reado
     limiter,
     replayGuard: createReplayGuard({ redis, keyPrefix: `${config.redis.prefix}:ingest-tokens`, ttlSeconds: 2 * MAILGUN_TOLERANCE_SEC + 60 }),
     rejections: createRejectionLog<RefusedWebhook>(redis, config.redis.prefix),
-    publicUrl: config.ingest.publicUrl,
+    publicUrl: config.publicUrl,
     maxBodyBytes: config.ingest.maxBodyBytes,
     mailgunMaxBodyBytes: config.ingest.mailgunMaxBodyBytes,
     mailgunMaxTextBytes: config.ingest.mailgunMaxTextBytes,
-    attachmentsDir: config.ingest.attachmentsDir,
+    attachmentsDir: config.attachmentsDir,
     insecureSkipSignatures: config.ingest.insecureSkipSignatures,
-    trustProxy: config.ingest.trustProxy,
+    trustProxy: config.trustProxy,
     bindings: providerBindings(config, sources, plugins),
     routes: webhookRoutes(plugins),
     readiness: () => checkReadiness(redis, db),
@@ -90,7 +90,7 @@ export async function startIngest(config: Config, logger: Logger, plugins: reado
   server.keepAliveTimeout = 65_000;
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.ingest.host.includes(':') ? `[${config.ingest.host}]` : config.ingest.host}:${port}`;
-  logger.info('ingest listening', { url, publicUrl: config.ingest.publicUrl });
+  logger.info('ingest listening', { url, publicUrl: config.publicUrl });
 
   let closing: Promise<void> | undefined;
   return {

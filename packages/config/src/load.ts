@@ -3,8 +3,24 @@ import type { z } from 'zod';
 import { PROVIDERS, type ProviderPlugin, type ProviderSections } from '@switchboard/providers';
 import { envSchema, type Env } from './schema.ts';
 
-/** The configuration every app reads, shaped by domain; each provider's section comes from its plug-in. */
+/**
+ * The configuration, in sections: settings every app may read (see {@link SHARED_SECTIONS}), one
+ * section per app that only that app reads ({@link APP_SECTIONS}), and the providers' sections.
+ */
 export type Config = ReturnType<typeof shape> & ProviderSections;
+
+/** The sections any app may read: connections, logging, shutdown, and what two apps share by nature. */
+export const SHARED_SECTIONS = ['env', 'production', 'relaxed', 'database', 'redis', 'log', 'shutdownTimeoutMs', 'publicUrl', 'trustProxy', 'attachmentsDir', 'keywordsFile', 'workers', 'metrics'] as const;
+/** The providers' credentials: read by ingest (verification) and by the dispatcher (sending). */
+export const PROVIDER_SECTIONS = ['twilio', 'mailgun', 'whatsappBridge', 'vonage', 'meta'] as const satisfies readonly (keyof ProviderSections)[];
+/** Each app's own section: no other app reads it (test/config-sections.test.ts checks the code). */
+export const APP_SECTIONS = { ingest: 'ingest', listener: 'listener', interpreter: 'interpreter', dispatcher: 'dispatcher', console: 'console' } as const;
+
+/**
+ * What app `A` may read: the shared sections, the providers' and its own. An app's start function
+ * and modules take this type, so reading another app's section is a type error.
+ */
+export type AppConfig<A extends keyof typeof APP_SECTIONS> = Pick<Config, (typeof SHARED_SECTIONS)[number] | (typeof PROVIDER_SECTIONS)[number] | (typeof APP_SECTIONS)[A]>;
 
 /** Which app is loading: some apps need variables the others do not. */
 export type AppName = 'ingest' | 'listener' | 'interpreter' | 'dispatcher' | 'console' | 'cli';
@@ -74,51 +90,65 @@ function shape(env: Env) {
     redis: { url: env.REDIS_URL, prefix: env.QUEUE_PREFIX },
     log: { level: env.LOG_LEVEL, dir: env.LOG_DIR, format: env.LOG_FORMAT ?? (production ? 'json' : 'pretty') },
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    /** The base URL providers call: ingest checks signatures against it, the dispatcher gives providers callback and unsubscribe URLs under it. */
+    publicUrl: env.PUBLIC_URL,
+    /** The proxy in front of the two HTTP apps (ingest, console). */
+    trustProxy: parseTrustProxy(env.TRUST_PROXY),
+    /** Ingest stores attachments there, the console serves them. */
+    attachmentsDir: env.ATTACHMENTS_DIR,
+    /** Ingest answers its keywords; the interpreter classifies them as service keywords. */
+    keywordsFile: env.KEYWORDS_FILE,
+    /** Every process that runs or retries jobs: the outage retry schedule and the stalled-job check. */
+    workers: {
+      stalledIntervalMs: env.WORKER_STALLED_INTERVAL_MS,
+      backoff: { baseMs: env.JOB_BACKOFF_BASE_MS, maxMs: env.JOB_BACKOFF_MAX_MS },
+    },
+    /** A worker's (listener, interpreter, dispatcher) /metrics listener. */
+    metrics: { host: env.HOST, port: env.METRICS_PORT },
     ingest: {
       host: env.HOST,
       port: env.INGEST_PORT,
-      publicUrl: env.PUBLIC_URL,
-      trustProxy: parseTrustProxy(env.TRUST_PROXY),
       maxBodyBytes: env.MAX_BODY_BYTES,
       mailgunMaxBodyBytes: env.MAILGUN_MAX_BODY_BYTES,
       mailgunMaxTextBytes: env.MAILGUN_MAX_TEXT_BYTES,
       rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
       spoolDir: env.SPOOL_DIR,
       spoolMaxBytes: env.SPOOL_MAX_BYTES,
-      attachmentsDir: env.ATTACHMENTS_DIR,
       voice: { language: env.VOICE_LANGUAGE, voice: env.VOICE_NAME },
       insecureSkipSignatures: env.INSECURE_SKIP_SIGNATURES,
-      keywordsFile: env.KEYWORDS_FILE,
       ivrFile: env.IVR_FILE,
       operatorPhone: env.OPERATOR_PHONE,
     },
-    metrics: { host: env.HOST, port: env.METRICS_PORT },
-    console: { host: env.HOST, port: env.CONSOLE_PORT, adminToken: env.ADMIN_TOKEN, publicUrl: env.CONSOLE_PUBLIC_URL, erasureHashKey: env.ERASURE_HASH_KEY },
-    workers: {
-      listenerConcurrency: env.LISTENER_CONCURRENCY,
-      interpreterConcurrency: env.INTERPRETER_CONCURRENCY,
-      dispatcherConcurrency: env.DISPATCHER_CONCURRENCY,
-      stalledIntervalMs: env.WORKER_STALLED_INTERVAL_MS,
-      backoff: { baseMs: env.JOB_BACKOFF_BASE_MS, maxMs: env.JOB_BACKOFF_MAX_MS },
-    },
-    intent: {
-      classifier: env.INTENT_CLASSIFIER,
-      llm: { url: env.INTENT_LLM_URL, apiKey: env.INTENT_LLM_API_KEY, model: env.INTENT_LLM_MODEL },
-    },
-    outbound: {
-      retryBaseMs: env.RETRY_BASE_MS,
-      allowlist: env.OUTBOUND_ALLOWLIST,
-      timeoutMs: env.WEBHOOK_TIMEOUT_MS,
-      endpointConcurrency: env.WEBHOOK_ENDPOINT_CONCURRENCY,
-      sweepIntervalMs: env.WEBHOOK_SWEEP_INTERVAL_MS,
-      silenceCheckIntervalMs: env.SILENCE_CHECK_INTERVAL_MS,
-    },
-    campaigns: {
+    listener: { concurrency: env.LISTENER_CONCURRENCY },
+    interpreter: {
+      concurrency: env.INTERPRETER_CONCURRENCY,
+      /** A reply within this time of a campaign message belongs to that campaign. */
       attributionWindowMs: env.CAMPAIGN_ATTRIBUTION_HOURS * 3_600_000,
+      intent: {
+        classifier: env.INTENT_CLASSIFIER,
+        llm: { url: env.INTENT_LLM_URL, apiKey: env.INTENT_LLM_API_KEY, model: env.INTENT_LLM_MODEL },
+      },
+    },
+    dispatcher: {
+      concurrency: env.DISPATCHER_CONCURRENCY,
       sendRatePerSecond: env.SEND_RATE_PER_SECOND,
-      maxRetries: env.CAMPAIGN_MAX_RETRIES,
-      retryBaseMs: env.RETRY_BASE_MS,
-      alertFailureRate: env.CAMPAIGN_ALERT_FAILURE_RATE,
+      outbound: {
+        retryBaseMs: env.RETRY_BASE_MS,
+        allowlist: env.OUTBOUND_ALLOWLIST,
+        timeoutMs: env.WEBHOOK_TIMEOUT_MS,
+        endpointConcurrency: env.WEBHOOK_ENDPOINT_CONCURRENCY,
+        sweepIntervalMs: env.WEBHOOK_SWEEP_INTERVAL_MS,
+        silenceCheckIntervalMs: env.SILENCE_CHECK_INTERVAL_MS,
+      },
+    },
+    console: {
+      host: env.HOST,
+      port: env.CONSOLE_PORT,
+      adminToken: env.ADMIN_TOKEN,
+      publicUrl: env.CONSOLE_PUBLIC_URL,
+      erasureHashKey: env.ERASURE_HASH_KEY,
+      /** Settings a campaign takes when it is created (stored with it, so every process applying its callbacks agrees). */
+      campaigns: { maxRetries: env.CAMPAIGN_MAX_RETRIES, retryBaseMs: env.RETRY_BASE_MS, alertFailureRate: env.CAMPAIGN_ALERT_FAILURE_RATE },
     },
   };
 }
@@ -156,7 +186,7 @@ export function loadConfig(env: Record<string, string | undefined>, app: AppName
   if (app === 'console' && !config.relaxed && !config.console.adminToken) {
     problems.push(`ADMIN_TOKEN: required by the console unless NODE_ENV is development or test (${mode}; missing)`);
   }
-  if (app === 'ingest' && !config.relaxed && !config.ingest.publicUrl) {
+  if (app === 'ingest' && !config.relaxed && !config.publicUrl) {
     // Without it the signed URL would come from the request's Host (or a proxy's X-Forwarded-Host).
     problems.push(`PUBLIC_URL: required by ingest unless NODE_ENV is development or test (${mode}; missing): signatures are checked against it`);
   }
@@ -165,7 +195,7 @@ export function loadConfig(env: Record<string, string | undefined>, app: AppName
   if (config.workers.backoff.maxMs < config.workers.backoff.baseMs) {
     problems.push('JOB_BACKOFF_MAX_MS: must be at least JOB_BACKOFF_BASE_MS');
   }
-  if (config.intent.classifier === 'llm' && !(config.intent.llm.url && config.intent.llm.model)) {
+  if (config.interpreter.intent.classifier === 'llm' && !(config.interpreter.intent.llm.url && config.interpreter.intent.llm.model)) {
     problems.push('INTENT_LLM_URL, INTENT_LLM_MODEL: required when INTENT_CLASSIFIER=llm');
   }
   if (problems.length > 0) throw new ConfigError(problems);

@@ -4,7 +4,7 @@ import { envBoolean, envInt, envList, envOptional, envPort, envUrl } from '@swit
 const MiB = 1024 * 1024;
 
 /**
- * The environment every process reads (see CONTRACT.md), but for the providers' own variables:
+ * The environment every process reads (see docs/contract.md), but for the providers' own variables:
  * each provider declares those in its folder (`packages/providers/src/<provider>/plugin.ts`), and
  * `loadConfig` reads them with it. Unknown variables are ignored.
  */

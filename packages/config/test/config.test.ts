@@ -21,7 +21,7 @@ describe('loadConfig', () => {
     expect(config.ingest.rateLimitPerMinute).toBe(100);
     expect(config.ingest.spoolDir).toBe('./var/spool');
     expect(config.log).toEqual({ level: 'info', dir: './var/log', format: 'pretty' });
-    expect(config.outbound.retryBaseMs).toBe(5000);
+    expect(config.dispatcher.outbound.retryBaseMs).toBe(5000);
     expect(config.ingest.maxBodyBytes).toBe(1024 * 1024);
     expect(config.ingest.mailgunMaxBodyBytes).toBe(25 * 1024 * 1024);
     expect(config.twilio.authToken).toBeUndefined();
@@ -98,16 +98,16 @@ describe('loadConfig', () => {
   });
 
   test('PUBLIC_URL loses its trailing slash and must be http(s)', () => {
-    expect(loadConfig({ PUBLIC_URL: 'https://hooks.example.com/' }).ingest.publicUrl).toBe('https://hooks.example.com');
+    expect(loadConfig({ PUBLIC_URL: 'https://hooks.example.com/' }).publicUrl).toBe('https://hooks.example.com');
     expect(problemsOf({ PUBLIC_URL: 'ftp://x' })[0]).toMatch(/^PUBLIC_URL:/);
   });
 
   test('TRUST_PROXY maps to the Express setting', () => {
-    expect(loadConfig({}).ingest.trustProxy).toBe(false);
-    expect(loadConfig({ NODE_ENV: 'test', TRUST_PROXY: 'true' }).ingest.trustProxy).toBe(true);
-    expect(loadConfig({ NODE_ENV: 'test', TRUST_PROXY: '2' }).ingest.trustProxy).toBe(2);
-    expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8' }).ingest.trustProxy).toBe('loopback, 10.0.0.0/8');
-    expect(loadConfig({ TRUST_PROXY: '172.31.240.1, fd00::/8, ::1' }).ingest.trustProxy).toBe('172.31.240.1, fd00::/8, ::1');
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({ NODE_ENV: 'test', TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(loadConfig({ NODE_ENV: 'test', TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8' }).trustProxy).toBe('loopback, 10.0.0.0/8');
+    expect(loadConfig({ TRUST_PROXY: '172.31.240.1, fd00::/8, ::1' }).trustProxy).toBe('172.31.240.1, fd00::/8, ::1');
   });
 
   test('in production TRUST_PROXY names the proxy: "true" and hop counts (trusting any direct client) are refused, as are typos', () => {

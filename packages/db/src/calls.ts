@@ -1,7 +1,8 @@
 import type { CallStepEvent, RecordingEvent } from '@switchboard/events';
 import type { Db, DbTx } from './client.ts';
 import { newId } from './ids.ts';
-import { writeDeliveries, type OutboundEvent } from './outbox.ts';
+import { outboundEvent, type OutboundEvent } from '@switchboard/domain';
+import { writeDeliveries } from './outbox.ts';
 
 /** Call statuses after which Twilio reports nothing more about a call. */
 const FINAL_CALL_STATUSES = ['completed', 'busy', 'failed', 'no-answer', 'canceled'];
@@ -83,18 +84,14 @@ async function callCompletedEvent(tx: DbTx, callSid: string): Promise<OutboundEv
     where: { callSid },
     include: { steps: { orderBy: { receivedAt: 'asc' } }, recordings: { orderBy: { receivedAt: 'asc' } } },
   });
-  return {
-    eventKey: `call.completed:${callSid}`,
-    type: 'call.completed',
-    data: {
-      callSid,
-      from: call.from,
-      to: call.to,
-      status: call.status,
-      startedAt: call.startedAt.toISOString(),
-      endedAt: call.updatedAt.toISOString(),
-      choices: call.steps.filter((s) => s.kind === 'menu').map((s) => ({ digits: s.digits, choice: s.choice, at: s.receivedAt.toISOString() })),
-      recordings: call.recordings.map((r) => ({ recordingSid: r.recordingSid, url: r.url, durationSec: r.durationSec, status: r.status })),
-    },
-  };
+  return outboundEvent('call.completed', [callSid], {
+    callSid,
+    from: call.from,
+    to: call.to,
+    status: call.status,
+    startedAt: call.startedAt.toISOString(),
+    endedAt: call.updatedAt.toISOString(),
+    choices: call.steps.filter((s) => s.kind === 'menu').map((s) => ({ digits: s.digits, choice: s.choice, at: s.receivedAt.toISOString() })),
+    recordings: call.recordings.map((r) => ({ recordingSid: r.recordingSid, url: r.url, durationSec: r.durationSec, status: r.status })),
+  });
 }

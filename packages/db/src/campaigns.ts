@@ -1,7 +1,8 @@
 import type { Db, DbTx } from './client.ts';
 import { newId } from './ids.ts';
 import { optedOutAmong } from './opt-out.ts';
-import { writeDeliveries, type OutboundEvent } from './outbox.ts';
+import { outboundEvent, type OutboundEvent } from '@switchboard/domain';
+import { writeDeliveries } from './outbox.ts';
 import { completeCampaigns, moveCounters, raiseAlerts } from './statuses.ts';
 
 /** Settings a campaign keeps from its creation (see the `campaigns` columns). */
@@ -191,11 +192,9 @@ export async function claimCampaignSend(db: Db, campaignMessageId: string, now: 
     if (suppressed || optedOut || undeliverable) {
       const reason = suppressed ? 'suppressed (erased contact)' : optedOut ? 'opted out' : 'undeliverable address';
       await tx.$executeRaw`UPDATE campaign_messages SET send_state = 'skipped', status = 'skipped', status_at = ${now}, error_message = ${reason} WHERE id = ${row.id}::uuid`;
-      const event: OutboundEvent = {
-        eventKey: `message.status:${row.id}:skipped`,
-        type: 'message.status',
-        data: { providerMessageId: null, status: 'skipped', errorCode: null, errorMessage: reason, campaignId: row.campaign_id, campaignMessageId: row.id, recipient: row.recipient, channel: row.channel, at: now.toISOString() },
-      };
+      const event = outboundEvent('message.status', [row.id, 'skipped'], {
+        providerMessageId: null, status: 'skipped', errorCode: null, errorMessage: reason, campaignId: row.campaign_id, campaignMessageId: row.id, recipient: row.recipient, channel: row.channel, at: now.toISOString(),
+      });
       const events = await settle(tx, [{ campaignId: row.campaign_id, from: row.status, to: 'skipped' }], [event]);
       return { outcome: 'skipped' as const, deliveryIds: await writeDeliveries(tx, events) };
     }
@@ -242,11 +241,9 @@ export async function refuseCampaignSend(db: Db, campaignMessageId: string, erro
       FROM old WHERE cm.id = old.id RETURNING cm.id, cm.campaign_id, cm.recipient, cm.channel, cm.retries, old.status`;
     const row = rows[0];
     if (!row) return { deliveryIds: [] };
-    const event: OutboundEvent = {
-      eventKey: `message.status:${row.id}:refused:${row.retries}`,
-      type: 'message.status',
-      data: { providerMessageId: null, status: 'failed', errorCode: error.code, errorMessage: error.message, campaignId: row.campaign_id, campaignMessageId: row.id, recipient: row.recipient, channel: row.channel, at: now.toISOString() },
-    };
+    const event = outboundEvent('message.status', [row.id, 'refused', row.retries], {
+      providerMessageId: null, status: 'failed', errorCode: error.code, errorMessage: error.message, campaignId: row.campaign_id, campaignMessageId: row.id, recipient: row.recipient, channel: row.channel, at: now.toISOString(),
+    });
     const events = await settle(tx, [{ campaignId: row.campaign_id, from: row.status, to: 'failed' }], [event]);
     return { deliveryIds: await writeDeliveries(tx, events) };
   });

@@ -19,7 +19,7 @@ export type DbOptions = {
   onError?: (err: Error) => void;
 };
 
-/** A Prisma client over the Postgres driver adapter (no native engine: see ENVIRONMENT.md). */
+/** A Prisma client over the Postgres driver adapter (no native engine: see docs/development.md, "Prisma, offline"). */
 export function createDb(options: DbOptions): Db {
   const adapter = new PrismaPg(
     {

@@ -25,8 +25,8 @@ export { storeRawEvent, storeRawEvents, rawEventToPayload } from './raw-events.t
 export { rawEventBodiesContaining } from './raw-event-search.ts';
 export { persistInterpretedMessages, messageView } from './messages.ts';
 export type { InterpretedMessage, PersistOutcome, PersistOptions, IntentValue } from './messages.ts';
-export { applyStatusCallbacks, attachProviderMessageId, attachProviderMessageIds, statusAdvances, completeCampaigns, moveCounters, raiseAlerts, CAMPAIGN_MESSAGE_STATUSES } from './statuses.ts';
-export type { StatusCallback, StatusOutcome, StatusBatchResult, CampaignMessageStatus, CounterMove, MessageIdAttachment } from './statuses.ts';
+export { applyStatusCallbacks, attachProviderMessageId, attachProviderMessageIds, completeCampaigns, moveCounters, raiseAlerts } from './statuses.ts';
+export type { StatusCallback, StatusOutcome, StatusBatchResult, MessageIdAttachment } from './statuses.ts';
 export {
   openCampaign,
   addCampaignRecipients,
@@ -52,7 +52,7 @@ export { eraseContact, addressHash, erasedLabel, addressPattern, isSuppressed } 
 export type { ErasureCounts, ErasureResult } from './erasure.ts';
 export { recordConsentChanges, consentHistory, consentLedgerPages } from './consent.ts';
 export type { ConsentChange, ConsentEntry } from './consent.ts';
-export { anyEndpointEnabled, writeDeliveries, enqueueDeliveries, dueDeliveries, deliveryJobId, DELIVERY_JOB_NAME } from './outbox.ts';
-export type { OutboundEvent, DeliveryQueue, DeliveryJobData, DueDelivery } from './outbox.ts';
+export { anyEndpointEnabled, writeDeliveries, enqueueDeliveries, dueDeliveries } from './outbox.ts';
+export type { DeliveryQueue, DueDelivery } from './outbox.ts';
 export { loadDelivery, claimAttempt, abandonDelivery, recordAttempt } from './webhooks.ts';
 export type { DeliveryToSend, AttemptRecord } from './webhooks.ts';

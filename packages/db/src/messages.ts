@@ -2,7 +2,8 @@ import type { InboundMessage } from '@switchboard/events';
 import type { Db, DbTx } from './client.ts';
 import { newId } from './ids.ts';
 import { recordConsentChanges, type ConsentChange } from './consent.ts';
-import { anyEndpointEnabled, writeDeliveries, type OutboundEvent } from './outbox.ts';
+import { anyEndpointEnabled, writeDeliveries } from './outbox.ts';
+import { consentActionOf, contactKind, decidedBy, leadStatusFor, newMessageEvents, requestsCallback, type OutboundEvent } from '@switchboard/domain';
 
 /**
  * What the classifier made of a message. `whenOptedOut`: the label that applies instead when the
@@ -37,23 +38,7 @@ export type PersistOptions = {
   attributionWindowMs: number;
 };
 
-/** Lead status a reply's intent moves the contact to; other intents leave it. */
-const LEAD_STATUS: Record<string, string> = {
-  interested: 'interested',
-  not_interested: 'not_interested',
-  callback_request: 'callback_requested',
-  question: 'engaged',
-  info_request: 'engaged',
-  opt_out: 'opted_out',
-};
-
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-function contactKind(message: InboundMessage): string {
-  if (message.source === 'email') return 'email';
-  if (message.source === 'whatsapp-group') return 'bridge';
-  return 'phone';
-}
 
 /**
  * Persists a batch of interpreted messages in one transaction: contacts, messages, intents,
@@ -174,8 +159,9 @@ async function resolveContextualIntents(tx: DbTx, effective: { row: { item: Inte
     }
     const label = e.row.item.intent.label;
     const at = new Date(e.row.item.message.receivedAt).getTime();
-    if ((label === 'opt_out' || label === 'opt_in') && st.at < at) {
-      st.optedOut = label === 'opt_out';
+    const action = consentActionOf(label);
+    if (action && st.at < at) {
+      st.optedOut = action === 'opt_out';
       st.at = at;
     }
   }
@@ -193,8 +179,8 @@ async function announceCreated(tx: DbTx, outcomes: PersistOutcome[], rows: { ite
   const owner: (typeof created)[number]['outcome'][] = [];
   for (const { outcome, row } of created) {
     const data = messageView(outcome.messageId, row.item, row.campaignId);
-    for (const type of ['message.received', 'message.interpreted']) {
-      events.push({ eventKey: `${type}:${outcome.messageId}`, type, data });
+    for (const event of newMessageEvents(outcome.messageId, data)) {
+      events.push(event);
       owner.push(outcome);
     }
   }
@@ -221,13 +207,6 @@ export function messageView(messageId: string, item: InterpretedMessage, campaig
   };
 }
 
-/** Which rule decided an opt-out or opt-in: the keyword itself (`keyword:STOP`), else the classifier's name. */
-function decidedBy(classifier: string, content: string): string {
-  if (classifier !== 'keyword') return classifier;
-  const word = content.trim().replace(/^[\s\p{P}]+|[\s\p{P}]+$/gu, '').toUpperCase().slice(0, 40);
-  return `keyword:${word}`;
-}
-
 function extractedOf(message: InboundMessage): Record<string, unknown> {
   return message.email ? { ...message.extractedData, email: message.email } : message.extractedData;
 }
@@ -237,7 +216,7 @@ async function upsertContacts(tx: DbTx, items: InterpretedMessage[]): Promise<Ma
   const latest = new Map<string, { kind: string; at: string }>();
   for (const { message } of items) {
     const seen = latest.get(message.sender);
-    if (!seen || seen.at < message.receivedAt) latest.set(message.sender, { kind: contactKind(message), at: message.receivedAt });
+    if (!seen || seen.at < message.receivedAt) latest.set(message.sender, { kind: contactKind(message.source), at: message.receivedAt });
   }
   const addresses = [...latest.keys()].sort();
   const rows = await tx.$queryRaw<{ id: string; address: string }[]>`
@@ -312,16 +291,17 @@ export async function applyContactEffects(tx: DbTx, effects: { messageId: string
     const at = new Date(item.message.receivedAt);
     const label = item.intent.label;
     const newer = (prev: { at: Date } | undefined) => !prev || prev.at.getTime() < at.getTime();
-    if (label === 'opt_out' || label === 'opt_in') {
+    const action = consentActionOf(label);
+    if (action) {
       const { message, intent } = item;
       consent.push({
-        address: message.sender, contactId, channel: message.source, action: label, at, cause: 'message', messageId,
+        address: message.sender, contactId, channel: message.source, action, at, cause: 'message', messageId,
         wording: message.content, decidedBy: decidedBy(intent.classifier, message.content), sourceKey: `message:${messageId}`,
       });
     }
-    const status = LEAD_STATUS[label];
+    const status = leadStatusFor(label);
     if (status && newer(lead.get(contactId))) lead.set(contactId, { status, at });
-    if (label === 'callback_request') callbacks.push({ messageId, contactId, at });
+    if (requestsCallback(label)) callbacks.push({ messageId, contactId, at });
   }
   // The contact's opt state and the consent ledger, through the one function every caller uses.
   await recordConsentChanges(tx, consent);

@@ -1,33 +1,11 @@
 import type { Db, DbTx } from './client.ts';
 import { newId } from './ids.ts';
 
-/** An outbound event to announce: one delivery per `eventKey` and endpoint, however often its effect is replayed. */
-export type OutboundEvent = {
-  /** `message.received:<messageId>`, `message.status:<sid>:<status>`, … (webhook_deliveries.event_key). */
-  eventKey: string;
-  type: string;
-  data: unknown;
-};
-
-/** A dispatcher job: which delivery, and which attempt it is to make (absent: the next one). */
-export type DeliveryJobData = { deliveryId: string; attempt?: number };
+import type { OutboundEvent } from '@switchboard/domain';
+import { enqueueDeliveries as enqueueCatalogDeliveries, jobs, type JobQueue } from '@switchboard/queues';
 
 /** The queue the dispatcher reads, as far as the outbox needs it (a BullMQ `Queue` fits). */
-export type DeliveryQueue = {
-  addBulk(jobs: { name: string; data: DeliveryJobData; opts: { jobId: string; delay?: number } }[]): Promise<unknown>;
-};
-
-/** The dispatcher's job name for a webhook delivery (`jobs.delivery.name` in @switchboard/queues). */
-export const DELIVERY_JOB_NAME = 'webhook';
-
-/**
- * The BullMQ job id of one attempt of a delivery. The attempt number is part of it: BullMQ
- * ignores an add whose id it still knows (kept after completion), so a retry under the bare
- * delivery id would be a silent no-op.
- */
-export function deliveryJobId(deliveryId: string, attempt: number): string {
-  return `${deliveryId}.${attempt}`;
-}
+export type DeliveryQueue = JobQueue<'delivery'>;
 
 /** True when at least one endpoint is enabled: only then are deliveries written. */
 export async function anyEndpointEnabled(tx: DbTx | Db): Promise<boolean> {
@@ -65,10 +43,14 @@ export async function writeDeliveries(tx: DbTx, events: OutboundEvent[]): Promis
   return created.map((r) => r.id);
 }
 
-/** Adds the first attempt's dispatcher job of each new delivery (job id = delivery id + attempt 1, so adding twice is harmless). */
-export async function enqueueDeliveries(queue: DeliveryQueue, deliveryIds: string[], jobName = DELIVERY_JOB_NAME): Promise<void> {
-  if (deliveryIds.length === 0) return;
-  await queue.addBulk(deliveryIds.map((deliveryId) => ({ name: jobName, data: { deliveryId, attempt: 1 }, opts: { jobId: deliveryJobId(deliveryId, 1) } })));
+/**
+ * @deprecated `enqueueDeliveries` of @switchboard/queues (names and ids from the job catalog). Kept,
+ * with the job name its callers pass (the catalog's), for the listener's and interpreter's call
+ * sites until they are converted; the name is checked against the catalog.
+ */
+export async function enqueueDeliveries(queue: DeliveryQueue, deliveryIds: string[], jobName: string = jobs.delivery.name): Promise<void> {
+  if (jobName !== jobs.delivery.name) throw new Error(`a delivery job is named "${jobs.delivery.name}", not "${jobName}"`);
+  await enqueueCatalogDeliveries(queue, deliveryIds);
 }
 
 /** A pending delivery whose attempt is due, as the sweeper pages through them. */

@@ -1,6 +1,7 @@
 import { BUILTIN_SOURCES, SOURCE_PROVIDERS, silenceVerdict, type BuiltinSource } from '@switchboard/events';
 import type { Db } from './client.ts';
-import { writeDeliveries, type OutboundEvent } from './outbox.ts';
+import { outboundEvent } from '@switchboard/domain';
+import { writeDeliveries } from './outbox.ts';
 
 /** A source's alerting row as the console shows it. */
 export type SourceAlertingView = {
@@ -96,11 +97,9 @@ export async function evaluateSourceSilence(db: Db, now: Date): Promise<SilenceT
           data: { state: 'silent', silentSince: now, silentLastEventAt: lastEventAt, lastEventAt, checkedAt: now },
         });
         if (moved.count === 0) return undefined;
-        const event: OutboundEvent = {
-          eventKey: `source.silent:${row.sourceId}:${now.getTime()}`,
-          type: 'source.silent',
-          data: { sourceId: row.sourceId, silentSince: now.toISOString(), quietSince: verdict.quietSince.toISOString(), lastEventAt: lastEventAt?.toISOString() ?? null, expected },
-        };
+        const event = outboundEvent('source.silent', [row.sourceId, now.getTime()], {
+          sourceId: row.sourceId, silentSince: now.toISOString(), quietSince: verdict.quietSince.toISOString(), lastEventAt: lastEventAt?.toISOString() ?? null, expected,
+        });
         return writeDeliveries(tx, [event]);
       }
       const moved = await tx.sourceAlerting.updateMany({
@@ -108,11 +107,9 @@ export async function evaluateSourceSilence(db: Db, now: Date): Promise<SilenceT
         data: { state: 'active', silentSince: null, silentLastEventAt: null, lastEventAt, checkedAt: now },
       });
       if (moved.count === 0) return undefined;
-      const event: OutboundEvent = {
-        eventKey: `source.recovered:${row.sourceId}:${row.silentSince?.getTime() ?? 0}`,
-        type: 'source.recovered',
-        data: { sourceId: row.sourceId, silentSince: row.silentSince?.toISOString() ?? null, recoveredAt: now.toISOString(), lastEventAt: lastEventAt?.toISOString() ?? null },
-      };
+      const event = outboundEvent('source.recovered', [row.sourceId, row.silentSince?.getTime() ?? 0], {
+        sourceId: row.sourceId, silentSince: row.silentSince?.toISOString() ?? null, recoveredAt: now.toISOString(), lastEventAt: lastEventAt?.toISOString() ?? null,
+      });
       return writeDeliveries(tx, [event]);
     });
     if (deliveryIds) transitions.push({ sourceId: row.sourceId, to: verdict.change, deliveryIds });

@@ -2,45 +2,8 @@ import { alertDue, alertFailureRate, isRetryableFailure, resendDelayMs } from '@
 import type { StatusUpdate } from '@switchboard/events';
 import type { Db, DbTx } from './client.ts';
 import { newId } from './ids.ts';
-import { writeDeliveries, type OutboundEvent } from './outbox.ts';
-
-/** The statuses a campaign message can be in; each has its counter column in `campaigns`. */
-export const CAMPAIGN_MESSAGE_STATUSES = ['queued', 'sending', 'sent', 'delivered', 'read', 'failed', 'undelivered', 'skipped'] as const;
-export type CampaignMessageStatus = (typeof CAMPAIGN_MESSAGE_STATUSES)[number];
-
-/**
- * Twilio's lifecycle, once: a status applies only if it ranks higher than the current one and the
- * current one is not terminal. `failed` and `undelivered` rank with `delivered`, so they end a
- * message that was not delivered yet, and a late failure never undoes a delivery; nothing moves a
- * terminal status. `accepted` and `scheduled` rank below `queued` and so never apply.
- */
-const LIFECYCLE: Record<string, { rank: number; terminal: boolean; as: CampaignMessageStatus | null }> = {
-  accepted: { rank: 0, terminal: false, as: null },
-  scheduled: { rank: 0, terminal: false, as: null },
-  queued: { rank: 1, terminal: false, as: 'queued' },
-  sending: { rank: 2, terminal: false, as: 'sending' },
-  sent: { rank: 3, terminal: false, as: 'sent' },
-  delivered: { rank: 4, terminal: false, as: 'delivered' },
-  read: { rank: 5, terminal: true, as: 'read' },
-  failed: { rank: 4, terminal: true, as: 'failed' },
-  undelivered: { rank: 4, terminal: true, as: 'undelivered' },
-  // Twilio cancels a scheduled message: no counter of its own, it did not reach the recipient.
-  canceled: { rank: 4, terminal: true, as: 'failed' },
-  // Never sent (opted out): set by the dispatcher, final.
-  skipped: { rank: 9, terminal: true, as: 'skipped' },
-};
-
-/** Statuses after which a campaign message will not move again (its campaign may complete). */
-const SETTLED = new Set<string>(['delivered', 'read', 'failed', 'undelivered', 'skipped']);
-
-/** True when `next` moves a campaign message in status `current` forward. */
-export function statusAdvances(current: string, next: string): boolean {
-  const from = LIFECYCLE[current];
-  const to = LIFECYCLE[next];
-  if (!to || to.as === null) return false;
-  if (!from) return true;
-  return !from.terminal && to.rank > from.rank;
-}
+import { writeDeliveries } from './outbox.ts';
+import { SETTLED_STATUSES, campaignCompletedEvent, campaignStatusOf, counterDeltas, outboundEvent, statusAdvances, type CampaignMessageStatus, type CounterMove, type OutboundEvent } from '@switchboard/domain';
 
 /** A status callback, normalized, with the raw event it came from. */
 export type StatusCallback = { eventId: string; update: StatusUpdate };
@@ -180,17 +143,16 @@ async function advanceCampaignMessages(
   for (const { key, update } of ordered) {
     const state = bySid.get(update.providerMessageId);
     if (!state || !statusAdvances(state.current, update.status)) continue;
-    const next = LIFECYCLE[update.status]!.as!;
+    const next = campaignStatusOf(update.status)!;
     state.current = next;
     state.errorCode = update.errorCode;
     state.errorMessage = update.errorMessage;
     state.at = update.receivedAt;
     applied.add(key);
-    events.push({
-      eventKey: `message.status:${update.providerMessageId}:${next}`,
-      type: 'message.status',
-      data: { providerMessageId: update.providerMessageId, status: next, errorCode: update.errorCode, errorMessage: update.errorMessage, campaignId: state.row.campaign_id, campaignMessageId: state.row.id, recipient: state.row.recipient, channel: state.row.channel, at: update.receivedAt },
-    });
+    events.push(outboundEvent('message.status', [update.providerMessageId, next], {
+      providerMessageId: update.providerMessageId, status: next, errorCode: update.errorCode, errorMessage: update.errorMessage,
+      campaignId: state.row.campaign_id, campaignMessageId: state.row.id, recipient: state.row.recipient, channel: state.row.channel, at: update.receivedAt,
+    }));
   }
   const moved = [...bySid.values()].filter((s) => s.current !== s.from);
   if (moved.length === 0) return { applied, deliveryIds: [] };
@@ -239,26 +201,16 @@ async function campaignSettings(tx: DbTx, ids: string[]): Promise<Map<string, Ca
   return new Map(rows.map((r) => [r.id, r]));
 }
 
-/** A campaign message that changed status, for the counters. */
-export type CounterMove = { campaignId: string; from: string; to: string };
-
 /**
- * Moves the campaigns' counters in the caller's transaction: the old status down, the new one up.
- * Every change of a campaign message's status goes through here, in the transaction of the
- * change. Returns the campaigns touched, sorted.
+ * Moves the campaigns' counters in the caller's transaction: the old status down, the new one up
+ * (see `counterDeltas`). Every change of a campaign message's status goes through here, in the
+ * transaction of the change. Returns the campaigns touched, sorted.
  */
 export async function moveCounters(tx: DbTx, moves: CounterMove[]): Promise<string[]> {
-  const deltas = new Map<string, Record<CounterColumn, number>>();
-  for (const m of moves) {
-    if (m.from === m.to) continue;
-    const d = deltas.get(m.campaignId) ?? (Object.fromEntries(COUNTER_COLUMNS.map((k) => [k, 0])) as Record<CounterColumn, number>);
-    if ((COUNTER_COLUMNS as readonly string[]).includes(m.from)) d[m.from as CounterColumn] -= 1;
-    if ((COUNTER_COLUMNS as readonly string[]).includes(m.to)) d[m.to as CounterColumn] += 1;
-    deltas.set(m.campaignId, d);
-  }
+  const deltas = counterDeltas(moves);
   const ids = [...deltas.keys()].sort();
   if (ids.length === 0) return [...new Set(moves.map((m) => m.campaignId))].sort();
-  const col = (k: CounterColumn) => ids.map((id) => deltas.get(id)![k]);
+  const col = (k: CampaignMessageStatus) => ids.map((id) => deltas.get(id)![k]);
   await tx.$executeRaw`
     UPDATE campaigns c SET queued = c.queued + d.queued, sending = c.sending + d.sending, sent = c.sent + d.sent,
       delivered = c.delivered + d.delivered, read = c.read + d.read, failed = c.failed + d.failed,
@@ -269,9 +221,6 @@ export async function moveCounters(tx: DbTx, moves: CounterMove[]): Promise<stri
     WHERE c.id = d.id`;
   return ids;
 }
-
-const COUNTER_COLUMNS = [...CAMPAIGN_MESSAGE_STATUSES, 'canceled'] as const;
-type CounterColumn = (typeof COUNTER_COLUMNS)[number];
 
 /**
  * Emits `campaign.alert` for each campaign among `ids` whose failure rate has just reached its
@@ -286,15 +235,11 @@ export async function raiseAlerts(tx: DbTx, ids: string[]): Promise<OutboundEven
   const alerted = await tx.$queryRaw<{ id: string; name: string; channel: string; total: number; alert_failure_rate: number; delivered: number; read: number; failed: number; undelivered: number; alerted_at: Date }[]>`
     UPDATE campaigns SET alerted_at = now() WHERE id = ANY(${due}::uuid[]) AND alerted_at IS NULL
     RETURNING id, name, channel, total, alert_failure_rate, delivered, read, failed, undelivered, alerted_at`;
-  return alerted.map((c) => ({
-    eventKey: `campaign.alert:${c.id}`,
-    type: 'campaign.alert',
-    data: {
-      id: c.id, name: c.name, channel: c.channel, total: c.total,
-      failureRate: alertFailureRate(c), threshold: c.alert_failure_rate,
-      decided: c.delivered + c.read + c.failed + c.undelivered, failures: c.failed + c.undelivered,
-      alertedAt: c.alerted_at.toISOString(),
-    },
+  return alerted.map((c) => outboundEvent('campaign.alert', [c.id], {
+    id: c.id, name: c.name, channel: c.channel, total: c.total,
+    failureRate: alertFailureRate(c), threshold: c.alert_failure_rate,
+    decided: c.delivered + c.read + c.failed + c.undelivered, failures: c.failed + c.undelivered,
+    alertedAt: c.alerted_at.toISOString(),
   }));
 }
 
@@ -310,19 +255,7 @@ export async function completeCampaigns(tx: DbTx, ids: string[]): Promise<Outbou
     WHERE c.id = ANY(${ids}::uuid[]) AND c.status = 'sending'
       -- The counters say it cheaply; the messages themselves confirm it.
       AND c.queued + c.sending + c.sent = 0
-      AND NOT EXISTS (SELECT 1 FROM campaign_messages cm WHERE cm.campaign_id = c.id AND cm.status <> ALL(${[...SETTLED]}::text[]))
+      AND NOT EXISTS (SELECT 1 FROM campaign_messages cm WHERE cm.campaign_id = c.id AND cm.status <> ALL(${[...SETTLED_STATUSES]}::text[]))
     RETURNING id, name, channel, total, queued, sending, sent, delivered, read, failed, undelivered, skipped, canceled, completed_at`;
-  return done.map((c) => {
-    const counts = { queued: c.queued, sent: c.sent, delivered: c.delivered, read: c.read, failed: c.failed, undelivered: c.undelivered, skipped: c.skipped, canceled: c.canceled };
-    return {
-      eventKey: `campaign.completed:${c.id}`,
-      type: 'campaign.completed',
-      data: {
-        id: c.id, name: c.name, channel: c.channel, total: c.total, counts,
-        deliveryRate: c.total > 0 ? (c.delivered + c.read) / c.total : 0,
-        failureRate: c.total > 0 ? (c.failed + c.undelivered) / c.total : 0,
-        completedAt: c.completed_at.toISOString(),
-      },
-    };
-  });
+  return done.map((c) => campaignCompletedEvent({ ...c, completedAt: c.completed_at }));
 }

@@ -2,7 +2,6 @@ export { PROVIDER_IDS, providerIdSchema, attachmentSchema, rawEventItemSchema, r
 export type { ProviderId, Attachment, RawEventItem, RawEventPayload } from './raw-event.ts';
 export {
   MESSAGE_SOURCES,
-  MESSAGE_STATUSES,
   messageSourceSchema,
   messageStatusSchema,
   inboundMessageSchema,

@@ -1,12 +1,12 @@
 import { z } from 'zod';
+import { MESSAGE_STATUSES } from '@switchboard/domain';
 import { attachmentSchema } from './raw-event.ts';
 
 export const MESSAGE_SOURCES = ['sms', 'whatsapp', 'email', 'whatsapp-group'] as const;
 export const messageSourceSchema = z.enum(MESSAGE_SOURCES);
 export type MessageSource = z.infer<typeof messageSourceSchema>;
 
-/** Twilio's message lifecycle, in order; failed and undelivered are terminal. */
-export const MESSAGE_STATUSES = ['accepted', 'scheduled', 'queued', 'sending', 'sent', 'receiving', 'received', 'delivered', 'read', 'failed', 'undelivered', 'canceled'] as const;
+/** The statuses a provider reports, from the one list (@switchboard/domain, with the lifecycle). */
 export const messageStatusSchema = z.enum(MESSAGE_STATUSES);
 export type MessageStatusValue = z.infer<typeof messageStatusSchema>;
 

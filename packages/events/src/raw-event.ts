@@ -36,7 +36,7 @@ export type RawEventItem = z.infer<typeof rawEventItemSchema>;
  */
 export const rawEventSchema = z.object({
   provider: providerIdSchema,
-  /** The provider's idempotency key (see CONTRACT.md: MessageSid, token, webhook-id…). */
+  /** The provider's idempotency key (see docs/contract.md: MessageSid, token, webhook-id…). */
   dedupKey: z.string().min(1),
   /** The path called, alias or not. */
   route: z.string(),

@@ -4,5 +4,4 @@ export { TargetRefusedError, addressRefusal, checkUrl, parseAllowlist } from './
 export type { TargetPolicy } from './guard.ts';
 export { RETRY_MULTIPLIERS, MAX_ATTEMPTS, retrySchedule, nextRetryDelay, parseRetryAfter } from './schedule.ts';
 export { signingSecrets, standardWebhookHeaders } from './sign.ts';
-export { generateWebhookSecret, WEBHOOK_EVENT_TYPES } from './secrets.ts';
-export type { WebhookEventType } from './secrets.ts';
+export { generateWebhookSecret } from './secrets.ts';

@@ -3,12 +3,17 @@ import { z } from 'zod';
 import type { DefaultJobOptions } from 'bullmq';
 import { inboundMessageSchema, rawEventSchema } from '@switchboard/events';
 
-/** One job type: its queue, its name, its payload schema and its defaults. */
+/**
+ * One job type: its queue, its name, its payload schema and its defaults, and how the id of one
+ * of its jobs is built (from its payload, and what else tells two of its jobs apart). A job with
+ * no `jobId` is only added by a BullMQ job scheduler.
+ */
 export type JobDefinition<S extends z.ZodType = z.ZodType> = {
   queue: string;
   name: string;
   schema: S;
   options: DefaultJobOptions;
+  jobId?: (payload: never, occasion: never) => string;
 };
 
 const DAY_S = 86_400;
@@ -59,7 +64,15 @@ export const sendPayloadSchema = z.object({ campaignMessageId: z.uuid() });
 export const silencePayloadSchema = z.object({});
 export type SendPayload = z.infer<typeof sendPayloadSchema>;
 
-/** Every queue and job of the system. Producers and processors import from here. */
+/** A first delivery of a raw event is keyed by its dedup key: the provider's retry is a no-op. */
+function rawEventJobId(event: { provider: string; dedupKey: string }): string {
+  return jobIdFor(event.provider, event.dedupKey);
+}
+
+/**
+ * Every queue and job of the system. Producers add jobs through `enqueue`/`enqueueBulk` (names and
+ * ids from here); processors are declared per queue to `createWorker`.
+ */
 export const jobs = {
   /** Raw verified events from ingest (and replays from the console) → listener. */
   inbound: {
@@ -71,6 +84,15 @@ export const jobs = {
     // schedule, JOB_BACKOFF_BASE_MS doubling up to JOB_BACKOFF_MAX_MS (1, 2, 4, … 32, 60, 60, 60 s:
     // about 4 minutes by default) before the failed set.
     options: { attempts: 10, backoff: cappedBackoff, ...retention },
+    /**
+     * A replay (`replayAt`: when it was asked for, with the stored event's `eventId`) is unique per
+     * run, so BullMQ never dedupes it against the original or an earlier replay.
+     */
+    jobId: (event: { provider: string; dedupKey: string; eventId?: string | undefined }, occasion: { replayAt?: number } = {}): string => {
+      if (occasion.replayAt === undefined) return rawEventJobId(event);
+      if (!event.eventId) throw new Error('a replayed raw event carries the eventId of the stored event');
+      return `replay.${event.eventId}.${occasion.replayAt}`;
+    },
   },
   /**
    * Several raw events in one job (ingest under load: the events made durable in the same tick),
@@ -83,6 +105,7 @@ export const jobs = {
     name: 'raw-events',
     schema: rawEventBatchSchema,
     options: { attempts: 10, backoff: cappedBackoff, ...retention },
+    jobId: (batch: { events: readonly { provider: string; dedupKey: string }[] }): string => batchJobId(batch.events.map(rawEventJobId)),
   },
   /** Normalized inbound messages → interpreter. */
   interpret: {
@@ -90,6 +113,9 @@ export const jobs = {
     name: 'interpret',
     schema: interpretPayloadSchema,
     options: { attempts: 10, backoff: cappedBackoff, ...retention },
+    /** One interpretation per stored event; a replay's (`replayAt`: when it ran) is unique per run. */
+    jobId: (payload: { eventId: string }, occasion: { replayAt?: number } = {}): string =>
+      occasion.replayAt === undefined ? `msg.${payload.eventId}` : `msg.${payload.eventId}.replay-${occasion.replayAt}`,
   },
   /**
    * The messages of one listener batch (two or more normalized in the same round: load), same
@@ -111,6 +137,11 @@ export const jobs = {
     schema: deliveryPayloadSchema,
     // The dispatcher schedules its own retries (at least 24 h): one attempt per job.
     options: { attempts: 1, ...retention },
+    /**
+     * The attempt number is part of the id: BullMQ ignores an add whose id it still knows (kept
+     * after completion), so a retry under the bare delivery id would be a silent no-op.
+     */
+    jobId: (payload: { deliveryId: string; attempt?: number | undefined }): string => `${payload.deliveryId}.${payload.attempt ?? 1}`,
   },
   /** Campaign messages to send through Twilio → dispatcher. */
   send: {
@@ -120,6 +151,11 @@ export const jobs = {
     // Transport retries (Twilio 5xx, no answer): the dispatcher's 'custom' backoff honours
     // Retry-After, else doubles from 1 s. A 429 pauses the queue without using an attempt.
     options: { attempts: 8, backoff: { type: 'custom' }, ...retention },
+    /** One job per send of a message: `retries` is its resend number (a resend is a new job). */
+    jobId: (payload: { campaignMessageId: string }, occasion: { retries: number }): string => {
+      if (!Number.isInteger(occasion.retries)) throw new Error('a send job id needs the send number (retries)');
+      return jobIdFor('send', `${payload.campaignMessageId}.${occasion.retries}`);
+    },
   },
   /**
    * Silence alerts: one evaluation of every source, added by a BullMQ job scheduler every
@@ -155,6 +191,34 @@ function hash(key: string): string {
 /** The id of a batch job: deterministic in its events' own job ids (order included). */
 export function batchJobId(eventJobIds: readonly string[]): string {
   return `batch.${hash(eventJobIds.join('\n'))}`;
+}
+
+/** The queues of the catalog, by name. */
+export type QueueName = (typeof jobs)[JobKey]['queue'];
+/** The jobs of one queue. */
+export type JobOfQueue<Q extends QueueName> = { [K in JobKey]: (typeof jobs)[K]['queue'] extends Q ? K : never }[JobKey];
+
+/** The jobs of queue `queue`, in catalog order. */
+export function jobsOfQueue(queue: string): JobKey[] {
+  return (Object.keys(jobs) as JobKey[]).filter((key) => jobs[key].queue === queue);
+}
+
+/**
+ * What is wrong with the processors a process declares for a queue it consumes (`declared`, job
+ * keys, one entry per processor, every worker of that queue in the process included): each job
+ * of the queue needs exactly one, and nothing else may be declared. Empty when all is well.
+ */
+export function processorProblems(queue: string, declared: readonly string[]): string[] {
+  const expected = jobsOfQueue(queue);
+  if (expected.length === 0) return [`no queue "${queue}" in the job catalog`];
+  const problems: string[] = [];
+  for (const key of expected) {
+    const count = declared.filter((d) => d === key).length;
+    if (count === 0) problems.push(`job "${key}" of queue "${queue}" has no processor`);
+    if (count > 1) problems.push(`job "${key}" of queue "${queue}" has ${count} processors`);
+  }
+  for (const key of new Set(declared)) if (!expected.includes(key as JobKey)) problems.push(`"${key}" is not a job of queue "${queue}"`);
+  return problems;
 }
 
 /** One job key per queue (the first job of each), for what works per queue: Bull Board, metrics, cleanup. */

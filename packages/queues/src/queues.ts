@@ -1,5 +1,5 @@
 import { DelayedError, Job, Queue, Worker, UnrecoverableError, type ConnectionOptions, type WorkerOptions } from 'bullmq';
-import { jobs, type JobDefinition, type JobKey, type JobPayload, type JobInput } from './catalog.ts';
+import { jobs, jobsOfQueue, processorProblems, type JobKey, type JobOfQueue, type JobPayload, type JobInput, type QueueName } from './catalog.ts';
 import { backoffDelay, classifyFailure, type Dependency } from './failures.ts';
 import { createResilience, type Resilience } from './outage.ts';
 import { redriveFailed } from './redrive.ts';
@@ -22,8 +22,35 @@ export function createQueue<K extends JobKey>(key: K, options: QueueOptions & { 
 /** `token` is the worker's lock token, for processors that move their own job (e.g. back to delayed). */
 export type Processor<K extends JobKey> = (payload: JobPayload<K>, job: Job, token?: string) => Promise<unknown>;
 
+/** A queue's processors: one per job of the queue (the catalog's), so a missing one is a type error. */
+export type QueueProcessors<Q extends QueueName> = { [K in JobOfQueue<Q>]: Processor<K> };
+
+/**
+ * The boot check of one process: the queues it consumes and the processors it declared for their
+ * jobs. Every worker registers its queue's processors here; a job of a consumed queue with no
+ * processor or with two (two workers on one queue), or a processor for a job that is not on the
+ * queue, throws at start and the process refuses to run.
+ */
+export type ProcessorClaims = {
+  claim(queue: string, jobs: readonly string[]): void;
+};
+
+export function createProcessorClaims(): ProcessorClaims {
+  const declared = new Map<string, string[]>();
+  return {
+    claim(queue, keys) {
+      const all = [...(declared.get(queue) ?? []), ...keys];
+      const problems = processorProblems(queue, all);
+      if (problems.length > 0) throw new Error(`refusing to start: ${problems.join('; ')}`);
+      declared.set(queue, all);
+    },
+  };
+}
+
 export type WorkerExtraOptions = {
   concurrency: number;
+  /** The process's boot check (see {@link ProcessorClaims}). */
+  claims: ProcessorClaims;
   /**
    * The process's retry schedule and outage monitors (see `createResilience`). Without it the
    * worker still retries transient failures without end, on the default schedule, but logs nothing.
@@ -44,8 +71,10 @@ export type CreateWorkerOptions = QueueOptions & WorkerExtraOptions & Partial<Om
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined };
 
 /**
- * A worker for one job type. The payload is parsed against the catalog's schema on dequeue:
- * a payload that can never be valid fails at once (UnrecoverableError), without retries.
+ * A worker for one queue, with a processor for each of its jobs (claimed in `claims`: see
+ * {@link ProcessorClaims}). A job runs the processor of its name; its payload is parsed against
+ * the catalog's schema on dequeue: a payload that can never be valid, or a job name the queue
+ * does not have, fails at once (UnrecoverableError), without retries.
  *
  * Failures are told apart (`classifyFailure`). A transient one (Postgres or Redis unreachable, a
  * provider's 5xx or timeout) never spends an attempt: the job goes back to the delayed set with
@@ -56,21 +85,16 @@ const silent = { info: () => undefined, warn: () => undefined, error: () => unde
  * start, for jobs failed before this existed). Only permanent failures and errors that outlive
  * their bounded attempts (the catalog's `attempts`, on the same capped schedule) reach the failed set.
  */
-export function createWorker<K extends JobKey>(key: K, processor: Processor<K>, options: CreateWorkerOptions): Worker;
-/**
- * A worker for several job types of one queue (`inbound`'s single events and batches), each job
- * parsed and processed by the entry of its name; a job of a name with no processor fails at once.
- */
-export function createWorker<K extends JobKey>(processors: Processors<K>, options: CreateWorkerOptions): Worker;
-export function createWorker<K extends JobKey>(first: K | Processors<K>, second: Processor<K> | CreateWorkerOptions, third?: CreateWorkerOptions): Worker {
-  const [processors, options] = typeof first === 'string' ? [{ [first]: second } as Processors<K>, third!] : [first, second as CreateWorkerOptions];
-  const handlers = (Object.keys(processors) as K[]).map((key) => ({ def: jobs[key] as JobDefinition, processor: processors[key] as Processor<JobKey> }));
-  const def = handlers[0]!.def;
-  const strays = handlers.filter((h) => h.def.queue !== def.queue);
-  if (strays.length > 0) throw new Error(`one worker serves one queue: ${strays.map((h) => h.def.name).join(', ')} are not on ${def.queue}`);
-  // One job type: whatever name a job was added under, it is that type (as before batches existed).
-  const handlerOf = (name: string) => (handlers.length === 1 ? handlers[0] : handlers.find((h) => h.def.name === name));
-  const { connection, prefix, concurrency, resilience: given, retryTransient = true, settings, ...rest } = options;
+export function createWorker<Q extends QueueName>(
+  queueName: Q,
+  processors: QueueProcessors<Q>,
+  options: QueueOptions & WorkerExtraOptions & Partial<Omit<WorkerOptions, 'connection' | 'prefix' | 'concurrency'>>,
+): Worker {
+  const { connection, prefix, concurrency, claims, resilience: given, retryTransient = true, settings, ...rest } = options;
+  claims.claim(queueName, Object.keys(processors));
+  const byName = new Map<string, { def: (typeof jobs)[JobKey]; run: Processor<JobKey> }>(
+    jobsOfQueue(queueName).map((key) => [jobs[key].name, { def: jobs[key], run: (processors as Record<string, Processor<JobKey>>)[key]! }]),
+  );
   const resilience = given ?? createResilience({ logger: silent });
   const log = resilience.logger;
   const deferred = new Set<string>();
@@ -78,16 +102,16 @@ export function createWorker<K extends JobKey>(first: K | Processors<K>, second:
   const unprobed = new Set<Dependency>();
 
   const worker = new Worker(
-    def.queue,
+    queueName,
     async (job: Job, token?: string) => {
-      const handler = handlerOf(job.name);
-      if (!handler) throw new UnrecoverableError(`no processor for job name ${job.name} on queue ${def.queue}`);
+      const handler = byName.get(job.name);
+      if (!handler) throw new UnrecoverableError(`no job "${job.name}" on queue ${queueName}`);
       const parsed = handler.def.schema.safeParse(job.data);
       if (!parsed.success) {
         throw new UnrecoverableError(`invalid ${handler.def.name} payload: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
       }
       try {
-        const result = await handler.processor(parsed.data as never, job, token);
+        const result = await handler.run(parsed.data as JobPayload<JobKey>, job, token);
         for (const dependency of unprobed) resilience.monitor(dependency).recovered();
         unprobed.clear();
         return result;
@@ -96,7 +120,7 @@ export function createWorker<K extends JobKey>(first: K | Processors<K>, second:
         if (failure.kind !== 'transient' || !retryTransient || !token || !job.id) throw err;
         const monitor = resilience.monitor(failure.dependency);
         monitor.failed(failure.code);
-        monitor.held(`${def.queue}:${job.id}`);
+        monitor.held(`${queueName}:${job.id}`);
         if (failure.dependency !== 'postgres' && failure.dependency !== 'redis') unprobed.add(failure.dependency);
         // attemptsStarted counts every start, attemptsMade only the attempts spent: the difference
         // is how many times in a row this job met an outage.
@@ -115,15 +139,15 @@ export function createWorker<K extends JobKey>(first: K | Processors<K>, second:
       ...rest,
     },
   );
-  worker.on('error', resilience.onError(`${def.queue} worker`));
+  worker.on('error', resilience.onError(`${queueName} worker`));
 
   // Shares the worker's connection; used to re-drive failed jobs and to count the backlog.
-  const queue = new Queue(def.queue, { connection, prefix });
-  queue.on('error', resilience.onError(`${def.queue} queue`));
+  const queue = new Queue(queueName, { connection, prefix });
+  queue.on('error', resilience.onError(`${queueName} queue`));
 
   const redrive = async () => {
     const { retried, skipped } = await redriveFailed(queue);
-    if (retried > 0 || skipped > 0) log.info('re-drove jobs that had failed for a transient reason', { queue: def.queue, retried, skipped });
+    if (retried > 0 || skipped > 0) log.info('re-drove jobs that had failed for a transient reason', { queue: queueName, retried, skipped });
   };
   const unregister = resilience.register({
     pause: () => worker.pause(true),
@@ -143,7 +167,7 @@ export function createWorker<K extends JobKey>(first: K | Processors<K>, second:
   void worker
     .waitUntilReady()
     .then(redrive)
-    .catch((err: Error) => log.debug('start-up re-drive failed', { queue: def.queue, error: err.message }));
+    .catch((err: Error) => log.debug('start-up re-drive failed', { queue: queueName, error: err.message }));
   worker.once('closed', () => {
     unregister();
     void queue.close().catch(() => undefined);

@@ -7,11 +7,14 @@ import {
   createQueue,
   createRedis,
   createResilience,
+  createProcessorClaims,
   createWorker,
   isTransientReason,
   jobs,
   redriveFailed,
   TransientError,
+  type Processor,
+  type QueueProcessors,
 } from '@switchboard/queues';
 import { freePort, uniquePrefix, waitFor } from '@switchboard/testing';
 
@@ -26,6 +29,11 @@ afterAll(async () => {
   await queue.close();
   redis.disconnect();
 });
+
+/** The inbound queue's processors for a test that adds single raw events only. */
+function inboundOnly(inbound: Processor<'inbound'>): QueueProcessors<'inbound'> {
+  return { inbound, inboundBatch: () => Promise.reject(new Error('no batch jobs in this test')) };
+}
 
 let n = 0;
 function rawEvent(body = 'Body=Bonjour'): RawEventPayload {
@@ -112,11 +120,11 @@ describe('createWorker', () => {
     let failuresLeft = 12;
     const worker = createWorker(
       'inbound',
-      async () => {
+      inboundOnly(async () => {
         if (failuresLeft-- > 0) throw new TransientError('subscriber answered 503', { dependency: 'subscriber', code: 'HTTP_503' });
         return 'done';
-      },
-      { connection: redis, prefix, concurrency: 1, resilience },
+      }),
+      { claims: createProcessorClaims(), connection: redis, prefix, concurrency: 1, resilience },
     );
     closers.push(() => worker.close());
     const queue = createQueue('inbound', { connection: redis, prefix });
@@ -143,10 +151,10 @@ describe('createWorker', () => {
   test('a permanent failure goes to the failed set at once, with its reason', async () => {
     const worker = createWorker(
       'inbound',
-      async () => {
+      inboundOnly(async () => {
         throw new UnrecoverableError('cannot normalize twilio-messaging event x: no From');
-      },
-      { connection: redis, prefix, concurrency: 1 },
+      }),
+      { claims: createProcessorClaims(), connection: redis, prefix, concurrency: 1 },
     );
     closers.push(() => worker.close());
     const queue = createQueue('inbound', { connection: redis, prefix });
@@ -167,11 +175,12 @@ describe('createWorker for the job types of one queue', () => {
     const local = uniquePrefix();
     const ran: string[] = [];
     const worker = createWorker(
+      'inbound',
       {
         inbound: async (event) => ran.push(`single ${event.dedupKey}`),
         inboundBatch: async (batch) => ran.push(`batch of ${batch.events.length}`),
       },
-      { connection: redis, prefix: local, concurrency: 1 },
+      { claims: createProcessorClaims(), connection: redis, prefix: local, concurrency: 1 },
     );
     const queue = createQueue('inboundBatch', { connection: redis, prefix: local });
     const singles = createQueue('inbound', { connection: redis, prefix: local });
@@ -190,7 +199,7 @@ describe('createWorker for the job types of one queue', () => {
     await waitFor(() => ran.length === 2, { what: 'both jobs run' });
     expect(ran.sort()).toEqual(['batch of 2', `single ${single.dedupKey}`]);
     expect((await queue.getJob(wrong.id!))!.failedReason).toMatch(/^invalid raw-events payload: events: /);
-    expect((await queue.getJob(unknown.id!))!.failedReason).toBe('no processor for job name something-else on queue inbound');
+    expect((await queue.getJob(unknown.id!))!.failedReason).toBe('no job "something-else" on queue inbound');
   });
 });
 
@@ -277,10 +286,10 @@ describe('redriveFailed', () => {
     const workers = [0, 1].map(() =>
       createWorker(
         'inbound',
-        async (_payload, job) => {
+        inboundOnly(async (_payload, job) => {
           runs.set(job.id!, (runs.get(job.id!) ?? 0) + 1);
-        },
-        { connection: redis, prefix: local, concurrency: 2, resilience },
+        }),
+        { claims: createProcessorClaims(), connection: redis, prefix: local, concurrency: 2, resilience },
       ),
     );
     for (const w of workers) closers.push(() => w.close());
@@ -309,11 +318,11 @@ describe('redriveFailed', () => {
     const runs: string[] = [];
     const worker = createWorker(
       'inbound',
-      async (payload) => {
+      inboundOnly(async (payload) => {
         runs.push(payload.dedupKey);
         if (!postgresUp) throw Object.assign(new Error("Can't reach database server at 127.0.0.1:5432"), { name: 'PrismaClientKnownRequestError', code: 'P1001' });
-      },
-      { connection: redis, prefix: local, concurrency: 2, resilience },
+      }),
+      { claims: createProcessorClaims(), connection: redis, prefix: local, concurrency: 2, resilience },
     );
     const queue = createQueue('inbound', { connection: redis, prefix: local });
     closers.push(async () => {

@@ -1,4 +1,5 @@
-import { MESSAGE_STATUSES, rawBodyBytes, type GenericEvent, type InboundMessage, type MessageStatusValue, type NormalizedEvent, type RawEventPayload, type StatusUpdate } from '@switchboard/events';
+import { MESSAGE_STATUSES } from '@switchboard/domain';
+import { rawBodyBytes, type GenericEvent, type InboundMessage, type MessageStatusValue, type NormalizedEvent, type RawEventPayload, type StatusUpdate } from '@switchboard/events';
 import { toE164 } from '../address.ts';
 import { itemOf, metaBodySchema, type MetaMessage, type MetaStatus, type MetaValue } from './payload.ts';
 

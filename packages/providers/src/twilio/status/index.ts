@@ -1,4 +1,5 @@
-import { MESSAGE_STATUSES, type MessageStatusValue, type RawEventPayload, type StatusUpdate } from '@switchboard/events';
+import { MESSAGE_STATUSES } from '@switchboard/domain';
+import type { MessageStatusValue, RawEventPayload, StatusUpdate } from '@switchboard/events';
 import { parseTwilioAddress } from '../../address.ts';
 import type { IngestRequest, NormalizeContext, Provider } from '../../types.ts';
 import { acceptTwilio, field, FORM, JSON_TYPE, twilioParams, type TwilioSecrets } from '../common.ts';
