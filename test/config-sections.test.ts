@@ -10,8 +10,8 @@ function sectionsRead(app: string): Set<string> {
   const read = new Set<string>();
   for (const file of fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'))) {
     const source = fs.readFileSync(path.join(dir, file), 'utf8');
-    for (const m of source.matchAll(/\bconfig\.([A-Za-z]+)/g)) read.add(m[1]!);
-    for (const m of source.matchAll(/\{([^}]*)\}\s*=\s*config\s*[;,)]/g)) for (const key of m[1]!.split(',')) read.add(key.split(':')[0]!.trim());
+    for (const m of source.matchAll(/(?<![.\w])config\.([A-Za-z]+)/g)) read.add(m[1]!);
+    for (const m of source.matchAll(/\{([^{}]*)\}\s*=\s*config\s*[;,)]/g)) for (const key of m[1]!.split(',')) read.add(key.split(':')[0]!.trim());
   }
   return read;
 }

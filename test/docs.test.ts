@@ -2,9 +2,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { envSchema } from '@switchboard/config';
 import { OUTBOUND_EVENT_TYPES } from '@switchboard/domain';
+import { PROVIDERS, type ProviderPlugin } from '@switchboard/providers';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const read = (file: string) => fs.readFileSync(path.join(ROOT, file), 'utf8');
+
+/** Every variable the apps parse: the shared schema's and each provider plug-in's own. */
+const PARSED = [...Object.keys(envSchema.shape), ...(PROVIDERS as readonly ProviderPlugin[]).flatMap((plugin) => (plugin.config ? Object.keys(plugin.config.env.shape) : []))];
 
 /** Variables read by `npm start` (package.json) rather than by the apps. */
 const START_SCRIPT_VARIABLES = ['LISTENER_METRICS_PORT', 'INTERPRETER_METRICS_PORT', 'DISPATCHER_METRICS_PORT'];
@@ -20,7 +24,7 @@ describe('the docs say what the code does', () => {
   test("the README's environment table is every variable the apps read, and nothing else", () => {
     const documented = tableVariables(read('README.md'), 'Environment');
     const mentioned = tableVariables(read('README.md'), 'Environment', 'any');
-    const parsed = Object.keys(envSchema.shape);
+    const parsed = PARSED;
     expect(documented.filter((v) => !parsed.includes(v))).toEqual([]);
     expect(parsed.filter((v) => !mentioned.includes(v))).toEqual([]);
     const startOnly = read('README.md').split('\n').find((l) => l.startsWith('| `METRICS_PORT`'))!;
@@ -28,7 +32,7 @@ describe('the docs say what the code does', () => {
   });
 
   test('the contract documents no variable that nothing reads', () => {
-    const parsed = Object.keys(envSchema.shape);
+    const parsed = PARSED;
     const documented = tableVariables(read('docs/contract.md'), 'Environment');
     expect(documented.filter((v) => !parsed.includes(v) && !START_SCRIPT_VARIABLES.includes(v))).toEqual([]);
   });
