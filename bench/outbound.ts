@@ -14,9 +14,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
-import { createDb, enqueueDeliveries, newId, writeDeliveries } from '@switchboard/db';
+import { createDb, newId, writeDeliveries } from '@switchboard/db';
 import { outboundEvent } from '@switchboard/domain';
-import { createQueue } from '@switchboard/queues';
+import { createQueue, enqueueDeliveries } from '@switchboard/queues';
 import { createTestDatabase, uniquePrefix } from '@switchboard/testing';
 import { describeMachine, machineInfo, markdownTable, ROOT, startChild, unlinkPrefix, writeReadmeSection } from './support.ts';
 

@@ -2,9 +2,9 @@ import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createDb, enqueueDeliveries, newId, writeDeliveries, type Db } from '@switchboard/db';
+import { createDb, newId, writeDeliveries, type Db } from '@switchboard/db';
 import { outboundEvent } from '@switchboard/domain';
-import { createQueue, createRedis } from '@switchboard/queues';
+import { createQueue, createRedis, enqueueDeliveries } from '@switchboard/queues';
 import { createTestDatabase, startSubscriber, uniquePrefix, waitFor, type Subscriber, type TestDatabase } from '@switchboard/testing';
 import { appProcesses } from './helpers.ts';
 

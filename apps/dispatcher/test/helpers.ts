@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { outboundEvent, type OutboundEvent, type OutboundEventType } from '@switchboard/domain';
-import { createDb, enqueueDeliveries, newId, writeDeliveries, type Db } from '@switchboard/db';
+import { createDb, newId, writeDeliveries, type Db } from '@switchboard/db';
 import type { Queue } from 'bullmq';
-import type { JobInput } from '@switchboard/queues';
+import { enqueueDeliveries, type JobInput } from '@switchboard/queues';
 
 export const secret = () => `whsec_${randomBytes(24).toString('base64')}`;
 

@@ -1,8 +1,8 @@
 import type { Queue } from 'bullmq';
-import { enqueueDeliveries, persistInterpretedMessages, type Db, type InterpretedMessage, type PersistOutcome } from '@switchboard/db';
+import { persistInterpretedMessages, type Db, type InterpretedMessage, type PersistOutcome } from '@switchboard/db';
 import type { Classifier } from '@switchboard/intent';
 import type { Logger } from '@switchboard/logger';
-import { createBatcher, jobs, type JobInput, type JobPayload } from '@switchboard/queues';
+import { createBatcher, enqueueDeliveries, type JobInput, type JobPayload } from '@switchboard/queues';
 
 export type InterpretProcessorDeps = {
   db: Db;
@@ -32,7 +32,7 @@ export function createInterpretProcessor(deps: InterpretProcessorDeps) {
     run: async (items) => {
       const outcomes = await persistInterpretedMessages(deps.db, items, { attributionWindowMs: deps.attributionWindowMs });
       // After commit. A crash right here leaves pending rows: the outbox sweeper adds their jobs.
-      await enqueueDeliveries(deps.deliveryQueue, outcomes.flatMap((o) => ('deliveryIds' in o ? o.deliveryIds : [])), jobs.delivery.name);
+      await enqueueDeliveries(deps.deliveryQueue, outcomes.flatMap((o) => ('deliveryIds' in o ? o.deliveryIds : [])));
       return outcomes;
     },
   });

@@ -2,7 +2,6 @@ import type { Queue } from 'bullmq';
 import {
   applyEmailEvents,
   applyStatusCallbacks,
-  enqueueDeliveries,
   recordVoiceEvents,
   storeRawEvents,
   type Db,
@@ -15,7 +14,7 @@ import {
 import type { NormalizedEvent, RawEventPayload } from '@switchboard/events';
 import type { Logger } from '@switchboard/logger';
 import { normalizeEvent } from '@switchboard/providers';
-import { batchJobId, createBatcher, jobs, UnrecoverableError, type JobInput, type JobPayload } from '@switchboard/queues';
+import { createBatcher, enqueue, enqueueDeliveries, UnrecoverableError, type JobInput, type JobPayload } from '@switchboard/queues';
 
 /** Messages per `interpret-batch` job at most (64 jobs in flight of 20: 1,280 messages held by an interpreter, three persist transactions' worth and more). */
 const INTERPRET_BATCH_MAX = 20;
@@ -53,7 +52,7 @@ export type RawEventResult =
 export function createRawEventProcessor(deps: RawEventProcessorDeps) {
   const normalize = deps.normalize ?? ((event: RawEventPayload) => normalizeEvent(event));
   const log = deps.logger;
-  const announce = (deliveryIds: string[]) => enqueueDeliveries(deps.deliveryQueue, deliveryIds, jobs.delivery.name);
+  const announce = (deliveryIds: string[]) => enqueueDeliveries(deps.deliveryQueue, deliveryIds);
 
   const observe = (batcher: string) => (size: number) => deps.onBatch?.(batcher, size);
   // Two batches of a kind at most in flight (the pool has four connections): under load, what
@@ -68,9 +67,11 @@ export function createRawEventProcessor(deps: RawEventProcessorDeps) {
     observe: observe('hand-off'),
     // The messages normalized in one round go to the interpreter as one job (a lone one as its
     // own `interpret` job, as in quiet traffic): one Redis round trip for the lot, here and there.
-    run: async (items: { data: JobInput<'interpret'>; jobId: string }[]) => {
-      if (items.length === 1) await deps.interpretQueue.add(jobs.interpret.name, items[0]!.data, { jobId: items[0]!.jobId });
-      else await deps.interpretQueue.add(jobs.interpretBatch.name, { items: items.map((i) => i.data) }, { jobId: batchJobId(items.map((i) => i.jobId)) });
+    // A replay's job is new at each run (`replayAt`); the same event otherwise makes the same job.
+    run: async (items: JobInput<'interpret'>[]) => {
+      const occasion = items.some((i) => i.replay) ? { replayAt: Date.now() } : {};
+      if (items.length === 1) await enqueue(deps.interpretQueue, 'interpret', items[0]!, occasion);
+      else await enqueue(deps.interpretQueue, 'interpretBatch', { items }, occasion);
       return items.map(() => undefined);
     },
   });
@@ -123,9 +124,7 @@ export function createRawEventProcessor(deps: RawEventProcessorDeps) {
     }
     switch (normalized.kind) {
       case 'message': {
-        // The same event always makes the same interpret job; a replay makes a new one.
-        const jobId = replay ? `msg.${eventId}.replay-${Date.now()}` : `msg.${eventId}`;
-        await handOff.push({ data: { eventId, message: normalized, replay }, jobId });
+        await handOff.push({ eventId, message: normalized, replay });
         return { eventId, kind: 'message' };
       }
       case 'status': {

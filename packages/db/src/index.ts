@@ -52,7 +52,7 @@ export { eraseContact, addressHash, erasedLabel, addressPattern, isSuppressed } 
 export type { ErasureCounts, ErasureResult } from './erasure.ts';
 export { recordConsentChanges, consentHistory, consentLedgerPages } from './consent.ts';
 export type { ConsentChange, ConsentEntry } from './consent.ts';
-export { anyEndpointEnabled, writeDeliveries, enqueueDeliveries, dueDeliveries } from './outbox.ts';
+export { anyEndpointEnabled, writeDeliveries, dueDeliveries } from './outbox.ts';
 export type { DeliveryQueue, DueDelivery } from './outbox.ts';
 export { loadDelivery, claimAttempt, abandonDelivery, recordAttempt } from './webhooks.ts';
 export type { DeliveryToSend, AttemptRecord } from './webhooks.ts';

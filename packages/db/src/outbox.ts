@@ -2,7 +2,7 @@ import type { Db, DbTx } from './client.ts';
 import { newId } from './ids.ts';
 
 import type { OutboundEvent } from '@switchboard/domain';
-import { enqueueDeliveries as enqueueCatalogDeliveries, jobs, type JobQueue } from '@switchboard/queues';
+import type { JobQueue } from '@switchboard/queues';
 
 /** The queue the dispatcher reads, as far as the outbox needs it (a BullMQ `Queue` fits). */
 export type DeliveryQueue = JobQueue<'delivery'>;
@@ -41,16 +41,6 @@ export async function writeDeliveries(tx: DbTx, events: OutboundEvent[]): Promis
     ON CONFLICT (event_key, endpoint_id) DO NOTHING
     RETURNING id`;
   return created.map((r) => r.id);
-}
-
-/**
- * @deprecated `enqueueDeliveries` of @switchboard/queues (names and ids from the job catalog). Kept,
- * with the job name its callers pass (the catalog's), for the listener's and interpreter's call
- * sites until they are converted; the name is checked against the catalog.
- */
-export async function enqueueDeliveries(queue: DeliveryQueue, deliveryIds: string[], jobName: string = jobs.delivery.name): Promise<void> {
-  if (jobName !== jobs.delivery.name) throw new Error(`a delivery job is named "${jobs.delivery.name}", not "${jobName}"`);
-  await enqueueCatalogDeliveries(queue, deliveryIds);
 }
 
 /** A pending delivery whose attempt is due, as the sweeper pages through them. */

@@ -129,6 +129,9 @@ export const jobs = {
     name: 'interpret-batch',
     schema: interpretBatchSchema,
     options: { attempts: 10, backoff: cappedBackoff, ...retention },
+    /** The replayed messages in it (`replay`) take the hand-off's time (`replayAt`), as their `interpret` job would. */
+    jobId: (batch: { items: readonly { eventId: string; replay?: boolean | undefined }[] }, occasion: { replayAt?: number } = {}): string =>
+      batchJobId(batch.items.map((item) => jobs.interpret.jobId(item, item.replay ? occasion : {}))),
   },
   /** Outbound webhooks to the subscriber → dispatcher. */
   delivery: {
