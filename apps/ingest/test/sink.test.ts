@@ -5,12 +5,10 @@ import path from 'node:path';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { RawEventPayload } from '@switchboard/events';
-import type { JobInput } from '@switchboard/queues';
+import { batchJobId } from '@switchboard/queues';
 import { testLogger, waitFor } from '@switchboard/testing';
-import { durableSink, rawEventJobId } from '../src/sink.ts';
+import { durableSink, rawEventJobId, type InboundJob, type InboundJobData } from '../src/sink.ts';
 import { openSpool, type Spool } from '../src/spool.ts';
-
-type Bulk = { name: string; data: RawEventPayload; opts: { jobId: string } }[];
 
 function event(key: string): RawEventPayload {
   return {
@@ -25,24 +23,27 @@ function event(key: string): RawEventPayload {
   };
 }
 
-/** A stand-in for the queue and its connection: records each addBulk, fails on demand. */
+/** The events a job carries, in order. */
+const eventsOf = (job: InboundJob) => ('events' in job.data ? job.data.events : [job.data as RawEventPayload]);
+const keysOf = (jobs: InboundJob[]) => jobs.flatMap(eventsOf).map((e) => e.dedupKey);
+
+/** A stand-in for the queue and its connection: records each add (as a list of one) and addBulk, fails on demand. */
 function fakeRedisQueue() {
   const redis = Object.assign(new EventEmitter(), { status: 'ready' });
-  const calls: Bulk[] = [];
+  const calls: InboundJob[][] = [];
   let fail: Error | undefined;
   let hang = false;
-  const queue = {
-    addBulk: async (jobs: Bulk) => {
-      if (hang) return new Promise(() => undefined);
-      if (fail) throw fail;
-      calls.push(jobs);
-      return jobs;
-    },
+  const addBulk = async (jobs: InboundJob[]) => {
+    if (hang) return new Promise(() => undefined);
+    if (fail) throw fail;
+    calls.push(jobs);
+    return jobs;
   };
+  const queue = { addBulk, add: (name: string, data: InboundJobData, opts: { jobId: string }) => addBulk([{ name, data, opts }]) };
   return {
     redis,
     calls,
-    queue: queue as unknown as Queue<JobInput<'inbound'>>,
+    queue: queue as unknown as Queue<InboundJobData>,
     conn: redis as unknown as Redis,
     down(status = 'reconnecting') {
       redis.status = status;
@@ -76,19 +77,36 @@ async function setup(options: { spool?: Spool; addTimeoutMs?: number } = {}) {
 }
 
 describe('the durable sink', () => {
-  test('events submitted in one tick go to Redis in one addBulk, with deterministic job ids', async () => {
+  test('events submitted in one tick become one raw-events job, its id derived from their job ids', async () => {
     const { sink, calls } = await setup();
-    const outcomes = await Promise.all(Array.from({ length: 40 }, (_, i) => sink.submit(event(`SM${i}`))));
+    const events = Array.from({ length: 40 }, (_, i) => event(`SM${i}`));
+    const outcomes = await Promise.all(events.map((e) => sink.submit(e)));
     expect(outcomes).toEqual(Array(40).fill('queued'));
-    expect(calls).toHaveLength(1);
-    expect(calls[0]!.map((j) => j.opts.jobId)).toEqual(Array.from({ length: 40 }, (_, i) => rawEventJobId(event(`SM${i}`))));
-    expect(calls[0]![0]).toMatchObject({ name: 'raw-event', data: event('SM0') });
+    expect(calls).toEqual([[{ name: 'raw-events', data: { events }, opts: { jobId: batchJobId(events.map(rawEventJobId)) } }]]);
+  });
+
+  test('an event alone is a raw-event job with its own deterministic id', async () => {
+    const { sink, calls } = await setup();
+    expect(await sink.submit(event('SMalone'))).toBe('queued');
+    expect(calls).toEqual([[{ name: 'raw-event', data: event('SMalone'), opts: { jobId: rawEventJobId(event('SMalone')) } }]]);
   });
 
   test('a batch holds at most 256 events', async () => {
     const { sink, calls } = await setup();
     await Promise.all(Array.from({ length: 600 }, (_, i) => sink.submit(event(`B${i}`))));
-    expect(calls.map((c) => c.length)).toEqual([256, 256, 88]);
+    expect(calls.map((c) => eventsOf(c[0]!).length)).toEqual([256, 256, 88]);
+    expect(keysOf(calls.flat())).toEqual(Array.from({ length: 600 }, (_, i) => `B${i}`));
+  });
+
+  test('with holdMs, events submitted over several ticks still share one job', async () => {
+    const fake = fakeRedisQueue();
+    const sink = durableSink({ queue: fake.queue, redis: fake.conn, spool: await openSpool({ dir: tmpDir() }), logger: testLogger(), holdMs: 30 });
+    sinks.push(sink);
+    const first = sink.submit(event('h1'));
+    await new Promise((resolve) => setImmediate(resolve));
+    const second = sink.submit(event('h2'));
+    expect(await Promise.all([first, second])).toEqual(['queued', 'queued']);
+    expect(fake.calls.map((c) => keysOf(c))).toEqual([['h1', 'h2']]);
   });
 
   test('a retry of an event this process already made durable is acknowledged without a write', async () => {
@@ -96,6 +114,15 @@ describe('the durable sink', () => {
     expect(await sink.submit(event('SMdup'))).toBe('queued');
     expect(await sink.submit(event('SMdup'))).toBe('duplicate');
     expect(calls).toHaveLength(1);
+  });
+
+  test('a retry of a batched event, even before the batch is durable, is acknowledged without a write', async () => {
+    const { sink, calls } = await setup();
+    const outcomes = await Promise.all([sink.submit(event('b1')), sink.submit(event('b2')), sink.submit(event('b1'))]);
+    expect(outcomes).toEqual(['queued', 'queued', 'duplicate']);
+    expect(await sink.submit(event('b2'))).toBe('duplicate');
+    expect(calls).toHaveLength(1);
+    expect(keysOf(calls[0]!)).toEqual(['b1', 'b2']);
   });
 
   test('while Redis is not connected, events are spooled, and drained in order once it is back', async () => {
@@ -107,7 +134,8 @@ describe('the durable sink', () => {
     expect(spool.depth()).toBe(3);
     up();
     await waitFor(() => calls.length > 0 && spool.depth() === 0, { what: 'the spool drained' });
-    expect(calls.flat().map((j) => j.data.dedupKey)).toEqual(['a', 'b', 'c']);
+    // The three were one group: drained as the batch job they would have been.
+    expect(calls.flat()).toEqual([{ name: 'raw-events', data: { events: ['a', 'b', 'c'].map(event) }, opts: { jobId: batchJobId(['a', 'b', 'c'].map((k) => rawEventJobId(event(k)))) } }]);
     expect(await spool.hasBacklog()).toBe(false);
   });
 
@@ -119,7 +147,7 @@ describe('the durable sink', () => {
     up();
     await waitFor(() => spool.depth() === 0, { what: 'the spool drained' });
     expect(await sink.drainNow()).toBe(0);
-    expect(calls.flat().map((j) => j.data.dedupKey)).toEqual(['w1']);
+    expect(keysOf(calls.flat())).toEqual(['w1']);
   });
 
   test('when Redis refuses the add, the events are spooled and drained by the poll once it accepts again', async () => {
@@ -128,7 +156,7 @@ describe('the durable sink', () => {
     expect(await sink.submit(event('r1'))).toBe('spooled');
     failWith(undefined);
     await waitFor(() => spool.depth() === 0 && calls.length === 1, { what: 'the spool drained' });
-    expect(calls[0]!.map((j) => j.data.dedupKey)).toEqual(['r1']);
+    expect(calls[0]).toEqual([{ name: 'raw-event', data: event('r1'), opts: { jobId: rawEventJobId(event('r1')) } }]);
   });
 
   test('an add that does not answer in time is spooled instead of holding the request', async () => {
@@ -157,7 +185,8 @@ describe('the durable sink', () => {
     await previous.close();
     const { calls } = await setup({ spool: await openSpool({ dir }) });
     await waitFor(() => calls.length === 1, { what: 'the old spool drained' });
-    expect(calls[0]!.map((j) => j.data.dedupKey)).toEqual(['old1', 'old2']);
+    expect(keysOf(calls[0]!)).toEqual(['old1', 'old2']);
+    expect(calls[0]!.map((j) => j.name)).toEqual(['raw-event', 'raw-event']);
     await waitFor(() => fs.readdirSync(dir).length === 0, { what: 'the old segment deleted' });
   });
 });
