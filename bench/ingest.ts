@@ -88,6 +88,30 @@ async function jobCount(queue: Queue): Promise<number> {
   return Object.values(counts).reduce((a, b) => a + b, 0);
 }
 
+/**
+ * The events held by the inbound queue's waiting jobs (nothing consumes them during the
+ * benchmark): one per `raw-event` job, the batch's length for a `raw-events` job.
+ */
+async function queuedEvents(redis: Redis, prefix: string): Promise<{ jobs: number; events: number; batches: number }> {
+  const base = `${prefix}:${jobs.inbound.queue}`;
+  const ids = await redis.lrange(`${base}:wait`, 0, -1);
+  let events = 0;
+  let batches = 0;
+  for (let i = 0; i < ids.length; i += 500) {
+    const pipeline = redis.pipeline();
+    for (const id of ids.slice(i, i + 500)) pipeline.hmget(`${base}:${id}`, 'name', 'data');
+    for (const [err, value] of (await pipeline.exec()) ?? []) {
+      if (err) throw err;
+      const [name, data] = value as [string | null, string | null];
+      if (name === jobs.inboundBatch.name) {
+        events += (JSON.parse(data ?? '{"events":[]}') as { events: unknown[] }).events.length;
+        batches += 1;
+      } else events += 1;
+    }
+  }
+  return { jobs: ids.length, events, batches };
+}
+
 async function startTarget(target: Target, port: number, scratch: string, prefix: string): Promise<Child> {
   const publicUrl = `http://127.0.0.1:${port}`;
   switch (target.id) {
@@ -172,13 +196,17 @@ async function measure(target: Target, round: number, port: number, forms: strin
     if (socketErrors > 0) notes.push(`socket errors: ${socketErrors} (timeouts ${main.timeouts})`);
     await child.stop();
     if (target.id === 'switchboard') {
-      // Every 2xx must be a job in Redis. Requests still in flight when wrk stopped may have been
-      // queued without wrk counting their answer: at most one per connection per wrk run.
-      const queued = await jobCount(inbound);
+      // Every 2xx must be an event in Redis (alone in a raw-event job, or in a raw-events batch).
+      // Requests still in flight when wrk stopped may have been queued without wrk counting their
+      // answer: at most one per connection per wrk run.
+      const total = await jobCount(inbound);
+      const queued = await queuedEvents(connection, prefix);
       const answered = warm.ok + main.ok;
-      const extra = queued - answered;
-      const verdict = extra >= 0 && extra <= 2 * CONNECTIONS ? 'OK' : 'MISMATCH';
-      notes.push(`Redis check ${verdict}: ${fmt.int(queued)} jobs in ${prefix}:${jobs.inbound.queue} for ${fmt.int(answered)} 2xx (warm-up + run)${extra !== 0 ? `, ${extra > 0 ? '+' : ''}${extra} answered after wrk stopped` : ''}`);
+      const extra = queued.events - answered;
+      const verdict = extra >= 0 && extra <= 2 * CONNECTIONS && total === queued.jobs ? 'OK' : 'MISMATCH';
+      notes.push(
+        `Redis check ${verdict}: ${fmt.int(queued.events)} events in ${fmt.int(queued.jobs)} jobs (${fmt.int(queued.batches)} batches, ${(queued.events / Math.max(1, queued.jobs)).toFixed(1)} events per job) in ${prefix}:${jobs.inbound.queue} for ${fmt.int(answered)} 2xx (warm-up + run)${extra !== 0 ? `, ${extra > 0 ? '+' : ''}${extra} answered after wrk stopped` : ''}${total !== queued.jobs ? `, ${total - queued.jobs} jobs not waiting` : ''}`,
+      );
     }
     if (target.id === 'spool') notes.push(spoolSummary(path.join(scratch, 'spool')));
     return { target, round, wrk: main, acceptedPerS: main.ok / (main.duration_us / 1e6), note: notes.join('; '), otherCpu: interference.percentOfCore };
