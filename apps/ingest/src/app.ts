@@ -5,7 +5,6 @@ import { WEBHOOK_ROUTES } from './routes.ts';
 import type { ProviderId } from '@switchboard/events';
 
 export type IngestAppDeps = HandlerDeps & {
-  trustProxy: boolean | number | string;
   bindings: Partial<Record<ProviderId, ProviderBinding>>;
   readiness(): Promise<Readiness>;
 };
