@@ -11,8 +11,9 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { jobs } from '@switchboard/queues';
 import { freePort } from '@switchboard/testing';
-import { describeMachine, fmt, machineInfo, markdownTable, otherCpu, RESULTS_DIR, ROOT, run, startChild, unlinkPrefix, writeReadmeSection, type Child } from './support.ts';
-import { signForm, twilioMessageFactory } from './twilio-forms.ts';
+import { ROUTE, startSwitchboard, writeForms, wrk as runWrk, type WrkResult } from './ingest-server.ts';
+import { describeMachine, fmt, machineInfo, markdownTable, otherCpu, RESULTS_DIR, startChild, unlinkPrefix, writeReadmeSection, type Child } from './support.ts';
+import { twilioMessageFactory } from './twilio-forms.ts';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/switchboard';
@@ -25,11 +26,9 @@ const CONNECTIONS = 32;
 /** Enough distinct bodies that no server wraps around: ~25k req/s (a bare node:http) × the run. */
 const WARMUP_FORMS = 60_000;
 const MAIN_FORMS = 220_000;
-const ROUTE = '/webhooks/twilio/messages';
 const AUTH_TOKEN = randomBytes(16).toString('hex');
 const SERVER_CPU = 0;
 const LOAD_CPU = 1;
-const LUA = path.join(ROOT, 'bench/twilio-forms.lua');
 const NAIVE_QUEUE = 'naive-peer-inbound';
 /** A run during which other processes used this much of a core is measured again, at most MAX_RERUNS times per benchmark. */
 const RERUN_ABOVE_PCT = 25;
@@ -45,42 +44,10 @@ const TARGETS: Target[] = [
   { id: 'spool', label: 'Switchboard ingest, Redis unreachable (spool)' },
 ];
 
-type WrkResult = {
-  requests: number; duration_us: number; ok: number; non2xx: number; generated: number; distinct: number;
-  p50_us: number; p90_us: number; p99_us: number; max_us: number;
-  connect_errors: number; read_errors: number; write_errors: number; timeouts: number;
-};
 type Measurement = { target: Target; round: number; wrk: WrkResult; acceptedPerS: number; note: string; otherCpu: number };
 
-async function wrk(port: number, file: string, first: number, count: number, seconds: number): Promise<WrkResult> {
-  const out = await run(
-    'taskset',
-    ['-c', String(LOAD_CPU), 'wrk', '-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', '-s', LUA, `http://127.0.0.1:${port}${ROUTE}`, '--', file, String(first), String(count)],
-    (seconds + 30) * 1000,
-  );
-  const line = out.split('\n').find((l) => l.startsWith('BENCH '));
-  if (!line) throw new Error(`wrk printed no result:\n${out}`);
-  return JSON.parse(line.slice('BENCH '.length)) as WrkResult;
-}
-
-/** One file of signed forms for `url`: the warm-up's lines first, then the measured run's. */
-function writeForms(url: string): string {
-  const file = path.join(RESULTS_DIR, `ingest-forms-${process.pid}.tsv`);
-  const factory = twilioMessageFactory();
-  const fd = fs.openSync(file, 'w');
-  let chunk: string[] = [];
-  for (let i = 0; i < WARMUP_FORMS + MAIN_FORMS; i++) {
-    const { signature, body } = signForm(AUTH_TOKEN, url, factory.sms());
-    chunk.push(`${signature}\t${body}\n`);
-    if (chunk.length === 5_000) {
-      fs.writeSync(fd, chunk.join(''));
-      chunk = [];
-    }
-  }
-  fs.writeSync(fd, chunk.join(''));
-  fs.closeSync(fd);
-  return file;
-}
+const wrk = (port: number, file: string, first: number, count: number, seconds: number): Promise<WrkResult> =>
+  runWrk({ port, file, first, count, seconds, connections: CONNECTIONS, cpu: LOAD_CPU });
 
 /** Jobs of a BullMQ queue in any state (nothing consumes them during the benchmark). */
 async function jobCount(queue: Queue): Promise<number> {
@@ -116,16 +83,9 @@ async function startTarget(target: Target, port: number, scratch: string, prefix
   const publicUrl = `http://127.0.0.1:${port}`;
   switch (target.id) {
     case 'switchboard':
-    case 'spool': {
-      const redisUrl = target.id === 'spool' ? `redis://127.0.0.1:${await freePort()}` : REDIS_URL;
-      return startChild({
-        name: target.label, cpu: SERVER_CPU, port, command: process.execPath, args: ['apps/ingest/src/main.ts'],
-        env: {
-          NODE_ENV: 'production', HOST: '127.0.0.1', INGEST_PORT: String(port), PUBLIC_URL: publicUrl, TWILIO_AUTH_TOKEN: AUTH_TOKEN,
-          REDIS_URL: redisUrl, QUEUE_PREFIX: prefix, DATABASE_URL, SPOOL_DIR: path.join(scratch, 'spool'), LOG_DIR: path.join(scratch, 'log'), LOG_LEVEL: 'warn',
-        },
-      });
-    }
+    case 'spool':
+      // Spool mode: REDIS_URL is a closed port.
+      return startSwitchboard({ label: target.label, port, cpu: SERVER_CPU, authToken: AUTH_TOKEN, prefix, scratch, databaseUrl: DATABASE_URL, redisUrl: target.id === 'spool' ? undefined : REDIS_URL });
     case 'naive':
       return startChild({
         name: target.label, cpu: SERVER_CPU, port, command: process.execPath, args: ['/work/shared/peers/naive-express/server.cjs'],
@@ -265,7 +225,8 @@ async function main() {
   // One port for every server (they run one at a time), so one file of signed forms serves them all.
   const port = await freePort();
   const started = Date.now();
-  const forms = writeForms(`http://127.0.0.1:${port}${ROUTE}`);
+  // The warm-up's lines first, then the measured run's.
+  const forms = writeForms(`http://127.0.0.1:${port}${ROUTE}`, AUTH_TOKEN, WARMUP_FORMS + MAIN_FORMS);
   console.log(`generated ${fmt.int(WARMUP_FORMS + MAIN_FORMS)} signed forms in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
   const measurements: Measurement[] = [];

@@ -50,11 +50,6 @@ export type DurableSinkOptions = {
   logger: Logger;
   /** Most events in one batch job. */
   maxBatch?: number;
-  /**
-   * How long the first event of a group waits for others before the group is written (ms). 0: the
-   * events of the same tick only (`setImmediate`).
-   */
-  holdMs?: number;
   /** Give up on Redis after this long and spool (the connection's own command timeout is 2 s). */
   addTimeoutMs?: number;
   /** How often to look for spooled entries to drain while Redis is up. */
@@ -76,12 +71,16 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 }
 
 /**
- * The durable hand-off: the events submitted together (the same tick, or `holdMs`) become ONE
- * job: one Lua script and one round trip for the lot. When Redis cannot take it (not connected,
- * error, timeout) the group is appended to the spool as one entry (one fdatasync for everything
- * waiting). Either way `submit` resolves only once its event is durable, so the 2xx is written
- * after. A drainer moves spooled entries into the queue, each as the job it would have been, when
- * Redis is back (and at start, for what a previous process left).
+ * The durable hand-off, as a group commit: one write at a time, and the events submitted while it
+ * runs (or in the same tick) become the next write's ONE job: one Lua script and one round trip
+ * for the lot. Idle, an event is written at once, alone; under load the groups grow by themselves
+ * to what arrives during a round trip (a full group of `maxBatch` is written at once). A BullMQ
+ * add costs about the same CPU whatever its size, so this, not the tick, is what makes it cheap.
+ * When Redis cannot take a group (not connected, error, timeout) it is appended to the spool as
+ * one entry (one fdatasync for everything waiting). Either way `submit` resolves only once its
+ * event is durable, so the 2xx is written after. A drainer moves spooled entries into the queue,
+ * each as the job it would have been, when Redis is back (and at start, for what a previous
+ * process left).
  *
  * Per-event dedup: a batch job's id is its group's, so BullMQ no longer stops a provider's retry
  * of one of its events; the ids this process made durable (the last ~50,000) answer retries here
@@ -90,7 +89,6 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 export function durableSink(options: DurableSinkOptions): EventSink & { drainNow(): Promise<number> } {
   const { queue, redis, spool, logger } = options;
   const maxBatch = options.maxBatch ?? 256;
-  const holdMs = options.holdMs ?? 0;
   const addTimeoutMs = options.addTimeoutMs ?? 2_500;
   // Two generations of ids, swapped when the young one is full: O(1) without deleting from a
   // Set one entry at a time (which leaves holes that make taking the oldest entry O(n)).
@@ -141,14 +139,24 @@ export function durableSink(options: DurableSinkOptions): EventSink & { drainNow
     }
   }
 
-  function flush(): void {
+  /** Writes what waits: one group while no write runs, every full group at once, everything when `all`. */
+  function flush(all = false): void {
     scheduled = false;
-    while (pending.length > 0) {
+    while (pending.length > 0 && (all || inFlight.size === 0 || pending.length >= maxBatch)) {
       const group = pending.length <= maxBatch ? pending : pending.slice(0, maxBatch);
       pending = pending.length <= maxBatch ? [] : pending.slice(maxBatch);
-      const running = write(group).finally(() => inFlight.delete(running));
+      const running = write(group).finally(() => {
+        inFlight.delete(running);
+        // The next group: what came meanwhile, and what comes in this tick.
+        if (pending.length > 0) schedule();
+      });
       inFlight.add(running);
     }
+  }
+  function schedule(): void {
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(flush);
   }
 
   // Draining: one at a time, when Redis says ready and on a slow poll while it stays up.
@@ -197,11 +205,7 @@ export function durableSink(options: DurableSinkOptions): EventSink & { drainNow
       const durable = new Promise<SinkOutcome>((resolve, reject) => {
         pending.push({ event, jobId, resolve, reject });
         if (pending.length >= maxBatch) flush();
-        else if (!scheduled) {
-          scheduled = true;
-          if (holdMs > 0) setTimeout(flush, holdMs);
-          else setImmediate(flush);
-        }
+        else schedule();
       });
       unsettled.set(jobId, durable);
       const forget = () => void unsettled.delete(jobId);
@@ -210,7 +214,7 @@ export function durableSink(options: DurableSinkOptions): EventSink & { drainNow
     },
     drainNow,
     async close() {
-      flush();
+      flush(true);
       closed = true;
       redis.off('ready', onReady);
       if (drainTimer) clearTimeout(drainTimer);

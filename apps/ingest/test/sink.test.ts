@@ -98,15 +98,23 @@ describe('the durable sink', () => {
     expect(keysOf(calls.flat())).toEqual(Array.from({ length: 600 }, (_, i) => `B${i}`));
   });
 
-  test('with holdMs, events submitted over several ticks still share one job', async () => {
-    const fake = fakeRedisQueue();
-    const sink = durableSink({ queue: fake.queue, redis: fake.conn, spool: await openSpool({ dir: tmpDir() }), logger: testLogger(), holdMs: 30 });
-    sinks.push(sink);
-    const first = sink.submit(event('h1'));
+  test('while a write runs, the events that come meanwhile are written next, together, in one job', async () => {
+    const { sink, calls, queue } = await setup();
+    // The first add waits until the test lets it answer.
+    let answer: (() => void) | undefined;
+    const add = queue.add.bind(queue);
+    queue.add = ((...args: Parameters<typeof queue.add>) => {
+      queue.add = add;
+      return new Promise((resolve) => (answer = () => resolve(add(...args))));
+    }) as typeof queue.add;
+    const first = sink.submit(event('w1'));
+    await waitFor(() => answer !== undefined, { what: 'the first add started' });
+    const later = [sink.submit(event('w2')), sink.submit(event('w3'))];
     await new Promise((resolve) => setImmediate(resolve));
-    const second = sink.submit(event('h2'));
-    expect(await Promise.all([first, second])).toEqual(['queued', 'queued']);
-    expect(fake.calls.map((c) => keysOf(c))).toEqual([['h1', 'h2']]);
+    expect(calls).toEqual([]);
+    answer!();
+    expect(await Promise.all([first, ...later])).toEqual(['queued', 'queued', 'queued']);
+    expect(calls.map(keysOf)).toEqual([['w1'], ['w2', 'w3']]);
   });
 
   test('a retry of an event this process already made durable is acknowledged without a write', async () => {
