@@ -129,11 +129,15 @@ export function durableSink(options: DurableSinkOptions): EventSink & { drainNow
         outcome = 'spooled';
         scheduleDrain();
       } catch (spoolErr) {
-        for (const p of group) p.reject(spoolErr);
+        for (const p of group) {
+          unsettled.delete(p.jobId);
+          p.reject(spoolErr);
+        }
         return;
       }
     }
     for (const p of group) {
+      unsettled.delete(p.jobId);
       remember(p.jobId);
       p.resolve(outcome);
     }
@@ -208,8 +212,6 @@ export function durableSink(options: DurableSinkOptions): EventSink & { drainNow
         else schedule();
       });
       unsettled.set(jobId, durable);
-      const forget = () => void unsettled.delete(jobId);
-      durable.then(forget, forget);
       return durable;
     },
     drainNow,
