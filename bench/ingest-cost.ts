@@ -11,12 +11,11 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Redis } from 'ioredis';
-import { freePort } from '@switchboard/testing';
+import { createTestDatabase, ensureTemplateDatabase, freePort } from '@switchboard/testing';
 import { ROUTE, startSwitchboard, writeForms, wrk } from './ingest-server.ts';
 import { RESULTS_DIR, unlinkPrefix } from './support.ts';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const DATABASE_URL = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/switchboard';
 const SECONDS = Number(process.env.BENCH_DURATION ?? 8);
 const PROFILE = process.env.BENCH_PROFILE === '1';
 const WARMUP = 30_000;
@@ -102,8 +101,11 @@ async function main() {
   const scratch = fs.mkdtempSync(path.join(RESULTS_DIR, 'ingest-cost-'));
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
   const redisPid = Number(/process_id:(\d+)/.exec(await redis.info('server'))?.[1]);
+  // A migrated database of its own, as bench:ingest gives it (the source registry is reloaded from it every 2 s).
+  await ensureTemplateDatabase();
+  const database = await createTestDatabase();
   const nodeArgs = PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.join(scratch, 'profile')}`, '--cpu-prof-interval=100'] : [];
-  const server = await startSwitchboard({ label: 'Switchboard ingest', port, cpu: 0, authToken: AUTH_TOKEN, prefix, scratch, databaseUrl: DATABASE_URL, redisUrl: REDIS_URL, nodeArgs });
+  const server = await startSwitchboard({ label: 'Switchboard ingest', port, cpu: 0, authToken: AUTH_TOKEN, prefix, scratch, databaseUrl: database.url, redisUrl: REDIS_URL, nodeArgs });
   try {
     await wrk({ port, file: forms, first: 1, count: WARMUP, seconds: 2, connections: 32, cpu: 1 });
     const before = { server: cpuUs(server.pid), redis: cpuUs(redisPid), stats: commandStats(await redis.info('commandstats')) };
@@ -125,6 +127,7 @@ async function main() {
     await unlinkPrefix(redis, prefix);
     redis.disconnect();
     fs.rmSync(forms, { force: true });
+    await database.drop();
   }
   if (PROFILE) {
     const dir = path.join(scratch, 'profile');

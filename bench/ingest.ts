@@ -10,13 +10,12 @@ import path from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { jobs } from '@switchboard/queues';
-import { freePort } from '@switchboard/testing';
+import { createTestDatabase, ensureTemplateDatabase, freePort } from '@switchboard/testing';
 import { ROUTE, startSwitchboard, writeForms, wrk as runWrk, type WrkResult } from './ingest-server.ts';
 import { describeMachine, fmt, machineInfo, markdownTable, otherCpu, RESULTS_DIR, startChild, unlinkPrefix, writeReadmeSection, type Child } from './support.ts';
 import { twilioMessageFactory } from './twilio-forms.ts';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const DATABASE_URL = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/switchboard';
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 8);
 const WARMUP_S = 2;
@@ -79,13 +78,13 @@ async function queuedEvents(redis: Redis, prefix: string): Promise<{ jobs: numbe
   return { jobs: ids.length, events, batches };
 }
 
-async function startTarget(target: Target, port: number, scratch: string, prefix: string): Promise<Child> {
+async function startTarget(target: Target, port: number, scratch: string, prefix: string, databaseUrl: string): Promise<Child> {
   const publicUrl = `http://127.0.0.1:${port}`;
   switch (target.id) {
     case 'switchboard':
     case 'spool':
       // Spool mode: REDIS_URL is a closed port.
-      return startSwitchboard({ label: target.label, port, cpu: SERVER_CPU, authToken: AUTH_TOKEN, prefix, scratch, databaseUrl: DATABASE_URL, redisUrl: target.id === 'spool' ? undefined : REDIS_URL });
+      return startSwitchboard({ label: target.label, port, cpu: SERVER_CPU, authToken: AUTH_TOKEN, prefix, scratch, databaseUrl, redisUrl: target.id === 'spool' ? undefined : REDIS_URL });
     case 'naive':
       return startChild({
         name: target.label, cpu: SERVER_CPU, port, command: process.execPath, args: ['/work/shared/peers/naive-express/server.cjs'],
@@ -120,7 +119,7 @@ function spoolSummary(dir: string): string {
   return `spool: ${files} files, ${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
 
-async function measure(target: Target, round: number, port: number, forms: string, redis: Redis): Promise<Measurement> {
+async function measure(target: Target, round: number, port: number, forms: string, redis: Redis, databaseUrl: string): Promise<Measurement> {
   const prefix = `bench${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
   const scratch = fs.mkdtempSync(path.join(RESULTS_DIR, `ingest-${target.id}-`));
   // BullMQ does not close a connection it was given: disconnected at the end.
@@ -132,7 +131,7 @@ async function measure(target: Target, round: number, port: number, forms: strin
   const notes: string[] = [];
   let child: Child | undefined;
   try {
-    child = await startTarget(target, port, scratch, prefix);
+    child = await startTarget(target, port, scratch, prefix, databaseUrl);
     if (target.id !== 'bare') {
       // The servers must really verify signatures, or the comparison means nothing: a bad one is refused.
       const bad = await fetch(`http://127.0.0.1:${port}${ROUTE}`, {
@@ -227,6 +226,10 @@ async function main() {
   const started = Date.now();
   // The warm-up's lines first, then the measured run's.
   const forms = writeForms(`http://127.0.0.1:${port}${ROUTE}`, AUTH_TOKEN, WARMUP_FORMS + MAIN_FORMS);
+  // A migrated database of its own, as in production: ingest reloads the source registry from it
+  // every 2 s (against a missing database every reload failed, with an error line each time).
+  await ensureTemplateDatabase();
+  const database = await createTestDatabase();
   console.log(`generated ${fmt.int(WARMUP_FORMS + MAIN_FORMS)} signed forms in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
   const measurements: Measurement[] = [];
@@ -239,14 +242,14 @@ async function main() {
       for (const target of order) {
         let m: Measurement;
         try {
-          m = await measure(target, round, port, forms, redis);
+          m = await measure(target, round, port, forms, redis, database.url);
           // Another engineer's run took a good share of the machine: measure again (a bounded number of times).
           const reruns: string[] = [];
           while (m.otherCpu >= RERUN_ABOVE_PCT && rerunBudget > 0) {
             rerunBudget -= 1;
             reruns.push(`${fmt.int(m.acceptedPerS)}/s with others at ${m.otherCpu.toFixed(0)}%`);
             console.log(`round ${round} ${target.label}: others used ${m.otherCpu.toFixed(0)}% of a core, measuring again`);
-            m = await measure(target, round, port, forms, redis);
+            m = await measure(target, round, port, forms, redis, database.url);
           }
           if (reruns.length > 0) m.note = `${m.note}${m.note ? '; ' : ''}measured again, discarded: ${reruns.join(', ')}`;
         } catch (err) {
@@ -263,6 +266,7 @@ async function main() {
   } finally {
     fs.rmSync(forms, { force: true });
     redis.disconnect();
+    await database.drop();
   }
 
   const { perRun, targets } = summarize(measurements);
