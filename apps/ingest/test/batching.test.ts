@@ -8,6 +8,7 @@ import { createTestDatabase, testConfig, testLogger, uniquePrefix, type TestData
 import webhooks from 'twilio/lib/webhooks/webhooks.js';
 import { startIngest, type IngestService } from '../src/service.ts';
 import { durableSink, rawEventJobId } from '../src/sink.ts';
+import { rawEvent } from './raw-event.fixture.ts';
 import { openSpool } from '../src/spool.ts';
 
 const { getExpectedTwilioSignature } = webhooks as { getExpectedTwilioSignature(token: string, url: string, params: object): string };
@@ -55,18 +56,6 @@ async function post(params: Record<string, string>) {
 const eventsOf = (job: Job) => (job.name === jobs.inboundBatch.name ? (job.data as RawEventBatchPayload).events : [job.data as RawEventPayload]);
 const waiting = () => queue.getJobs(['wait']);
 
-function event(key: string): RawEventPayload {
-  return {
-    provider: 'twilio-messaging',
-    dedupKey: key,
-    route: '/webhooks/twilio/messages',
-    url: 'http://127.0.0.1/webhooks/twilio/messages',
-    receivedAt: '2026-11-29T10:00:00.000Z',
-    headers: {},
-    body: `MessageSid=${key}`,
-    bodyEncoding: 'utf8',
-  };
-}
 
 describe('ingest batches the events it makes durable together', () => {
   test('one post alone is one raw-event job, under its own id', async () => {
@@ -106,7 +95,7 @@ describe('the sink on a real Redis', () => {
 
   test('events submitted together become one raw-events job holding them all, under the id of their ids', async () => {
     const sink = durableSink({ queue, redis, spool: await openSpool({ dir: tmpDir() }), logger: testLogger() });
-    const events = Array.from({ length: 25 }, (_, i) => event(`together${i}`));
+    const events = Array.from({ length: 25 }, (_, i) => rawEvent(`together${i}`));
     expect(await Promise.all(events.map((e) => sink.submit(e)))).toEqual(Array(25).fill('queued'));
     await sink.close();
     const queued = await waiting();
@@ -128,7 +117,7 @@ describe('the sink on a real Redis', () => {
     };
     const spool = await openSpool({ dir });
     const sink = durableSink({ queue: lossy as unknown as typeof queue, redis, spool, logger: testLogger(), drainIntervalMs: 60_000 });
-    const events = Array.from({ length: 5 }, (_, i) => event(`lost${i}`));
+    const events = Array.from({ length: 5 }, (_, i) => rawEvent(`lost${i}`));
     expect(await Promise.all(events.map((e) => sink.submit(e)))).toEqual(Array(5).fill('spooled'));
     lose = false;
     // A copy of the segment, as a crash before its deletion would leave it (a dead writer's file).

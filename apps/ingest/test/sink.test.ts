@@ -8,20 +8,9 @@ import type { RawEventPayload } from '@switchboard/events';
 import { batchJobId } from '@switchboard/queues';
 import { testLogger, waitFor } from '@switchboard/testing';
 import { durableSink, rawEventJobId, type InboundJob, type InboundJobData } from '../src/sink.ts';
+import { rawEvent } from './raw-event.fixture.ts';
 import { openSpool, type Spool } from '../src/spool.ts';
 
-function event(key: string): RawEventPayload {
-  return {
-    provider: 'twilio-messaging',
-    dedupKey: key,
-    route: '/webhooks/twilio/messages',
-    url: 'http://127.0.0.1/webhooks/twilio/messages',
-    receivedAt: '2026-11-23T10:00:00.000Z',
-    headers: {},
-    body: `MessageSid=${key}`,
-    bodyEncoding: 'utf8',
-  };
-}
 
 /** The events a job carries, in order. */
 const eventsOf = (job: InboundJob) => ('events' in job.data ? job.data.events : [job.data as RawEventPayload]);
@@ -79,7 +68,7 @@ async function setup(options: { spool?: Spool; addTimeoutMs?: number } = {}) {
 describe('the durable sink', () => {
   test('events submitted in one tick become one raw-events job, its id derived from their job ids', async () => {
     const { sink, calls } = await setup();
-    const events = Array.from({ length: 40 }, (_, i) => event(`SM${i}`));
+    const events = Array.from({ length: 40 }, (_, i) => rawEvent(`SM${i}`));
     const outcomes = await Promise.all(events.map((e) => sink.submit(e)));
     expect(outcomes).toEqual(Array(40).fill('queued'));
     expect(calls).toEqual([[{ name: 'raw-events', data: { events }, opts: { jobId: batchJobId(events.map(rawEventJobId)) } }]]);
@@ -87,13 +76,13 @@ describe('the durable sink', () => {
 
   test('an event alone is a raw-event job with its own deterministic id', async () => {
     const { sink, calls } = await setup();
-    expect(await sink.submit(event('SMalone'))).toBe('queued');
-    expect(calls).toEqual([[{ name: 'raw-event', data: event('SMalone'), opts: { jobId: rawEventJobId(event('SMalone')) } }]]);
+    expect(await sink.submit(rawEvent('SMalone'))).toBe('queued');
+    expect(calls).toEqual([[{ name: 'raw-event', data: rawEvent('SMalone'), opts: { jobId: rawEventJobId(rawEvent('SMalone')) } }]]);
   });
 
   test('a batch holds at most 256 events', async () => {
     const { sink, calls } = await setup();
-    await Promise.all(Array.from({ length: 600 }, (_, i) => sink.submit(event(`B${i}`))));
+    await Promise.all(Array.from({ length: 600 }, (_, i) => sink.submit(rawEvent(`B${i}`))));
     expect(calls.map((c) => eventsOf(c[0]!).length)).toEqual([256, 256, 88]);
     expect(keysOf(calls.flat())).toEqual(Array.from({ length: 600 }, (_, i) => `B${i}`));
   });
@@ -107,9 +96,9 @@ describe('the durable sink', () => {
       queue.add = add;
       return new Promise((resolve) => (answer = () => resolve(add(...args))));
     }) as typeof queue.add;
-    const first = sink.submit(event('w1'));
+    const first = sink.submit(rawEvent('w1'));
     await waitFor(() => answer !== undefined, { what: 'the first add started' });
-    const later = [sink.submit(event('w2')), sink.submit(event('w3'))];
+    const later = [sink.submit(rawEvent('w2')), sink.submit(rawEvent('w3'))];
     await new Promise((resolve) => setImmediate(resolve));
     expect(calls).toEqual([]);
     answer!();
@@ -119,16 +108,16 @@ describe('the durable sink', () => {
 
   test('a retry of an event this process already made durable is acknowledged without a write', async () => {
     const { sink, calls } = await setup();
-    expect(await sink.submit(event('SMdup'))).toBe('queued');
-    expect(await sink.submit(event('SMdup'))).toBe('duplicate');
+    expect(await sink.submit(rawEvent('SMdup'))).toBe('queued');
+    expect(await sink.submit(rawEvent('SMdup'))).toBe('duplicate');
     expect(calls).toHaveLength(1);
   });
 
   test('a retry of a batched event, even before the batch is durable, is acknowledged without a write', async () => {
     const { sink, calls } = await setup();
-    const outcomes = await Promise.all([sink.submit(event('b1')), sink.submit(event('b2')), sink.submit(event('b1'))]);
+    const outcomes = await Promise.all([sink.submit(rawEvent('b1')), sink.submit(rawEvent('b2')), sink.submit(rawEvent('b1'))]);
     expect(outcomes).toEqual(['queued', 'queued', 'duplicate']);
-    expect(await sink.submit(event('b2'))).toBe('duplicate');
+    expect(await sink.submit(rawEvent('b2'))).toBe('duplicate');
     expect(calls).toHaveLength(1);
     expect(keysOf(calls[0]!)).toEqual(['b1', 'b2']);
   });
@@ -136,21 +125,21 @@ describe('the durable sink', () => {
   test('while Redis is not connected, events are spooled, and drained in order once it is back', async () => {
     const { sink, calls, spool, down, up } = await setup();
     down();
-    const outcomes = await Promise.all(['a', 'b', 'c'].map((k) => sink.submit(event(k))));
+    const outcomes = await Promise.all(['a', 'b', 'c'].map((k) => sink.submit(rawEvent(k))));
     expect(outcomes).toEqual(['spooled', 'spooled', 'spooled']);
     expect(calls).toHaveLength(0);
     expect(spool.depth()).toBe(3);
     up();
     await waitFor(() => calls.length > 0 && spool.depth() === 0, { what: 'the spool drained' });
     // The three were one group: drained as the batch job they would have been.
-    expect(calls.flat()).toEqual([{ name: 'raw-events', data: { events: ['a', 'b', 'c'].map(event) }, opts: { jobId: batchJobId(['a', 'b', 'c'].map((k) => rawEventJobId(event(k)))) } }]);
+    expect(calls.flat()).toEqual([{ name: 'raw-events', data: { events: ['a', 'b', 'c'].map(rawEvent) }, opts: { jobId: batchJobId(['a', 'b', 'c'].map((k) => rawEventJobId(rawEvent(k)))) } }]);
     expect(await spool.hasBacklog()).toBe(false);
   });
 
   test('a drain asked for while Redis is down does nothing, and a later one still runs', async () => {
     const { sink, calls, spool, down, up } = await setup();
     down();
-    await sink.submit(event('w1'));
+    await sink.submit(rawEvent('w1'));
     expect(await sink.drainNow()).toBe(0);
     up();
     await waitFor(() => spool.depth() === 0, { what: 'the spool drained' });
@@ -163,16 +152,16 @@ describe('the durable sink', () => {
   test('when Redis refuses the add, the events are spooled and drained by the poll once it accepts again', async () => {
     const { sink, calls, spool, failWith } = await setup();
     failWith(new Error('OOM command not allowed'));
-    expect(await sink.submit(event('r1'))).toBe('spooled');
+    expect(await sink.submit(rawEvent('r1'))).toBe('spooled');
     failWith(undefined);
     await waitFor(() => spool.depth() === 0 && calls.length === 1, { what: 'the spool drained' });
-    expect(calls[0]).toEqual([{ name: 'raw-event', data: event('r1'), opts: { jobId: rawEventJobId(event('r1')) } }]);
+    expect(calls[0]).toEqual([{ name: 'raw-event', data: rawEvent('r1'), opts: { jobId: rawEventJobId(rawEvent('r1')) } }]);
   });
 
   test('an add that does not answer in time is spooled instead of holding the request', async () => {
     const { sink, hangForever } = await setup({ addTimeoutMs: 50 });
     hangForever();
-    expect(await sink.submit(event('slow'))).toBe('spooled');
+    expect(await sink.submit(rawEvent('slow'))).toBe('spooled');
   });
 
   test('when neither Redis nor the spool can take an event, submit rejects', async () => {
@@ -185,13 +174,13 @@ describe('the durable sink', () => {
     };
     const { sink, down } = await setup({ spool: broken });
     down();
-    await expect(sink.submit(event('lost'))).rejects.toThrow('ENOSPC');
+    await expect(sink.submit(rawEvent('lost'))).rejects.toThrow('ENOSPC');
   });
 
   test('a spool left by a previous process is drained at start', async () => {
     const dir = tmpDir();
     const previous = await openSpool({ dir });
-    await previous.append([event('old1'), event('old2')]);
+    await previous.append([rawEvent('old1'), rawEvent('old2')]);
     await previous.close();
     const { calls } = await setup({ spool: await openSpool({ dir }) });
     await waitFor(() => calls.length === 1, { what: 'the old spool drained' });
