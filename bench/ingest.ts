@@ -10,12 +10,12 @@ import path from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { jobs } from '@switchboard/queues';
-import { freePort } from '@switchboard/testing';
-import { describeMachine, fmt, machineInfo, markdownTable, otherCpu, RESULTS_DIR, ROOT, run, startChild, unlinkPrefix, writeReadmeSection, type Child } from './support.ts';
-import { signForm, twilioMessageFactory } from './twilio-forms.ts';
+import { createTestDatabase, ensureTemplateDatabase, freePort } from '@switchboard/testing';
+import { ROUTE, startSwitchboard, writeForms, wrk as runWrk, type WrkResult } from './ingest-server.ts';
+import { describeMachine, fmt, machineInfo, markdownTable, otherCpu, RESULTS_DIR, startChild, unlinkPrefix, writeReadmeSection, type Child } from './support.ts';
+import { twilioMessageFactory } from './twilio-forms.ts';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const DATABASE_URL = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/switchboard';
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 8);
 const WARMUP_S = 2;
@@ -25,11 +25,9 @@ const CONNECTIONS = 32;
 /** Enough distinct bodies that no server wraps around: ~25k req/s (a bare node:http) × the run. */
 const WARMUP_FORMS = 60_000;
 const MAIN_FORMS = 220_000;
-const ROUTE = '/webhooks/twilio/messages';
 const AUTH_TOKEN = randomBytes(16).toString('hex');
 const SERVER_CPU = 0;
 const LOAD_CPU = 1;
-const LUA = path.join(ROOT, 'bench/twilio-forms.lua');
 const NAIVE_QUEUE = 'naive-peer-inbound';
 /** A run during which other processes used this much of a core is measured again, at most MAX_RERUNS times per benchmark. */
 const RERUN_ABOVE_PCT = 25;
@@ -45,42 +43,10 @@ const TARGETS: Target[] = [
   { id: 'spool', label: 'Switchboard ingest, Redis unreachable (spool)' },
 ];
 
-type WrkResult = {
-  requests: number; duration_us: number; ok: number; non2xx: number; generated: number; distinct: number;
-  p50_us: number; p90_us: number; p99_us: number; max_us: number;
-  connect_errors: number; read_errors: number; write_errors: number; timeouts: number;
-};
 type Measurement = { target: Target; round: number; wrk: WrkResult; acceptedPerS: number; note: string; otherCpu: number };
 
-async function wrk(port: number, file: string, first: number, count: number, seconds: number): Promise<WrkResult> {
-  const out = await run(
-    'taskset',
-    ['-c', String(LOAD_CPU), 'wrk', '-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', '-s', LUA, `http://127.0.0.1:${port}${ROUTE}`, '--', file, String(first), String(count)],
-    (seconds + 30) * 1000,
-  );
-  const line = out.split('\n').find((l) => l.startsWith('BENCH '));
-  if (!line) throw new Error(`wrk printed no result:\n${out}`);
-  return JSON.parse(line.slice('BENCH '.length)) as WrkResult;
-}
-
-/** One file of signed forms for `url`: the warm-up's lines first, then the measured run's. */
-function writeForms(url: string): string {
-  const file = path.join(RESULTS_DIR, `ingest-forms-${process.pid}.tsv`);
-  const factory = twilioMessageFactory();
-  const fd = fs.openSync(file, 'w');
-  let chunk: string[] = [];
-  for (let i = 0; i < WARMUP_FORMS + MAIN_FORMS; i++) {
-    const { signature, body } = signForm(AUTH_TOKEN, url, factory.sms());
-    chunk.push(`${signature}\t${body}\n`);
-    if (chunk.length === 5_000) {
-      fs.writeSync(fd, chunk.join(''));
-      chunk = [];
-    }
-  }
-  fs.writeSync(fd, chunk.join(''));
-  fs.closeSync(fd);
-  return file;
-}
+const wrk = (port: number, file: string, first: number, count: number, seconds: number): Promise<WrkResult> =>
+  runWrk({ port, file, first, count, seconds, connections: CONNECTIONS, cpu: LOAD_CPU });
 
 /** Jobs of a BullMQ queue in any state (nothing consumes them during the benchmark). */
 async function jobCount(queue: Queue): Promise<number> {
@@ -88,20 +54,37 @@ async function jobCount(queue: Queue): Promise<number> {
   return Object.values(counts).reduce((a, b) => a + b, 0);
 }
 
-async function startTarget(target: Target, port: number, scratch: string, prefix: string): Promise<Child> {
+/**
+ * The events held by the inbound queue's waiting jobs (nothing consumes them during the
+ * benchmark): one per `raw-event` job, the batch's length for a `raw-events` job.
+ */
+async function queuedEvents(redis: Redis, prefix: string): Promise<{ jobs: number; events: number; batches: number }> {
+  const base = `${prefix}:${jobs.inbound.queue}`;
+  const ids = await redis.lrange(`${base}:wait`, 0, -1);
+  let events = 0;
+  let batches = 0;
+  for (let i = 0; i < ids.length; i += 500) {
+    const pipeline = redis.pipeline();
+    for (const id of ids.slice(i, i + 500)) pipeline.hmget(`${base}:${id}`, 'name', 'data');
+    for (const [err, value] of (await pipeline.exec()) ?? []) {
+      if (err) throw err;
+      const [name, data] = value as [string | null, string | null];
+      if (name === jobs.inboundBatch.name) {
+        events += (JSON.parse(data ?? '{"events":[]}') as { events: unknown[] }).events.length;
+        batches += 1;
+      } else events += 1;
+    }
+  }
+  return { jobs: ids.length, events, batches };
+}
+
+async function startTarget(target: Target, port: number, scratch: string, prefix: string, databaseUrl: string): Promise<Child> {
   const publicUrl = `http://127.0.0.1:${port}`;
   switch (target.id) {
     case 'switchboard':
-    case 'spool': {
-      const redisUrl = target.id === 'spool' ? `redis://127.0.0.1:${await freePort()}` : REDIS_URL;
-      return startChild({
-        name: target.label, cpu: SERVER_CPU, port, command: process.execPath, args: ['apps/ingest/src/main.ts'],
-        env: {
-          NODE_ENV: 'production', HOST: '127.0.0.1', INGEST_PORT: String(port), PUBLIC_URL: publicUrl, TWILIO_AUTH_TOKEN: AUTH_TOKEN,
-          REDIS_URL: redisUrl, QUEUE_PREFIX: prefix, DATABASE_URL, SPOOL_DIR: path.join(scratch, 'spool'), LOG_DIR: path.join(scratch, 'log'), LOG_LEVEL: 'warn',
-        },
-      });
-    }
+    case 'spool':
+      // Spool mode: REDIS_URL is a closed port.
+      return startSwitchboard({ label: target.label, port, cpu: SERVER_CPU, authToken: AUTH_TOKEN, prefix, scratch, databaseUrl, redisUrl: target.id === 'spool' ? undefined : REDIS_URL });
     case 'naive':
       return startChild({
         name: target.label, cpu: SERVER_CPU, port, command: process.execPath, args: ['/work/shared/peers/naive-express/server.cjs'],
@@ -136,7 +119,7 @@ function spoolSummary(dir: string): string {
   return `spool: ${files} files, ${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
 
-async function measure(target: Target, round: number, port: number, forms: string, redis: Redis): Promise<Measurement> {
+async function measure(target: Target, round: number, port: number, forms: string, redis: Redis, databaseUrl: string): Promise<Measurement> {
   const prefix = `bench${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
   const scratch = fs.mkdtempSync(path.join(RESULTS_DIR, `ingest-${target.id}-`));
   // BullMQ does not close a connection it was given: disconnected at the end.
@@ -148,7 +131,7 @@ async function measure(target: Target, round: number, port: number, forms: strin
   const notes: string[] = [];
   let child: Child | undefined;
   try {
-    child = await startTarget(target, port, scratch, prefix);
+    child = await startTarget(target, port, scratch, prefix, databaseUrl);
     if (target.id !== 'bare') {
       // The servers must really verify signatures, or the comparison means nothing: a bad one is refused.
       const bad = await fetch(`http://127.0.0.1:${port}${ROUTE}`, {
@@ -172,13 +155,17 @@ async function measure(target: Target, round: number, port: number, forms: strin
     if (socketErrors > 0) notes.push(`socket errors: ${socketErrors} (timeouts ${main.timeouts})`);
     await child.stop();
     if (target.id === 'switchboard') {
-      // Every 2xx must be a job in Redis. Requests still in flight when wrk stopped may have been
-      // queued without wrk counting their answer: at most one per connection per wrk run.
-      const queued = await jobCount(inbound);
+      // Every 2xx must be an event in Redis (alone in a raw-event job, or in a raw-events batch).
+      // Requests still in flight when wrk stopped may have been queued without wrk counting their
+      // answer: at most one per connection per wrk run.
+      const total = await jobCount(inbound);
+      const queued = await queuedEvents(connection, prefix);
       const answered = warm.ok + main.ok;
-      const extra = queued - answered;
-      const verdict = extra >= 0 && extra <= 2 * CONNECTIONS ? 'OK' : 'MISMATCH';
-      notes.push(`Redis check ${verdict}: ${fmt.int(queued)} jobs in ${prefix}:${jobs.inbound.queue} for ${fmt.int(answered)} 2xx (warm-up + run)${extra !== 0 ? `, ${extra > 0 ? '+' : ''}${extra} answered after wrk stopped` : ''}`);
+      const extra = queued.events - answered;
+      const verdict = extra >= 0 && extra <= 2 * CONNECTIONS && total === queued.jobs ? 'OK' : 'MISMATCH';
+      notes.push(
+        `Redis check ${verdict}: ${fmt.int(queued.events)} events in ${fmt.int(queued.jobs)} jobs (${fmt.int(queued.batches)} batches, ${(queued.events / Math.max(1, queued.jobs)).toFixed(1)} events per job) in ${prefix}:${jobs.inbound.queue} for ${fmt.int(answered)} 2xx (warm-up + run)${extra !== 0 ? `, ${extra > 0 ? '+' : ''}${extra} answered after wrk stopped` : ''}${total !== queued.jobs ? `, ${total - queued.jobs} jobs not waiting` : ''}`,
+      );
     }
     if (target.id === 'spool') notes.push(spoolSummary(path.join(scratch, 'spool')));
     return { target, round, wrk: main, acceptedPerS: main.ok / (main.duration_us / 1e6), note: notes.join('; '), otherCpu: interference.percentOfCore };
@@ -237,7 +224,12 @@ async function main() {
   // One port for every server (they run one at a time), so one file of signed forms serves them all.
   const port = await freePort();
   const started = Date.now();
-  const forms = writeForms(`http://127.0.0.1:${port}${ROUTE}`);
+  // The warm-up's lines first, then the measured run's.
+  const forms = writeForms(`http://127.0.0.1:${port}${ROUTE}`, AUTH_TOKEN, WARMUP_FORMS + MAIN_FORMS);
+  // A migrated database of its own, as in production: ingest reloads the source registry from it
+  // every 2 s (against a missing database every reload failed, with an error line each time).
+  await ensureTemplateDatabase();
+  const database = await createTestDatabase();
   console.log(`generated ${fmt.int(WARMUP_FORMS + MAIN_FORMS)} signed forms in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
   const measurements: Measurement[] = [];
@@ -250,14 +242,14 @@ async function main() {
       for (const target of order) {
         let m: Measurement;
         try {
-          m = await measure(target, round, port, forms, redis);
+          m = await measure(target, round, port, forms, redis, database.url);
           // Another engineer's run took a good share of the machine: measure again (a bounded number of times).
           const reruns: string[] = [];
           while (m.otherCpu >= RERUN_ABOVE_PCT && rerunBudget > 0) {
             rerunBudget -= 1;
             reruns.push(`${fmt.int(m.acceptedPerS)}/s with others at ${m.otherCpu.toFixed(0)}%`);
             console.log(`round ${round} ${target.label}: others used ${m.otherCpu.toFixed(0)}% of a core, measuring again`);
-            m = await measure(target, round, port, forms, redis);
+            m = await measure(target, round, port, forms, redis, database.url);
           }
           if (reruns.length > 0) m.note = `${m.note}${m.note ? '; ' : ''}measured again, discarded: ${reruns.join(', ')}`;
         } catch (err) {
@@ -274,6 +266,7 @@ async function main() {
   } finally {
     fs.rmSync(forms, { force: true });
     redis.disconnect();
+    await database.drop();
   }
 
   const { perRun, targets } = summarize(measurements);

@@ -14,6 +14,8 @@ import type { WebhookRoute } from './routes.ts';
 
 export type HandlerDeps = {
   sink: EventSink;
+  /** Express's `trust proxy` setting: when it trusts nothing, the client is the socket's peer. */
+  trustProxy?: boolean | number | string;
   logger: Logger;
   publicUrl: string | undefined;
   maxBodyBytes: number;
@@ -156,9 +158,12 @@ export function webhookHandler(route: WebhookRoute, binding: ProviderBinding, de
     }
   };
 
+  // req.ip is recomputed on every read (and unreadable once the socket is gone): read it once.
+  // Trusting no proxy, it is the socket's peer: proxy-addr's parse of X-Forwarded-For is skipped.
+  const clientIp = deps.trustProxy ? (req: Request) => req.ip ?? '' : (req: Request) => req.socket.remoteAddress ?? '';
+
   return async (req: Request, res: Response): Promise<void> => {
-    // req.ip is recomputed on every read (and unreadable once the socket is gone): read it once.
-    const ip = req.ip ?? '';
+    const ip = clientIp(req);
     // Before anything is read: an address over its failure budget is turned away cheaply.
     const retryAfter = deps.limiter?.retryAfter(ip) ?? 0;
     if (retryAfter > 0) {
@@ -235,7 +240,7 @@ export function webhookHandler(route: WebhookRoute, binding: ProviderBinding, de
     // Attachments are moved to their content-addressed names before the event that names them is
     // made durable: a crash in between leaves at worst an unreferenced file, never an acknowledged
     // event whose attachment is missing. A provider's retry of a refused post finds the same names.
-    await settle(read, true);
+    if (read.settle) await settle(read, true);
     const started = performance.now();
     try {
       for (const durable of await Promise.all(eventsOf(event, outcome.items).map((e) => deps.sink.submit(e)))) {

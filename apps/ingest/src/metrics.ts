@@ -61,10 +61,26 @@ export function createMetrics(spoolDepth: () => number, silentSources?: () => Pr
       this.set(spoolDepth());
     },
   });
+  // Children bound to their labels once: prom-client otherwise hashes the label object on every call.
+  const acceptedBy = bound((key) => accepted.labels(...(key.split('\0') as [string, string])));
+  const latencyBy = bound((outcome) => latency.labels(outcome));
   return {
     registry,
-    accepted: (provider, outcome) => accepted.inc({ provider, outcome }),
+    accepted: (provider, outcome) => acceptedBy(`${provider}\0${outcome}`).inc(),
     rejected: (provider, status) => rejected.inc({ provider, status: String(status) }),
-    durableWrite: (outcome, seconds) => latency.observe({ outcome }, seconds),
+    durableWrite: (outcome, seconds) => latencyBy(outcome).observe(seconds),
+  };
+}
+
+/** A memo of metric children by label key (a few providers × outcomes: never large). */
+function bound<T>(make: (key: string) => T): (key: string) => T {
+  const children = new Map<string, T>();
+  return (key) => {
+    let child = children.get(key);
+    if (child === undefined) {
+      child = make(key);
+      children.set(key, child);
+    }
+    return child;
   };
 }

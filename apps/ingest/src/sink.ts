@@ -2,8 +2,8 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { RawEventPayload } from '@switchboard/events';
 import type { Logger } from '@switchboard/logger';
-import { jobs, jobIdFor, type JobInput } from '@switchboard/queues';
-import type { Spool } from './spool.ts';
+import { batchJobId, jobs, jobIdFor, type JobInput } from '@switchboard/queues';
+import type { Spool, SpoolEntry } from './spool.ts';
 
 /** How an accepted event was made durable. `duplicate`: this process already made it durable. */
 export type SinkOutcome = 'queued' | 'spooled' | 'duplicate';
@@ -20,13 +20,35 @@ export function rawEventJobId(event: Pick<RawEventPayload, 'provider' | 'dedupKe
   return jobIdFor(event.provider, event.dedupKey);
 }
 
+/** The data of an inbound job as ingest adds it: one raw event, or a batch of them. */
+export type InboundJobData = JobInput<'inbound'> | JobInput<'inboundBatch'>;
+
+/** An inbound job ready for `add`: its catalog name, its data and its deterministic id. */
+export type InboundJob = { name: string; data: InboundJobData; opts: { jobId: string } };
+
+/**
+ * The job of a group of events made durable together: a group of one is a `raw-event` job (so
+ * Bull Board shows single events in normal traffic), a larger one a `raw-events` job whose id is
+ * derived from its events' ids, so adding the same group again (a spool drain after an add that
+ * timed out but landed) is a no-op. `ids` are the events' own job ids, when already computed.
+ */
+export function inboundJob(events: readonly RawEventPayload[], ids: readonly string[] = events.map(rawEventJobId)): InboundJob {
+  if (events.length === 1) return { name: jobs.inbound.name, data: events[0]!, opts: { jobId: ids[0]! } };
+  return { name: jobs.inboundBatch.name, data: { events: events as RawEventPayload[] }, opts: { jobId: batchJobId(ids) } };
+}
+
+/** The job of a spooled entry: the same name, data and id as when the sink first tried to add it. */
+function spooledJob(entry: SpoolEntry): InboundJob {
+  return 'events' in entry ? inboundJob(entry.events) : inboundJob([entry]);
+}
+
 export type DurableSinkOptions = {
-  queue: Queue<JobInput<'inbound'>>;
+  queue: Queue<InboundJobData>;
   /** The queue's connection: its status tells whether to try Redis at all. */
   redis: Redis;
   spool: Spool;
   logger: Logger;
-  /** Most events in one addBulk. */
+  /** Most events in one batch job. */
   maxBatch?: number;
   /** Give up on Redis after this long and spool (the connection's own command timeout is 2 s). */
   addTimeoutMs?: number;
@@ -49,11 +71,20 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 }
 
 /**
- * The durable hand-off: events submitted in the same tick go to Redis in one `addBulk` (one
- * round trip); when Redis cannot take them (not connected, error, timeout) they are appended to
- * the spool (one fdatasync for the batch). Either way `submit` resolves only once its event is
- * durable, so the 2xx is written after. A drainer moves spooled entries into the queue when
- * Redis is back (and at start, for what a previous process left).
+ * The durable hand-off, as a group commit: one write at a time, and the events submitted while it
+ * runs (or in the same tick) become the next write's ONE job: one Lua script and one round trip
+ * for the lot. Idle, an event is written at once, alone; under load the groups grow by themselves
+ * to what arrives during a round trip (a full group of `maxBatch` is written at once). A BullMQ
+ * add costs about the same CPU whatever its size, so this, not the tick, is what makes it cheap.
+ * When Redis cannot take a group (not connected, error, timeout) it is appended to the spool as
+ * one entry (one fdatasync for everything waiting). Either way `submit` resolves only once its
+ * event is durable, so the 2xx is written after. A drainer moves spooled entries into the queue,
+ * each as the job it would have been, when Redis is back (and at start, for what a previous
+ * process left).
+ *
+ * Per-event dedup: a batch job's id is its group's, so BullMQ no longer stops a provider's retry
+ * of one of its events; the ids this process made durable (the last ~50,000) answer retries here
+ * without a write, and the listener's unique (provider, dedup key) keeps effects exactly-once.
  */
 export function durableSink(options: DurableSinkOptions): EventSink & { drainNow(): Promise<number> } {
   const { queue, redis, spool, logger } = options;
@@ -64,6 +95,8 @@ export function durableSink(options: DurableSinkOptions): EventSink & { drainNow
   const generation = Math.max(1, Math.floor((options.recentIds ?? 50_000) / 2));
   let recent = new Set<string>();
   let older = new Set<string>();
+  /** Events submitted and not yet durable, by job id: a retry arriving meanwhile waits for its first delivery. */
+  const unsettled = new Map<string, Promise<SinkOutcome>>();
   const inFlight = new Set<Promise<void>>();
   let pending: Pending[] = [];
   let scheduled = false;
@@ -77,42 +110,57 @@ export function durableSink(options: DurableSinkOptions): EventSink & { drainNow
     recent.add(jobId);
   };
 
-  const addBulk = (events: readonly { event: RawEventPayload; jobId: string }[]) =>
-    withTimeout(
-      queue.addBulk(events.map(({ event, jobId }) => ({ name: jobs.inbound.name, data: event, opts: { jobId } }))),
-      addTimeoutMs,
-    );
+  const add = (job: InboundJob) => withTimeout(queue.add(job.name, job.data, job.opts), addTimeoutMs);
+  const addBulk = (list: InboundJob[]) => withTimeout(queue.addBulk(list), addTimeoutMs);
 
-  async function write(batch: Pending[]): Promise<void> {
+  async function write(group: Pending[]): Promise<void> {
+    const job = inboundJob(
+      group.map((p) => p.event),
+      group.map((p) => p.jobId),
+    );
     let outcome: SinkOutcome = 'queued';
     try {
       if (redis.status !== 'ready') throw new Error(`redis is ${redis.status}`);
-      await addBulk(batch);
+      await add(job);
     } catch (err) {
-      logger.debug('redis cannot take events; spooling', { count: batch.length, error: (err as Error).message });
+      logger.debug('redis cannot take events; spooling', { count: group.length, error: (err as Error).message });
       try {
-        await spool.append(batch.map((p) => p.event));
+        await spool.append([job.data]);
         outcome = 'spooled';
         scheduleDrain();
       } catch (spoolErr) {
-        for (const p of batch) p.reject(spoolErr);
+        for (const p of group) {
+          unsettled.delete(p.jobId);
+          p.reject(spoolErr);
+        }
         return;
       }
     }
-    for (const p of batch) {
+    for (const p of group) {
+      unsettled.delete(p.jobId);
       remember(p.jobId);
       p.resolve(outcome);
     }
   }
 
-  function flush(): void {
+  /** Writes what waits: one group while no write runs, every full group at once, everything when `all`. */
+  function flush(all = false): void {
     scheduled = false;
-    while (pending.length > 0) {
-      const batch = pending.length <= maxBatch ? pending : pending.slice(0, maxBatch);
+    while (pending.length > 0 && (all || inFlight.size === 0 || pending.length >= maxBatch)) {
+      const group = pending.length <= maxBatch ? pending : pending.slice(0, maxBatch);
       pending = pending.length <= maxBatch ? [] : pending.slice(maxBatch);
-      const running = write(batch).finally(() => inFlight.delete(running));
+      const running = write(group).finally(() => {
+        inFlight.delete(running);
+        // The next group: what came meanwhile, and what comes in this tick.
+        if (pending.length > 0) schedule();
+      });
       inFlight.add(running);
     }
+  }
+  function schedule(): void {
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(flush);
   }
 
   // Draining: one at a time, when Redis says ready and on a slow poll while it stays up.
@@ -122,7 +170,7 @@ export function durableSink(options: DurableSinkOptions): EventSink & { drainNow
     draining ??= (async () => {
       try {
         if (redis.status !== 'ready') return 0;
-        const moved = await spool.drain((events) => addBulk(events.map((event) => ({ event, jobId: rawEventJobId(event) }))).then(() => undefined), maxBatch);
+        const moved = await spool.drain((entries) => addBulk(entries.map(spooledJob)).then(() => undefined), maxBatch);
         if (moved > 0) logger.info('spooled events moved to the queue', { count: moved });
         return moved;
       } catch (err) {
@@ -153,19 +201,22 @@ export function durableSink(options: DurableSinkOptions): EventSink & { drainNow
     submit(event) {
       const jobId = rawEventJobId(event);
       if (recent.has(jobId) || older.has(jobId)) return Promise.resolve('duplicate');
+      // The same event twice before its first delivery is durable (a provider retrying fast): the
+      // second is acknowledged when the first is, and never written.
+      const first = unsettled.get(jobId);
+      if (first) return first.then(() => 'duplicate');
       if (closed) return Promise.reject(new Error('ingest is shutting down'));
-      return new Promise<SinkOutcome>((resolve, reject) => {
+      const durable = new Promise<SinkOutcome>((resolve, reject) => {
         pending.push({ event, jobId, resolve, reject });
         if (pending.length >= maxBatch) flush();
-        else if (!scheduled) {
-          scheduled = true;
-          setImmediate(flush);
-        }
+        else schedule();
       });
+      unsettled.set(jobId, durable);
+      return durable;
     },
     drainNow,
     async close() {
-      flush();
+      flush(true);
       closed = true;
       redis.off('ready', onReady);
       if (drainTimer) clearTimeout(drainTimer);

@@ -3,11 +3,23 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { RawEventPayload } from '@switchboard/events';
+import type { RawEventBatchPayload } from '@switchboard/queues';
+
+/**
+ * One line of the spool: what the sink tried to add as one job, a raw event alone or a batch of
+ * them, so a drain adds the very same job (same id: a no-op if the first add did land).
+ */
+export type SpoolEntry = RawEventPayload | RawEventBatchPayload;
+
+/** How many events an entry holds. */
+function eventsIn(entry: SpoolEntry): number {
+  return 'events' in entry ? entry.events.length : 1;
+}
 
 /**
  * The local journal that holds accepted events while Redis cannot take them.
  *
- * Layout: segment files of JSON lines, one event per line, in SPOOL_DIR. A writer is named by
+ * Layout: segment files of JSON lines, one entry (an event, or a batch of events) per line, in SPOOL_DIR. A writer is named by
  * its process token, `<pid>-<start time>` (the start time from /proc tells a live process from a
  * later one that reuses the pid, as every restarted container's pid 1 does), and an instance id.
  * - `<token>.<instance>.<seq>.open`: the segment a process is appending to. Only its writer
@@ -20,16 +32,16 @@ import type { RawEventPayload } from '@switchboard/events';
  * replays the segment: deterministic job ids (and the listener's unique key) make that harmless.
  */
 export type Spool = {
-  /** Appends events and fdatasyncs them (one write and one sync for everything waiting): resolves once durable. */
-  append(events: readonly RawEventPayload[]): Promise<void>;
+  /** Appends entries and fdatasyncs them (one write and one sync for everything waiting): resolves once durable. */
+  append(entries: readonly SpoolEntry[]): Promise<void>;
   /**
    * Moves spooled entries to `push`, in order, `batchSize` at a time: seals the segment being
    * written, claims every drainable segment, deletes each once all its entries were pushed.
    * Stops at the first failed push (the claimed segment stays claimed by this process and is
-   * retried by the next drain). Returns how many entries were pushed.
+   * retried by the next drain). Returns how many events were pushed.
    */
-  drain(push: (events: RawEventPayload[]) => Promise<void>, batchSize?: number): Promise<number>;
-  /** Entries this process knows are waiting (its own segments and those it claimed). */
+  drain(push: (entries: SpoolEntry[]) => Promise<void>, batchSize?: number): Promise<number>;
+  /** Events this process knows are waiting (its own segments and those it claimed). */
   depth(): number;
   /** Whether a drain could find anything (cheap: a directory listing). */
   hasBacklog(): Promise<boolean>;
@@ -131,7 +143,7 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
 
   let seq = 0;
   let current: { name: string; handle: fsp.FileHandle; size: number; count: number } | undefined;
-  /** Entries per segment file this process knows about (its own and the ones it claimed). */
+  /** Events per segment file this process knows about (its own and the ones it claimed). */
   const known = new Map<string, number>();
   let waiting: Waiter[] = [];
   let writing: Promise<void> | undefined;
@@ -281,14 +293,14 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
    * The entries of a segment, `batchSize` at a time, read as a stream of lines: a segment is never
    * held whole (it may be far larger than a string can be), only the batch being pushed.
    */
-  async function* readBatches(name: string, batchSize: number): AsyncGenerator<RawEventPayload[]> {
+  async function* readBatches(name: string, batchSize: number): AsyncGenerator<SpoolEntry[]> {
     let lineNo = 0;
-    let batch: RawEventPayload[] = [];
+    let batch: SpoolEntry[] = [];
     const parse = (line: Buffer) => {
       lineNo += 1;
       if (line.length === 0) return;
       try {
-        batch.push(JSON.parse(line.toString('utf8')) as RawEventPayload);
+        batch.push(JSON.parse(line.toString('utf8')) as SpoolEntry);
       } catch {
         // A partial last line is a write that never reached its fdatasync: it was never acknowledged.
         options.onCorrupt?.(name, lineNo);
@@ -318,12 +330,16 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
   }
 
   return {
-    append(events) {
-      if (events.length === 0) return Promise.resolve();
+    append(entries) {
+      if (entries.length === 0) return Promise.resolve();
       return new Promise<void>((resolve, reject) => {
         let data = '';
-        for (const event of events) data += JSON.stringify(event) + '\n';
-        waiting.push({ data: Buffer.from(data, 'utf8'), count: events.length, resolve, reject });
+        let count = 0;
+        for (const entry of entries) {
+          data += JSON.stringify(entry) + '\n';
+          count += eventsIn(entry);
+        }
+        waiting.push({ data: Buffer.from(data, 'utf8'), count, resolve, reject });
         void kick();
       });
     },
@@ -340,9 +356,10 @@ export async function openSpool(options: SpoolOptions): Promise<Spool> {
         let left = known.get(name);
         for await (const batch of readBatches(name, batchSize)) {
           await push(batch);
-          pushed += batch.length;
+          const events = batch.reduce((n, entry) => n + eventsIn(entry), 0);
+          pushed += events;
           if (left !== undefined) {
-            left = Math.max(0, left - batch.length);
+            left = Math.max(0, left - events);
             known.set(name, left);
           }
         }

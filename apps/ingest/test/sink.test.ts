@@ -5,44 +5,34 @@ import path from 'node:path';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { RawEventPayload } from '@switchboard/events';
-import type { JobInput } from '@switchboard/queues';
+import { batchJobId } from '@switchboard/queues';
 import { testLogger, waitFor } from '@switchboard/testing';
-import { durableSink, rawEventJobId } from '../src/sink.ts';
+import { durableSink, rawEventJobId, type InboundJob, type InboundJobData } from '../src/sink.ts';
+import { rawEvent } from './raw-event.fixture.ts';
 import { openSpool, type Spool } from '../src/spool.ts';
 
-type Bulk = { name: string; data: RawEventPayload; opts: { jobId: string } }[];
 
-function event(key: string): RawEventPayload {
-  return {
-    provider: 'twilio-messaging',
-    dedupKey: key,
-    route: '/webhooks/twilio/messages',
-    url: 'http://127.0.0.1/webhooks/twilio/messages',
-    receivedAt: '2026-11-23T10:00:00.000Z',
-    headers: {},
-    body: `MessageSid=${key}`,
-    bodyEncoding: 'utf8',
-  };
-}
+/** The events a job carries, in order. */
+const eventsOf = (job: InboundJob) => ('events' in job.data ? job.data.events : [job.data as RawEventPayload]);
+const keysOf = (jobs: InboundJob[]) => jobs.flatMap(eventsOf).map((e) => e.dedupKey);
 
-/** A stand-in for the queue and its connection: records each addBulk, fails on demand. */
+/** A stand-in for the queue and its connection: records each add (as a list of one) and addBulk, fails on demand. */
 function fakeRedisQueue() {
   const redis = Object.assign(new EventEmitter(), { status: 'ready' });
-  const calls: Bulk[] = [];
+  const calls: InboundJob[][] = [];
   let fail: Error | undefined;
   let hang = false;
-  const queue = {
-    addBulk: async (jobs: Bulk) => {
-      if (hang) return new Promise(() => undefined);
-      if (fail) throw fail;
-      calls.push(jobs);
-      return jobs;
-    },
+  const addBulk = async (jobs: InboundJob[]) => {
+    if (hang) return new Promise(() => undefined);
+    if (fail) throw fail;
+    calls.push(jobs);
+    return jobs;
   };
+  const queue = { addBulk, add: (name: string, data: InboundJobData, opts: { jobId: string }) => addBulk([{ name, data, opts }]) };
   return {
     redis,
     calls,
-    queue: queue as unknown as Queue<JobInput<'inbound'>>,
+    queue: queue as unknown as Queue<InboundJobData>,
     conn: redis as unknown as Redis,
     down(status = 'reconnecting') {
       redis.status = status;
@@ -76,65 +66,102 @@ async function setup(options: { spool?: Spool; addTimeoutMs?: number } = {}) {
 }
 
 describe('the durable sink', () => {
-  test('events submitted in one tick go to Redis in one addBulk, with deterministic job ids', async () => {
+  test('events submitted in one tick become one raw-events job, its id derived from their job ids', async () => {
     const { sink, calls } = await setup();
-    const outcomes = await Promise.all(Array.from({ length: 40 }, (_, i) => sink.submit(event(`SM${i}`))));
+    const events = Array.from({ length: 40 }, (_, i) => rawEvent(`SM${i}`));
+    const outcomes = await Promise.all(events.map((e) => sink.submit(e)));
     expect(outcomes).toEqual(Array(40).fill('queued'));
-    expect(calls).toHaveLength(1);
-    expect(calls[0]!.map((j) => j.opts.jobId)).toEqual(Array.from({ length: 40 }, (_, i) => rawEventJobId(event(`SM${i}`))));
-    expect(calls[0]![0]).toMatchObject({ name: 'raw-event', data: event('SM0') });
+    expect(calls).toEqual([[{ name: 'raw-events', data: { events }, opts: { jobId: batchJobId(events.map(rawEventJobId)) } }]]);
+  });
+
+  test('an event alone is a raw-event job with its own deterministic id', async () => {
+    const { sink, calls } = await setup();
+    expect(await sink.submit(rawEvent('SMalone'))).toBe('queued');
+    expect(calls).toEqual([[{ name: 'raw-event', data: rawEvent('SMalone'), opts: { jobId: rawEventJobId(rawEvent('SMalone')) } }]]);
   });
 
   test('a batch holds at most 256 events', async () => {
     const { sink, calls } = await setup();
-    await Promise.all(Array.from({ length: 600 }, (_, i) => sink.submit(event(`B${i}`))));
-    expect(calls.map((c) => c.length)).toEqual([256, 256, 88]);
+    await Promise.all(Array.from({ length: 600 }, (_, i) => sink.submit(rawEvent(`B${i}`))));
+    expect(calls.map((c) => eventsOf(c[0]!).length)).toEqual([256, 256, 88]);
+    expect(keysOf(calls.flat())).toEqual(Array.from({ length: 600 }, (_, i) => `B${i}`));
+  });
+
+  test('while a write runs, the events that come meanwhile are written next, together, in one job', async () => {
+    const { sink, calls, queue } = await setup();
+    // The first add waits until the test lets it answer.
+    let answer: (() => void) | undefined;
+    const add = queue.add.bind(queue);
+    queue.add = ((...args: Parameters<typeof queue.add>) => {
+      queue.add = add;
+      return new Promise((resolve) => (answer = () => resolve(add(...args))));
+    }) as typeof queue.add;
+    const first = sink.submit(rawEvent('w1'));
+    await waitFor(() => answer !== undefined, { what: 'the first add started' });
+    const later = [sink.submit(rawEvent('w2')), sink.submit(rawEvent('w3'))];
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(calls).toEqual([]);
+    answer!();
+    expect(await Promise.all([first, ...later])).toEqual(['queued', 'queued', 'queued']);
+    expect(calls.map(keysOf)).toEqual([['w1'], ['w2', 'w3']]);
   });
 
   test('a retry of an event this process already made durable is acknowledged without a write', async () => {
     const { sink, calls } = await setup();
-    expect(await sink.submit(event('SMdup'))).toBe('queued');
-    expect(await sink.submit(event('SMdup'))).toBe('duplicate');
+    expect(await sink.submit(rawEvent('SMdup'))).toBe('queued');
+    expect(await sink.submit(rawEvent('SMdup'))).toBe('duplicate');
     expect(calls).toHaveLength(1);
+  });
+
+  test('a retry of a batched event, even before the batch is durable, is acknowledged without a write', async () => {
+    const { sink, calls } = await setup();
+    const outcomes = await Promise.all([sink.submit(rawEvent('b1')), sink.submit(rawEvent('b2')), sink.submit(rawEvent('b1'))]);
+    expect(outcomes).toEqual(['queued', 'queued', 'duplicate']);
+    expect(await sink.submit(rawEvent('b2'))).toBe('duplicate');
+    expect(calls).toHaveLength(1);
+    expect(keysOf(calls[0]!)).toEqual(['b1', 'b2']);
   });
 
   test('while Redis is not connected, events are spooled, and drained in order once it is back', async () => {
     const { sink, calls, spool, down, up } = await setup();
     down();
-    const outcomes = await Promise.all(['a', 'b', 'c'].map((k) => sink.submit(event(k))));
+    const outcomes = await Promise.all(['a', 'b', 'c'].map((k) => sink.submit(rawEvent(k))));
     expect(outcomes).toEqual(['spooled', 'spooled', 'spooled']);
     expect(calls).toHaveLength(0);
     expect(spool.depth()).toBe(3);
     up();
     await waitFor(() => calls.length > 0 && spool.depth() === 0, { what: 'the spool drained' });
-    expect(calls.flat().map((j) => j.data.dedupKey)).toEqual(['a', 'b', 'c']);
+    // The three were one group: drained as the batch job they would have been.
+    expect(calls.flat()).toEqual([{ name: 'raw-events', data: { events: ['a', 'b', 'c'].map(rawEvent) }, opts: { jobId: batchJobId(['a', 'b', 'c'].map((k) => rawEventJobId(rawEvent(k)))) } }]);
     expect(await spool.hasBacklog()).toBe(false);
   });
 
   test('a drain asked for while Redis is down does nothing, and a later one still runs', async () => {
     const { sink, calls, spool, down, up } = await setup();
     down();
-    await sink.submit(event('w1'));
+    await sink.submit(rawEvent('w1'));
     expect(await sink.drainNow()).toBe(0);
     up();
-    // The spool empties before the drain that emptied it resolves (a drainNow then joins it).
-    await waitFor(async () => spool.depth() === 0 && (await sink.drainNow()) === 0, { what: 'the spool drained' });
-    expect(calls.flat().map((j) => j.data.dedupKey)).toEqual(['w1']);
+    await waitFor(() => spool.depth() === 0, { what: 'the spool drained' });
+    // The drain that emptied it may still be finishing (deleting the segment): once it has, another finds nothing.
+    await sink.drainNow();
+    expect(await sink.drainNow()).toBe(0);
+    expect(keysOf(calls.flat())).toEqual(['w1']);
   });
 
   test('when Redis refuses the add, the events are spooled and drained by the poll once it accepts again', async () => {
     const { sink, calls, spool, failWith } = await setup();
     failWith(new Error('OOM command not allowed'));
-    expect(await sink.submit(event('r1'))).toBe('spooled');
+    expect(await sink.submit(rawEvent('r1'))).toBe('spooled');
     failWith(undefined);
     await waitFor(() => spool.depth() === 0 && calls.length === 1, { what: 'the spool drained' });
-    expect(calls[0]!.map((j) => j.data.dedupKey)).toEqual(['r1']);
+    expect(calls[0]).toEqual([{ name: 'raw-event', data: rawEvent('r1'), opts: { jobId: rawEventJobId(rawEvent('r1')) } }]);
   });
 
   test('an add that does not answer in time is spooled instead of holding the request', async () => {
     const { sink, hangForever } = await setup({ addTimeoutMs: 50 });
     hangForever();
-    expect(await sink.submit(event('slow'))).toBe('spooled');
+    expect(await sink.submit(rawEvent('slow'))).toBe('spooled');
   });
 
   test('when neither Redis nor the spool can take an event, submit rejects', async () => {
@@ -147,17 +174,18 @@ describe('the durable sink', () => {
     };
     const { sink, down } = await setup({ spool: broken });
     down();
-    await expect(sink.submit(event('lost'))).rejects.toThrow('ENOSPC');
+    await expect(sink.submit(rawEvent('lost'))).rejects.toThrow('ENOSPC');
   });
 
   test('a spool left by a previous process is drained at start', async () => {
     const dir = tmpDir();
     const previous = await openSpool({ dir });
-    await previous.append([event('old1'), event('old2')]);
+    await previous.append([rawEvent('old1'), rawEvent('old2')]);
     await previous.close();
     const { calls } = await setup({ spool: await openSpool({ dir }) });
     await waitFor(() => calls.length === 1, { what: 'the old spool drained' });
-    expect(calls[0]!.map((j) => j.data.dedupKey)).toEqual(['old1', 'old2']);
+    expect(keysOf(calls[0]!)).toEqual(['old1', 'old2']);
+    expect(calls[0]!.map((j) => j.name)).toEqual(['raw-event', 'raw-event']);
     await waitFor(() => fs.readdirSync(dir).length === 0, { what: 'the old segment deleted' });
   });
 });

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { RawEventPayload } from '@switchboard/events';
 import { execFileSync } from 'node:child_process';
 import { waitFor } from '@switchboard/testing';
-import { openSpool, SpoolFullError } from '../src/spool.ts';
+import { openSpool, SpoolFullError, type SpoolEntry } from '../src/spool.ts';
 
 function event(key: string): RawEventPayload {
   return {
@@ -22,7 +22,7 @@ function event(key: string): RawEventPayload {
 const tmpDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'sb-spool-'));
 const collect = () => {
   const seen: string[] = [];
-  return { seen, push: async (events: RawEventPayload[]) => void seen.push(...events.map((e) => e.dedupKey)) };
+  return { seen, push: async (entries: SpoolEntry[]) => void seen.push(...entries.flatMap((e) => ('events' in e ? e.events : [e])).map((e) => e.dedupKey)) };
 };
 const files = (dir: string) => fs.readdirSync(dir).sort();
 
@@ -38,6 +38,22 @@ describe('the spool journal', () => {
     expect(lines.pop()).toBe('');
     expect(lines.map((l) => (JSON.parse(l) as RawEventPayload).dedupKey)).toEqual(['a', 'b', 'c']);
     expect(spool.depth()).toBe(3);
+    await spool.close();
+  });
+
+  test('a batch is one line, counted as its events, and drained as the one entry it was', async () => {
+    const dir = tmpDir();
+    const spool = await openSpool({ dir });
+    const batch = { events: [event('b1'), event('b2'), event('b3')] };
+    const single = event('single');
+    await spool.append([batch, single]);
+    const [name] = files(dir);
+    expect(fs.readFileSync(path.join(dir, name!), 'utf8').trimEnd().split('\n')).toHaveLength(2);
+    expect(spool.depth()).toBe(4);
+    const pushed: SpoolEntry[][] = [];
+    expect(await spool.drain(async (entries) => void pushed.push(entries))).toBe(4);
+    expect(pushed).toEqual([[batch, single]]);
+    expect(spool.depth()).toBe(0);
     await spool.close();
   });
 
@@ -254,8 +270,10 @@ describe('the spool journal', () => {
       fs.writeSync(writer, line('s3').slice(50) + line('s4'));
       fs.closeSync(writer);
     };
-    const drained = spool.drain(async (events) => {
-      seen.push(...events.map((e) => e.dedupKey));
+    const collected = collect();
+    const drained = spool.drain(async (entries) => {
+      await collected.push(entries);
+      seen.push(...collected.seen.splice(0));
       finish();
     }, 2);
     try {
@@ -274,10 +292,9 @@ describe('the spool journal', () => {
     const spool = await openSpool({ dir });
     const big = { ...event('big'), body: `Body=${'é😊'.repeat(600_000)}` };
     await spool.append([event('before'), big, event('after')]);
-    const drained: RawEventPayload[] = [];
-    expect(await spool.drain(async (events) => void drained.push(...events), 2)).toBe(3);
-    expect(drained.map((e) => e.dedupKey)).toEqual(['before', 'big', 'after']);
-    expect(drained[1]!.body).toBe(big.body);
+    const drained: SpoolEntry[] = [];
+    expect(await spool.drain(async (entries) => void drained.push(...entries), 2)).toBe(3);
+    expect(drained).toEqual([event('before'), big, event('after')].map((e) => expect.objectContaining({ dedupKey: e.dedupKey, body: e.body })));
     await spool.close();
   });
 });

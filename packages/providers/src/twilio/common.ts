@@ -49,17 +49,20 @@ export function parseTwilioBody(body: Buffer, type: string): TwilioParse {
   return singleValues(parseForm(body));
 }
 
-/** A form's parameters with each repeated name down to its one value, or refused when its values differ. */
-function singleValues(raw: FormParams): TwilioParse {
-  // No prototype, like querystring's own result: a field named `__proto__` stays a field.
-  const params: FormParams = Object.assign(Object.create(null) as FormParams, raw);
-  const ambiguous: string[] = [];
-  for (const [name, value] of Object.entries(params)) {
+/**
+ * A parsed form's parameters with each repeated name down to its one value (in place: the form is
+ * not read again once verified), or refused when its values differ. `params` has no prototype, as
+ * `parseForm` makes it: a field named `__proto__` stays a field, and `for…in` sees only fields.
+ */
+function singleValues(params: FormParams): TwilioParse {
+  let ambiguous: string[] | undefined;
+  for (const name in params) {
+    const value = params[name];
     if (!Array.isArray(value)) continue;
     if (value.every((v) => v === value[0])) params[name] = value[0];
-    else ambiguous.push(name);
+    else (ambiguous ??= []).push(name);
   }
-  if (ambiguous.length > 0) return { ok: false, error: `fields sent more than once with different values: ${ambiguous.join(', ')}`, fields: ambiguous };
+  if (ambiguous) return { ok: false, error: `fields sent more than once with different values: ${ambiguous.join(', ')}`, fields: ambiguous };
   return { ok: true, params };
 }
 
