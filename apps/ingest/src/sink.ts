@@ -2,7 +2,7 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { RawEventPayload } from '@switchboard/events';
 import type { Logger } from '@switchboard/logger';
-import { batchJobId, jobs, jobIdFor, type JobInput } from '@switchboard/queues';
+import { batchJobId, jobIdOf, jobs, type JobInput } from '@switchboard/queues';
 import type { Spool, SpoolEntry } from './spool.ts';
 
 /** How an accepted event was made durable. `duplicate`: this process already made it durable. */
@@ -15,9 +15,9 @@ export type EventSink = {
   close(): Promise<void>;
 };
 
-/** The deterministic job id of a raw event: a provider's retry finds its first delivery's job. */
+/** The deterministic job id of a raw event (the catalog's): a provider's retry finds its first delivery's job. */
 export function rawEventJobId(event: Pick<RawEventPayload, 'provider' | 'dedupKey'>): string {
-  return jobIdFor(event.provider, event.dedupKey);
+  return jobIdOf('inbound', event);
 }
 
 /** The data of an inbound job as ingest adds it: one raw event, or a batch of them. */
@@ -34,6 +34,7 @@ export type InboundJob = { name: string; data: InboundJobData; opts: { jobId: st
  */
 export function inboundJob(events: readonly RawEventPayload[], ids: readonly string[] = events.map(rawEventJobId)): InboundJob {
   if (events.length === 1) return { name: jobs.inbound.name, data: events[0]!, opts: { jobId: ids[0]! } };
+  // The catalog's batch id (`jobs.inboundBatch.jobId`) from the ids already computed.
   return { name: jobs.inboundBatch.name, data: { events: events as RawEventPayload[] }, opts: { jobId: batchJobId(ids) } };
 }
 
