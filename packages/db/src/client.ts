@@ -1,4 +1,5 @@
 import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
 import { PrismaClient, Prisma } from './generated/client.ts';
 
 export type Db = PrismaClient;
@@ -19,19 +20,39 @@ export type DbOptions = {
   onError?: (err: Error) => void;
 };
 
-/** A Prisma client over the Postgres driver adapter (no native engine: see docs/development.md, "Prisma, offline"). */
+/** Each client's pool, which the hot write paths use directly (see sql.ts). */
+const pools = new WeakMap<Db, pg.Pool>();
+
+/**
+ * A Prisma client over the Postgres driver adapter (no native engine: see docs/development.md, "Prisma, offline"). The
+ * adapter runs on a pool of our own, which {@link poolOf} hands to the hot write paths; Prisma
+ * ends it on `$disconnect`.
+ */
 export function createDb(options: DbOptions): Db {
-  const adapter = new PrismaPg(
-    {
-      connectionString: options.url,
-      max: options.poolSize ?? 10,
-      application_name: options.applicationName ?? 'switchboard',
-      // A connection that cannot be had within this time fails the job (it retries), rather than hanging it.
-      connectionTimeoutMillis: 5_000,
-    },
-    options.onError ? { onPoolError: options.onError, onConnectionError: options.onError } : undefined,
-  );
-  return new PrismaClient({ adapter: releasingBrokenTransactions(adapter) });
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolSize ?? 10,
+    application_name: options.applicationName ?? 'switchboard',
+    // A connection that cannot be had within this time fails the job (it retries), rather than hanging it.
+    connectionTimeoutMillis: 5_000,
+    // Prisma ends the pool on `$disconnect` only if it ever connected; idle connections opened by
+    // the direct paths alone must not keep the process alive after it.
+    allowExitOnIdle: true,
+  });
+  // The pool's idle connections report here from the start (not only once Prisma has connected):
+  // without a listener, such an error would end the process.
+  pool.on('error', (err) => options.onError?.(err));
+  const adapter = new PrismaPg(pool, { disposeExternalPool: true, ...(options.onError ? { onConnectionError: options.onError } : {}) });
+  const db = new PrismaClient({ adapter: releasingBrokenTransactions(adapter) });
+  pools.set(db, pool);
+  return db;
+}
+
+/** The pg pool under a client made by {@link createDb}. */
+export function poolOf(db: Db): pg.Pool {
+  const pool = pools.get(db);
+  if (!pool) throw new Error('this Prisma client was not made by createDb: it has no pool of its own');
+  return pool;
 }
 
 type Query = { sql: string };

@@ -1,4 +1,5 @@
-import type { Db, DbTx } from './client.ts';
+import type { Db } from './client.ts';
+import type { Sql } from './sql.ts';
 import { newId } from './ids.ts';
 import { optOutKey } from './opt-out.ts';
 
@@ -50,7 +51,7 @@ function kindOf(address: string): string {
  * the state it has was set by something newer (a replayed old STOP after a START changes
  * nothing, though it stays in the ledger once, as it happened).
  */
-export async function recordConsentChanges(tx: DbTx, changes: readonly ConsentChange[]): Promise<void> {
+export async function recordConsentChanges(tx: Sql, changes: readonly ConsentChange[]): Promise<void> {
   if (changes.length === 0) return;
   const ids = new Map<string, string>();
   const unknown = [...new Set(changes.filter((c) => !c.contactId).map((c) => c.address))].sort();

@@ -1,6 +1,7 @@
 import type { InboundMessage } from '@switchboard/events';
-import type { Db, DbTx } from './client.ts';
+import { poolOf, type Db } from './client.ts';
 import { newId } from './ids.ts';
+import { pgTransaction, type Sql } from './sql.ts';
 import { recordConsentChanges, type ConsentChange } from './consent.ts';
 import { anyEndpointEnabled, writeDeliveries } from './outbox.ts';
 import { consentActionOf, contactKind, decidedBy, leadStatusFor, newMessageEvents, requestsCallback, type OutboundEvent } from '@switchboard/domain';
@@ -49,7 +50,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  */
 export async function persistInterpretedMessages(db: Db, items: InterpretedMessage[], options: PersistOptions): Promise<PersistOutcome[]> {
   if (items.length === 0) return [];
-  return db.$transaction(async (tx) => {
+  // Through pg directly: the same statements in one transaction, without Prisma's per-statement cost.
+  return pgTransaction(poolOf(db), async (tx) => {
     const contacts = await upsertContacts(tx, items);
     const campaigns = await attributeCampaigns(tx, items, options.attributionWindowMs);
 
@@ -74,10 +76,11 @@ export async function persistInterpretedMessages(db: Db, items: InterpretedMessa
 
     // Not inserted: either this event was stored before (a retry or a replay) or another event carried the same message.
     const leftover = rows.filter((r) => !insertedByEvent.has(r.item.eventId));
-    const existing = leftover.length === 0 ? [] : await tx.message.findMany({
-      where: { OR: leftover.flatMap((r) => [{ eventId: r.item.eventId }, { source: r.item.message.source, externalId: r.item.message.externalId }]) },
-      select: { id: true, eventId: true, source: true, externalId: true, contactId: true, campaignId: true },
-    });
+    const existing = leftover.length === 0 ? [] : (await tx.$queryRaw<{ id: string; event_id: string; source: string; external_id: string }[]>`
+      SELECT id, event_id, source, external_id FROM messages
+      WHERE event_id = ANY(${leftover.map((r) => r.item.eventId)}::uuid[])
+        OR (source, external_id) IN (SELECT * FROM UNNEST(${leftover.map((r) => r.item.message.source)}::text[], ${leftover.map((r) => r.item.message.externalId)}::text[]))`)
+      .map((m) => ({ id: m.id, eventId: m.event_id, source: m.source, externalId: m.external_id }));
 
     const outcomes: PersistOutcome[] = [];
     const effective: { row: (typeof rows)[number]; messageId: string }[] = [];
@@ -97,10 +100,11 @@ export async function persistInterpretedMessages(db: Db, items: InterpretedMessa
           outcomes.push({ status: 'exists', messageId: sameEvent.id });
         } else {
           outcomes.push({ status: 'replayed', messageId: sameEvent.id, contactId: row.contactId, campaignId: row.campaignId, deliveryIds: [], intent: row.item.intent });
-          await tx.message.update({
-            where: { id: sameEvent.id },
-            data: { content: message.content, sender: message.sender, recipient: message.recipient, campaignId: row.campaignId, contactId: row.contactId, extracted: extractedOf(message) as object, raw: message.rawData as object },
-          });
+          await tx.$executeRaw`
+            UPDATE messages SET content = ${message.content}, sender = ${message.sender}, recipient = ${message.recipient},
+              campaign_id = ${row.campaignId}::uuid, contact_id = ${row.contactId}::uuid, extracted = ${JSON.stringify(extractedOf(message))}::jsonb,
+              raw = ${JSON.stringify(message.rawData)}::jsonb, updated_at = now()
+            WHERE id = ${sameEvent.id}::uuid`;
           effective.push({ row, messageId: sameEvent.id });
         }
         continue;
@@ -138,7 +142,7 @@ export async function persistInterpretedMessages(db: Db, items: InterpretedMessa
  * the state shows now. Mutates each row's item so that everything downstream (intent row, contact
  * effects, outbox payload) sees one interpretation.
  */
-async function resolveContextualIntents(tx: DbTx, effective: { row: { item: InterpretedMessage; contactId: string }; messageId: string }[]): Promise<void> {
+async function resolveContextualIntents(tx: Sql, effective: { row: { item: InterpretedMessage; contactId: string }; messageId: string }[]): Promise<void> {
   const contactIds = [...new Set(effective.filter((e) => e.row.item.intent.whenOptedOut).map((e) => e.row.contactId))].sort();
   const contacts = await tx.$queryRaw<{ id: string; opted_out: boolean; opt_changed_at: Date | null }[]>`
     SELECT id, opted_out, opt_changed_at FROM contacts WHERE id = ANY(${contactIds}::uuid[])`;
@@ -172,7 +176,7 @@ async function resolveContextualIntents(tx: DbTx, effective: { row: { item: Inte
  * transaction, for every enabled endpoint that wants them. Keyed by message id, so a second run or a replay
  * adds nothing.
  */
-async function announceCreated(tx: DbTx, outcomes: PersistOutcome[], rows: { item: InterpretedMessage; campaignId: string | null }[]): Promise<void> {
+async function announceCreated(tx: Sql, outcomes: PersistOutcome[], rows: { item: InterpretedMessage; campaignId: string | null }[]): Promise<void> {
   const created = outcomes.flatMap((o, i) => (o.status === 'created' ? [{ outcome: o, row: rows[i]! }] : []));
   if (created.length === 0 || !(await anyEndpointEnabled(tx))) return;
   const events: OutboundEvent[] = [];
@@ -212,7 +216,7 @@ function extractedOf(message: InboundMessage): Record<string, unknown> {
 }
 
 /** One row per distinct sender, locked in address order so concurrent batches cannot deadlock. */
-async function upsertContacts(tx: DbTx, items: InterpretedMessage[]): Promise<Map<string, string>> {
+async function upsertContacts(tx: Sql, items: InterpretedMessage[]): Promise<Map<string, string>> {
   const latest = new Map<string, { kind: string; at: string }>();
   for (const { message } of items) {
     const seen = latest.get(message.sender);
@@ -239,7 +243,7 @@ function threadIds(message: InboundMessage): string[] {
  * The campaign an email reply answers, from its In-Reply-To / References: a campaign email's
  * Message-Id is the provider id of its campaign message (this send's, or an earlier send's).
  */
-async function campaignsOfThreads(tx: DbTx, items: InterpretedMessage[]): Promise<(string | undefined)[]> {
+async function campaignsOfThreads(tx: Sql, items: InterpretedMessage[]): Promise<(string | undefined)[]> {
   const ids = items.map((i) => (i.message.source === 'email' ? threadIds(i.message) : []));
   const all = [...new Set(ids.flat())];
   if (all.length === 0) return items.map(() => undefined);
@@ -256,7 +260,7 @@ async function campaignsOfThreads(tx: DbTx, items: InterpretedMessage[]): Promis
  * email, the one whose sent Message-Id its In-Reply-To or References name; else the latest
  * campaign that sent the sender a message within the window before this reply.
  */
-async function attributeCampaigns(tx: DbTx, items: InterpretedMessage[], windowMs: number): Promise<(string | null)[]> {
+async function attributeCampaigns(tx: Sql, items: InterpretedMessage[], windowMs: number): Promise<(string | null)[]> {
   const threads = await campaignsOfThreads(tx, items);
   const rows = await tx.$queryRaw<{ idx: bigint; campaign_id: string | null }[]>`
     SELECT t.idx, COALESCE(c.id, recent.campaign_id) AS campaign_id
@@ -279,7 +283,7 @@ async function attributeCampaigns(tx: DbTx, items: InterpretedMessage[], windowM
  * is newer than the one that last changed that state, so replaying an old STOP after a START does
  * not opt the contact out again.
  */
-export async function applyContactEffects(tx: DbTx, effects: { messageId: string; contactId: string; item: InterpretedMessage }[]): Promise<void> {
+export async function applyContactEffects(tx: Sql, effects: { messageId: string; contactId: string; item: InterpretedMessage }[]): Promise<void> {
   // One statement per kind of effect for the whole batch (not per message): per contact, only its
   // newest message of the batch can win (the WHERE keeps older ones from overriding newer state);
   // on equal times the first wins, as applying them one by one would.

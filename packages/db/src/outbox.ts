@@ -1,4 +1,5 @@
-import type { Db, DbTx } from './client.ts';
+import type { Db } from './client.ts';
+import type { Sql } from './sql.ts';
 import { newId } from './ids.ts';
 
 import type { OutboundEvent } from '@switchboard/domain';
@@ -8,7 +9,7 @@ import type { JobQueue } from '@switchboard/queues';
 export type DeliveryQueue = JobQueue<'delivery'>;
 
 /** True when at least one endpoint is enabled: only then are deliveries written. */
-export async function anyEndpointEnabled(tx: DbTx | Db): Promise<boolean> {
+export async function anyEndpointEnabled(tx: Sql): Promise<boolean> {
   const rows = await tx.$queryRaw<{ one: number }[]>`SELECT 1 AS one FROM webhook_endpoints WHERE enabled AND deleted_at IS NULL LIMIT 1`;
   return rows.length > 0;
 }
@@ -19,7 +20,7 @@ export async function anyEndpointEnabled(tx: DbTx | Db): Promise<boolean> {
  * the contract's `{type, timestamp, data}`. Returns the ids of the rows this call created: an
  * event key delivered before to an endpoint adds nothing for it.
  */
-export async function writeDeliveries(tx: DbTx, events: OutboundEvent[]): Promise<string[]> {
+export async function writeDeliveries(tx: Sql, events: OutboundEvent[]): Promise<string[]> {
   if (events.length === 0) return [];
   const endpoints = await tx.$queryRaw<{ id: string; event_types: string[] }[]>`
     SELECT id, event_types FROM webhook_endpoints WHERE enabled AND deleted_at IS NULL ORDER BY id`;

@@ -1,7 +1,8 @@
 import type { RawEventPayload } from '@switchboard/events';
-import type { Db } from './client.ts';
+import { poolOf, type Db } from './client.ts';
 import type { Prisma } from './generated/client.ts';
 import { newId } from './ids.ts';
+import { sqlOn } from './sql.ts';
 
 /**
  * Stores a raw event once per (provider, dedup key) and returns its id, whether this call stored
@@ -19,7 +20,9 @@ export async function storeRawEvent(db: Db, event: RawEventPayload): Promise<{ i
 export async function storeRawEvents(db: Db, events: RawEventPayload[]): Promise<{ id: string; created: boolean }[]> {
   if (events.length === 0) return [];
   const rows = events.map((e) => ({ ...e, id: newId() }));
-  const inserted = await db.$queryRaw<{ id: string; provider: string; dedup_key: string }[]>`
+  // Through pg directly (the listener's hot path): the same statements without Prisma's per-statement cost.
+  const sql = sqlOn(poolOf(db));
+  const inserted = await sql.$queryRaw<{ id: string; provider: string; dedup_key: string }[]>`
     INSERT INTO raw_events (id, provider, dedup_key, route, url, source_id, received_at, remote_ip, content_type, headers, body, body_encoding, attachments, item)
     SELECT * FROM UNNEST(
       ${rows.map((r) => r.id)}::uuid[], ${rows.map((r) => r.provider)}::text[], ${rows.map((r) => r.dedupKey)}::text[],
@@ -36,11 +39,10 @@ export async function storeRawEvents(db: Db, events: RawEventPayload[]): Promise
   const missing = rows.filter((r) => !created.has(key(r.provider, r.dedupKey)));
   const existing = new Map<string, string>();
   if (missing.length > 0) {
-    const found = await db.rawEvent.findMany({
-      where: { OR: missing.map((r) => ({ provider: r.provider, dedupKey: r.dedupKey })) },
-      select: { id: true, provider: true, dedupKey: true },
-    });
-    for (const f of found) existing.set(key(f.provider, f.dedupKey), f.id);
+    const found = await sql.$queryRaw<{ id: string; provider: string; dedup_key: string }[]>`
+      SELECT id, provider, dedup_key FROM raw_events
+      WHERE (provider, dedup_key) IN (SELECT * FROM UNNEST(${missing.map((r) => r.provider)}::text[], ${missing.map((r) => r.dedupKey)}::text[]))`;
+    for (const f of found) existing.set(key(f.provider, f.dedup_key), f.id);
   }
   // A key repeated inside one batch: the first occurrence created the row, the later ones found it.
   const seen = new Set<string>();

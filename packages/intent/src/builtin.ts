@@ -1,3 +1,4 @@
+import { cachingAnswers } from './answer-cache.ts';
 import { createComplianceMatcher } from './compliance.ts';
 import { TRAINING_DATA_PATH, loadDataset } from './dataset.ts';
 import { trainModel } from './model.ts';
@@ -61,7 +62,7 @@ export function createBuiltinClassifier(options: BuiltinClassifierOptions = {}):
   const notInterestedIndex = model.labels.indexOf('not_interested');
   const interestedIndex = model.labels.indexOf('interested');
 
-  const classifySync = (input: ClassifyInput): Intent => {
+  const classifyOnce = (input: ClassifyInput): Intent => {
     const keyword = compliance(input.text);
     if (keyword) return keyword;
     if (!/[\p{L}\p{N}]/u.test(input.text)) {
@@ -96,6 +97,7 @@ export function createBuiltinClassifier(options: BuiltinClassifierOptions = {}):
     }
     return { label: model.labels[best]!, confidence: round(top), classifier: BUILTIN_CLASSIFIER_NAME };
   };
+  const classifySync = cachingAnswers(classifyOnce);
 
   return {
     name: BUILTIN_CLASSIFIER_NAME,

@@ -1,5 +1,5 @@
 import { Queue, Worker, UnrecoverableError } from 'bullmq';
-import { createDb } from '@switchboard/db';
+import { createDb, persistInterpretedMessages, storeRawEvents } from '@switchboard/db';
 import type { RawEventPayload } from '@switchboard/events';
 import {
   backoffDelay,
@@ -71,6 +71,19 @@ describe('classifyFailure', () => {
     expect(classifyFailure(new TransientError('twilio answered 503', { dependency: 'twilio', code: 'HTTP_503' }))).toEqual({ kind: 'transient', dependency: 'twilio', code: 'HTTP_503' });
     expect(classifyFailure(new UnrecoverableError('cannot normalize twilio-messaging event x: bad'))).toEqual({ kind: 'permanent' });
     expect(classifyFailure(new TypeError("Cannot read properties of undefined (reading 'id')"))).toEqual({ kind: 'error' });
+  });
+
+  test("Postgres unreachable on the hot paths that bypass Prisma (the listener's store, the interpreter's persist) is a Postgres outage, as Prisma's is", async () => {
+    const db = createDb({ url: `postgresql://postgres@127.0.0.1:${await freePort()}/none`, poolSize: 1 });
+    const failure = (p: Promise<unknown>) => p.then(() => undefined, (err: unknown) => err);
+    const store = await failure(storeRawEvents(db, [rawEvent()]));
+    const persist = await failure(persistInterpretedMessages(db, [{
+      eventId: '01900000-0000-7000-8000-000000000001', replay: false, intent: { label: 'interested', confidence: 0.9, classifier: 'test' },
+      message: { source: 'sms', externalId: 'SM1', sender: '+33600000001', recipient: '+33700000000', content: 'Oui', receivedAt: new Date().toISOString(), extractedData: {}, rawData: {} },
+    } as never], { attributionWindowMs: 1_000 }));
+    await db.$disconnect();
+    expect(classifyFailure(store)).toEqual({ kind: 'transient', dependency: 'postgres', code: 'ECONNREFUSED' });
+    expect(classifyFailure(persist)).toEqual({ kind: 'transient', dependency: 'postgres', code: 'ECONNREFUSED' });
   });
 
   test('failed reasons left by the old schedule read as transient; normalization and payload failures never do', () => {

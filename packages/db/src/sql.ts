@@ -1,0 +1,92 @@
+import type pg from 'pg';
+import { Prisma } from './generated/client.ts';
+
+/**
+ * What the hot write paths need of a database handle: tagged-template raw SQL. A Prisma client or
+ * transaction is one; so is {@link sqlOn}'s, which sends the same statements through `pg` directly.
+ */
+export type Sql = {
+  $queryRaw<T = unknown>(strings: TemplateStringsArray, ...values: unknown[]): Promise<T>;
+  $executeRaw(strings: TemplateStringsArray, ...values: unknown[]): Promise<number>;
+};
+
+type Queryable = Pick<pg.PoolClient, 'query'>;
+
+/**
+ * Raw SQL straight on a pg pool or connection: Prisma 6 compiles every statement, raw ones
+ * included, in its WASM query compiler and re-encodes parameters and rows (a sixth of the
+ * interpreter's CPU under load, bench/README.md). Statements are built by `Prisma.sql`, so the
+ * text and parameters are those Prisma would send; rows come back as `pg` parses them (int8 as a
+ * string: the hot paths read none).
+ */
+export function sqlOn(target: Queryable): Sql {
+  return {
+    async $queryRaw<T>(strings: TemplateStringsArray, ...values: unknown[]) {
+      const query = Prisma.sql(strings, ...values);
+      return (await run(target, query.text, query.values)).rows as T;
+    },
+    async $executeRaw(strings: TemplateStringsArray, ...values: unknown[]) {
+      const query = Prisma.sql(strings, ...values);
+      return (await run(target, query.text, query.values)).rowCount ?? 0;
+    },
+  };
+}
+
+async function run(target: Queryable, text: string, values?: unknown[]): Promise<pg.QueryResult> {
+  try {
+    return await target.query(text, values);
+  } catch (err) {
+    throw asPostgresFailure(err);
+  }
+}
+
+/**
+ * A statement's error (it has a SQLSTATE) as it is; any other (a refused or dropped connection:
+ * `ECONNREFUSED`, `ECONNRESET`) named as Postgres's, as Prisma names it, so that the workers tell a
+ * Postgres outage from another system's (`classifyFailure` in packages/queues reads the message).
+ */
+function asPostgresFailure(err: unknown): unknown {
+  if (!isConnectionError(err)) return err;
+  return new Error(`Can't reach database server: ${(err as Error).message}`, { cause: err });
+}
+
+/**
+ * Runs `fn` in one transaction on a connection of `pool` (READ COMMITTED, as Prisma's interactive
+ * transactions): COMMIT when it resolves, ROLLBACK when it throws. A connection whose ROLLBACK
+ * fails (it died under the transaction) is released with the error, so the pool drops it instead
+ * of handing it out again.
+ */
+export async function pgTransaction<T>(pool: pg.Pool, fn: (tx: Sql) => Promise<T>): Promise<T> {
+  const client = await pool.connect().catch((err: unknown) => {
+    throw asPostgresFailure(err);
+  });
+  let broken: Error | undefined;
+  try {
+    await run(client, 'BEGIN');
+    try {
+      const result = await fn(sqlOn(client));
+      await run(client, 'COMMIT');
+      return result;
+    } catch (err) {
+      await run(client, 'ROLLBACK').catch((rollbackErr: unknown) => {
+        broken = rollbackErr as Error;
+      });
+      throw err;
+    }
+  } catch (err) {
+    // A failure other than a statement's (BEGIN, COMMIT, a dropped socket) leaves the connection unusable: drop it.
+    broken ??= isConnectionError(err) ? (err as Error) : undefined;
+    throw err;
+  } finally {
+    client.release(broken);
+  }
+}
+
+/**
+ * A failure of the connection itself, not of a statement (which has a SQLSTATE and a severity).
+ * Duck-typed: `pg` may run in another realm than this module (jest's VM contexts), where
+ * `instanceof Error` is false.
+ */
+function isConnectionError(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && typeof (err as { severity?: unknown }).severity !== 'string';
+}
