@@ -1,24 +1,14 @@
-import { createDb, type Db } from '@switchboard/db';
-import { startConsole, type ConsoleService } from '@switchboard/console';
-import { startDispatcher, type DispatcherService } from '@switchboard/dispatcher';
-import { startIngest, type IngestService } from '@switchboard/ingest';
-import { startInterpreter, type InterpreterService } from '@switchboard/interpreter';
-import { startListener, type ListenerService } from '@switchboard/listener';
-import { createQueue, createRedis } from '@switchboard/queues';
+import type { Db } from '@switchboard/db';
 import {
-  createTestDatabase,
   startTwilioFake,
-  testConfig,
-  testLogger,
-  uniquePrefix,
   waitFor,
   type CallbackPlan,
   type FakeAnswer,
   type FakeMessage,
-  type TestDatabase,
   type TwilioFake,
 } from '@switchboard/testing';
 import { inboundSms, postSignedTwilio } from './helpers.ts';
+import { startStack, type Stack } from './stack.ts';
 import { enableSubscriber } from './workers-fixtures.ts';
 
 const ACCOUNT_SID = 'AC' + 'c'.repeat(32);
@@ -26,54 +16,32 @@ const AUTH_TOKEN = 'campaigns0campaigns0campaigns012';
 const FROM = '+15005550006';
 const ADMIN_TOKEN = 'campaigns-test-admin-token-0123456789';
 
-let database: TestDatabase;
+let stack: Stack;
 let db: Db;
 let twilio: TwilioFake;
-let ingest: IngestService;
-let listener: ListenerService;
-let interpreter: InterpreterService;
-let dispatcher: DispatcherService;
-let consoleService: ConsoleService;
-const prefix = uniquePrefix();
 /** Per recipient (To without whatsapp:), the fake's answers in order; absent or exhausted: create. */
 const scripted = new Map<string, FakeAnswer[]>();
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  db = createDb({ url: database.url, poolSize: 4 });
-  await enableSubscriber(db);
   twilio = await startTwilioFake({
     accountSid: ACCOUNT_SID,
     authToken: AUTH_TOKEN,
     answer: (request) => scripted.get(request.to.replace(/^whatsapp:/, ''))?.shift() ?? { kind: 'create' },
   });
-  const env = {
-    DATABASE_URL: database.url, QUEUE_PREFIX: prefix, TWILIO_ACCOUNT_SID: ACCOUNT_SID, TWILIO_AUTH_TOKEN: AUTH_TOKEN, TWILIO_FROM: FROM,
+  stack = await startStack({
+    TWILIO_ACCOUNT_SID: ACCOUNT_SID, TWILIO_AUTH_TOKEN: AUTH_TOKEN, TWILIO_FROM: FROM,
     TWILIO_API_BASE_URL: twilio.url, ADMIN_TOKEN, LISTENER_CONCURRENCY: '32', INTERPRETER_CONCURRENCY: '8', DISPATCHER_CONCURRENCY: '16',
     SEND_RATE_PER_SECOND: '0', RETRY_BASE_MS: '100', CAMPAIGN_MAX_RETRIES: '2',
-  };
-  ingest = await startIngest(testConfig(env), testLogger('ingest'));
-  const config = testConfig({ ...env, PUBLIC_URL: ingest.url });
-  listener = await startListener(config, testLogger('listener'));
-  interpreter = await startInterpreter(config, testLogger('interpreter'));
-  dispatcher = await startDispatcher(config, testLogger('dispatcher'));
-  consoleService = await startConsole(config, testLogger('console'));
+  }, { beforeStart: enableSubscriber });
+  db = stack.db;
 });
 
 afterAll(async () => {
-  await Promise.all([dispatcher?.close(), consoleService?.close(), ingest?.close(), listener?.close(), interpreter?.close()]);
+  await stack?.close();
   await twilio?.close();
-  const redis = createRedis('redis://127.0.0.1:6379', 'worker');
-  const queues = (['inbound', 'interpret', 'delivery', 'send'] as const).map((key) => createQueue(key, { connection: redis, prefix }));
-  await Promise.all(queues.map((q) => q.obliterate({ force: true })));
-  await Promise.all(queues.map((q) => q.close()));
-  redis.disconnect();
-  await db?.$disconnect();
-  await database?.drop();
 });
 
-const api = (path: string, init: RequestInit = {}) =>
-  fetch(`${consoleService.url}${path}`, { ...init, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json', ...(init.headers as Record<string, string> | undefined) } });
+const api = (path: string, init?: RequestInit) => stack.api(path, init);
 
 let numberSeq = 0;
 /** Fresh valid French mobile numbers, unique across the file. */
@@ -137,7 +105,7 @@ describe('campaigns through the console, the dispatcher and Twilio', () => {
     for (const r of sends) {
       expect(r.authOk).toBe(true);
       expect(r.from).toBe(`whatsapp:${FROM}`);
-      expect(r.statusCallback).toBe(`${ingest.url}/webhooks/twilio/status`);
+      expect(r.statusCallback).toBe(`${stack.ingest.url}/webhooks/twilio/status`);
       expect(r.body).toBe(`Bonjour ${byTo.get(r.to)!.firstName}, votre offre vous attend.`);
     }
     expect(new Set(sends.map((r) => r.to)).size).toBe(1_000);
@@ -182,7 +150,7 @@ describe('campaigns through the console, the dispatcher and Twilio', () => {
 
   test('a STOP that arrives mid-campaign stops the sends to that contact; an earlier opt-out is skipped too', async () => {
     const [early, ...rest] = numbers(40);
-    await postSignedTwilio(`${ingest.url}/webhooks/twilio/messages`, inboundSms({ From: early!, Body: 'STOP' }), { authToken: AUTH_TOKEN });
+    await postSignedTwilio(`${stack.ingest.url}/webhooks/twilio/messages`, inboundSms({ From: early!, Body: 'STOP' }), { authToken: AUTH_TOKEN });
     await waitFor(() => db.contact.findFirst({ where: { address: early!, optedOut: true } }), { what: 'the early opt-out', timeoutMs: 30_000 });
     const held = gate();
     for (const to of rest) scripted.set(to, [held.answer]);
@@ -192,7 +160,7 @@ describe('campaigns through the console, the dispatcher and Twilio', () => {
     // The dispatcher holds 16 sends open at Twilio; the others wait their turn in the queue.
     await waitFor(() => rest.filter((to) => requestsTo(to).length > 0).length === 16, { what: '16 sends in flight', timeoutMs: 30_000 });
     const stopper = rest.find((to) => requestsTo(to).length === 0)!;
-    await postSignedTwilio(`${ingest.url}/webhooks/twilio/messages`, inboundSms({ From: stopper, Body: 'STOP' }), { authToken: AUTH_TOKEN });
+    await postSignedTwilio(`${stack.ingest.url}/webhooks/twilio/messages`, inboundSms({ From: stopper, Body: 'STOP' }), { authToken: AUTH_TOKEN });
     await waitFor(() => db.contact.findFirst({ where: { address: stopper, optedOut: true } }), { what: 'the STOP applied', timeoutMs: 30_000 });
     held.open();
 

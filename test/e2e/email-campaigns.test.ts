@@ -1,25 +1,16 @@
-import { createDb, type Db } from '@switchboard/db';
-import { startConsole, type ConsoleService } from '@switchboard/console';
-import { startDispatcher, type DispatcherService } from '@switchboard/dispatcher';
-import { startIngest, type IngestService } from '@switchboard/ingest';
-import { startInterpreter, type InterpreterService } from '@switchboard/interpreter';
-import { startListener, type ListenerService } from '@switchboard/listener';
+import type { Db } from '@switchboard/db';
 import { createQueue, createRedis, enqueue } from '@switchboard/queues';
 import {
-  createTestDatabase,
   mailgunEventBody,
   mailgunEventData,
   mailgunWebhookSignature,
   startMailgunFake,
-  testConfig,
-  testLogger,
-  uniquePrefix,
   waitFor,
   type MailgunFake,
   type MailgunFakeAnswer,
   type MailgunFakeMessage,
-  type TestDatabase,
 } from '@switchboard/testing';
+import { startStack, type Stack } from './stack.ts';
 
 const API_KEY = 'key-email0campaigns0test0api0key0';
 const DOMAIN = 'mg.example.com';
@@ -28,49 +19,28 @@ const SIGNING_KEY = 'email-campaigns-signing-key-0123456789';
 const UNSUBSCRIBE_SECRET = 'unsubscribe-secret-for-tests-0123456789abcdef';
 const ADMIN_TOKEN = 'email-campaigns-admin-token-0123456789';
 
-let database: TestDatabase;
+let stack: Stack;
 let db: Db;
 let mailgun: MailgunFake;
-let ingest: IngestService;
-let listener: ListenerService;
-let interpreter: InterpreterService;
-let dispatcher: DispatcherService;
-let consoleService: ConsoleService;
-const prefix = uniquePrefix();
 /** Per recipient, the fake's answers in order; absent or exhausted: accept. */
 const scripted = new Map<string, MailgunFakeAnswer[]>();
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  db = createDb({ url: database.url, poolSize: 4 });
   mailgun = await startMailgunFake({ apiKey: API_KEY, answer: (request) => scripted.get(request.to[0]!)?.shift() ?? { kind: 'accept' } });
-  const env = {
-    DATABASE_URL: database.url, QUEUE_PREFIX: prefix, MAILGUN_API_KEY: API_KEY, MAILGUN_DOMAIN: DOMAIN, MAILGUN_FROM: FROM, MAILGUN_API_BASE_URL: mailgun.url,
+  stack = await startStack({
+    MAILGUN_API_KEY: API_KEY, MAILGUN_DOMAIN: DOMAIN, MAILGUN_FROM: FROM, MAILGUN_API_BASE_URL: mailgun.url,
     MAILGUN_WEBHOOK_SIGNING_KEY: SIGNING_KEY, UNSUBSCRIBE_SECRET, ADMIN_TOKEN, LISTENER_CONCURRENCY: '32', INTERPRETER_CONCURRENCY: '8', DISPATCHER_CONCURRENCY: '16',
     SEND_RATE_PER_SECOND: '0', RETRY_BASE_MS: '100', CAMPAIGN_MAX_RETRIES: '2',
-  };
-  ingest = await startIngest(testConfig(env), testLogger('ingest'));
-  const config = testConfig({ ...env, PUBLIC_URL: ingest.url });
-  listener = await startListener(config, testLogger('listener'));
-  interpreter = await startInterpreter(config, testLogger('interpreter'));
-  dispatcher = await startDispatcher(config, testLogger('dispatcher'));
-  consoleService = await startConsole(config, testLogger('console'));
+  });
+  db = stack.db;
 });
 
 afterAll(async () => {
-  await Promise.all([dispatcher?.close(), consoleService?.close(), ingest?.close(), listener?.close(), interpreter?.close()]);
+  await stack?.close();
   await mailgun?.close();
-  const redis = createRedis('redis://127.0.0.1:6379', 'worker');
-  const queues = (['inbound', 'interpret', 'delivery', 'send'] as const).map((key) => createQueue(key, { connection: redis, prefix }));
-  await Promise.all(queues.map((q) => q.obliterate({ force: true })));
-  await Promise.all(queues.map((q) => q.close()));
-  redis.disconnect();
-  await db?.$disconnect();
-  await database?.drop();
 });
 
-const api = (path: string, init: RequestInit = {}) =>
-  fetch(`${consoleService.url}${path}`, { ...init, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json', ...(init.headers as Record<string, string> | undefined) } });
+const api = (path: string, init?: RequestInit) => stack.api(path, init);
 
 type CampaignJson = { id: string; status: string; total: number; counts: Record<string, number>; deliveryRate: number; failureRate: number };
 
@@ -93,7 +63,7 @@ function addresses(n: number, tag: string): string[] {
   return Array.from({ length: n }, () => `${tag}.${++addressSeq}@example.org`);
 }
 
-const postEvent = (body: string) => fetch(`${ingest.url}/webhooks/mailgun/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+const postEvent = (body: string) => fetch(`${stack.ingest.url}/webhooks/mailgun/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
 
 /** Posts bodies 16 at a time; resolves with each answer's status. */
 async function postAll(bodies: string[]): Promise<number[]> {
@@ -140,7 +110,7 @@ describe('email campaigns through Mailgun', () => {
       const row = rows.get(recipient.address)!;
       expect(r).toMatchObject({ authOk: true, domain: DOMAIN, from: FROM, to: [recipient.address], subject: `Bonjour ${recipient.firstName}`, text: `Bonjour ${recipient.firstName}, votre offre vous attend.` });
       expect(r.variables).toEqual({ campaignId: created.id, campaignMessageId: row.id });
-      expect(r.headers['List-Unsubscribe']).toMatch(new RegExp(`^<mailto:news@mg\\.example\\.com\\?subject=unsubscribe[^>]*>, <${ingest.url}/webhooks/unsubscribe/[0-9a-f]{32}\\.[A-Za-z0-9_-]{22}>$`));
+      expect(r.headers['List-Unsubscribe']).toMatch(new RegExp(`^<mailto:news@mg\\.example\\.com\\?subject=unsubscribe[^>]*>, <${stack.ingest.url}/webhooks/unsubscribe/[0-9a-f]{32}\\.[A-Za-z0-9_-]{22}>$`));
       expect(r.headers['List-Unsubscribe-Post']).toBe('List-Unsubscribe=One-Click');
       expect(row.providerMessageId).toBe(`${row.id}.0@${DOMAIN}`);
     }
@@ -257,7 +227,7 @@ describe('email campaigns through Mailgun', () => {
       timestamp, token, signature: mailgunWebhookSignature(SIGNING_KEY, timestamp, token), recipient: 'news@mg.example.com', sender: other!, subject: 'Re: Hello',
       'body-plain': 'Je suis intéressé', 'stripped-text': 'Je suis intéressé', 'Message-Id': '<reply-1@example.org>', 'In-Reply-To': parent, References: `<older@example.org> ${parent}`,
     });
-    expect((await fetch(`${ingest.url}/webhooks/mailgun/inbound`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: reply })).status).toBe(200);
+    expect((await fetch(`${stack.ingest.url}/webhooks/mailgun/inbound`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: reply })).status).toBe(200);
     const stored = await waitFor(() => db.message.findFirst({ where: { sender: other! } }), { what: 'the reply stored', timeoutMs: 30_000 });
     expect(stored.campaignId).toBe(campaign.id);
   }, 120_000);
@@ -286,7 +256,7 @@ describe('email campaigns through Mailgun', () => {
       UPDATE campaign_messages SET send_state = 'claimed', claimed_at = now(), next_send_at = now() WHERE campaign_id = ${campaign.id}::uuid RETURNING id`;
     const before = mailgun.eventRequests;
     const redis = createRedis('redis://127.0.0.1:6379', 'producer');
-    const sends = createQueue('send', { connection: redis, prefix });
+    const sends = createQueue('send', { connection: redis, prefix: stack.prefix });
     await enqueue(sends, 'send', { campaignMessageId: row!.id }, { retries: 0 });
     await sentAll(campaign.id, 1);
     await sends.close();

@@ -1,12 +1,7 @@
-import { createDb, type Db } from '@switchboard/db';
-import { startConsole, type ConsoleService } from '@switchboard/console';
-import { startDispatcher, type DispatcherService } from '@switchboard/dispatcher';
-import { startIngest, type IngestService } from '@switchboard/ingest';
-import { startInterpreter, type InterpreterService } from '@switchboard/interpreter';
-import { startListener, type ListenerService } from '@switchboard/listener';
+import type { Db } from '@switchboard/db';
+import { startIngest } from '@switchboard/ingest';
 import { createQueue, createRedis, jobIdFor } from '@switchboard/queues';
 import {
-  createTestDatabase,
   metaWebhookBody,
   metaWebhookSignature,
   startMetaFake,
@@ -18,9 +13,9 @@ import {
   type MetaFake,
   type MetaFakeAnswer,
   type MetaStatusPlan,
-  type TestDatabase,
   type TwilioFake,
 } from '@switchboard/testing';
+import { startStack, type Stack } from './stack.ts';
 
 const APP_SECRET = 'meta-e2e-app-secret-0123456789abcdef';
 const VERIFY_TOKEN = 'meta-e2e-verify-token';
@@ -30,57 +25,40 @@ const ACCOUNT_SID = 'AC' + 'd'.repeat(32);
 const AUTH_TOKEN = 'metae2emetae2emetae2emetae2e0123';
 const ADMIN_TOKEN = 'meta-e2e-admin-token-0123456789';
 
-let database: TestDatabase;
+let stack: Stack;
 let db: Db;
 let meta: MetaFake;
 let twilio: TwilioFake;
-let ingest: IngestService;
-let listener: ListenerService;
-let interpreter: InterpreterService;
-let dispatcher: DispatcherService;
-let consoleService: ConsoleService;
 const prefix = uniquePrefix();
 /** Per recipient, the fake Graph API's answers in order; absent or exhausted: create. */
 const scripted = new Map<string, MetaFakeAnswer[]>();
+/** The stack's environment, for a second ingest beside it. */
 let env: Record<string, string>;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  db = createDb({ url: database.url, poolSize: 4 });
   meta = await startMetaFake({ phoneNumberId: PHONE_NUMBER_ID, accessToken: ACCESS_TOKEN, appSecret: APP_SECRET, answer: (r) => scripted.get(r.to)?.shift() ?? { kind: 'create' } });
   twilio = await startTwilioFake({ accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN });
-  env = {
-    DATABASE_URL: database.url, QUEUE_PREFIX: prefix, ADMIN_TOKEN, SEND_RATE_PER_SECOND: '0', RETRY_BASE_MS: '100', CAMPAIGN_MAX_RETRIES: '0',
+  const providers = {
+    ADMIN_TOKEN, SEND_RATE_PER_SECOND: '0', RETRY_BASE_MS: '100', CAMPAIGN_MAX_RETRIES: '0',
     META_APP_SECRET: APP_SECRET, META_VERIFY_TOKEN: VERIFY_TOKEN, META_ACCESS_TOKEN: ACCESS_TOKEN, META_PHONE_NUMBER_ID: PHONE_NUMBER_ID, META_API_BASE_URL: meta.url,
     TWILIO_ACCOUNT_SID: ACCOUNT_SID, TWILIO_AUTH_TOKEN: AUTH_TOKEN, TWILIO_FROM: '+15005550006', TWILIO_API_BASE_URL: twilio.url,
   };
-  ingest = await startIngest(testConfig(env), testLogger('ingest'));
-  const config = testConfig({ ...env, PUBLIC_URL: ingest.url });
-  listener = await startListener(config, testLogger('listener'));
-  interpreter = await startInterpreter(config, testLogger('interpreter'));
-  dispatcher = await startDispatcher(config, testLogger('dispatcher'));
-  consoleService = await startConsole(config, testLogger('console'));
+  stack = await startStack(providers, { prefix });
+  db = stack.db;
+  env = { ...providers, DATABASE_URL: stack.database.url, QUEUE_PREFIX: prefix };
 });
 
 afterAll(async () => {
-  await Promise.all([dispatcher?.close(), consoleService?.close(), ingest?.close(), listener?.close(), interpreter?.close()]);
+  await stack?.close();
   await Promise.all([meta?.close(), twilio?.close()]);
-  const redis = createRedis('redis://127.0.0.1:6379', 'worker');
-  const queues = (['inbound', 'interpret', 'delivery', 'send'] as const).map((key) => createQueue(key, { connection: redis, prefix }));
-  await Promise.all(queues.map((q) => q.obliterate({ force: true })));
-  await Promise.all(queues.map((q) => q.close()));
-  redis.disconnect();
-  await db?.$disconnect();
-  await database?.drop();
 });
 
-const webhookUrl = () => `${ingest.url}/webhooks/meta/whatsapp`;
+const webhookUrl = () => `${stack.ingest.url}/webhooks/meta/whatsapp`;
 /** `signature` null: no header at all. */
 const postMeta = (body: string, signature: string | null = metaWebhookSignature(APP_SECRET, body)) =>
   fetch(webhookUrl(), { method: 'POST', headers: { 'content-type': 'application/json', ...(signature === null ? {} : { 'x-hub-signature-256': signature }) }, body });
 const metaEvents = () => db.rawEvent.count({ where: { provider: 'meta-whatsapp' } });
-const api = (path: string, init: RequestInit = {}) =>
-  fetch(`${consoleService.url}${path}`, { ...init, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json', ...(init.headers as Record<string, string> | undefined) } });
+const api = (path: string, init?: RequestInit) => stack.api(path, init);
 
 type CampaignJson = { id: string; status: string; provider: string; total: number; counts: Record<string, number>; deliveryRate: number; failureRate: number };
 async function createAndSend(body: Record<string, unknown>): Promise<CampaignJson> {

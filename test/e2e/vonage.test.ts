@@ -1,13 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { startConsole, type ConsoleService } from '@switchboard/console';
-import { createDb, type Db } from '@switchboard/db';
-import { startDispatcher, type DispatcherService } from '@switchboard/dispatcher';
-import { startIngest, type IngestService } from '@switchboard/ingest';
-import { startInterpreter, type InterpreterService } from '@switchboard/interpreter';
-import { startListener, type ListenerService } from '@switchboard/listener';
+import type { Db } from '@switchboard/db';
+import { startIngest } from '@switchboard/ingest';
 import { createQueue, createRedis } from '@switchboard/queues';
 import {
-  createTestDatabase,
   postSignedVonage,
   startVonageFake,
   testConfig,
@@ -15,12 +10,12 @@ import {
   uniquePrefix,
   vonageWebhookToken,
   waitFor,
-  type TestDatabase,
   type VonageFake,
   type VonageFakeAnswer,
   type VonageFakeMessage,
 } from '@switchboard/testing';
 import { inboundSms, postSignedTwilio } from './helpers.ts';
+import { startStack, type Stack } from './stack.ts';
 
 const SIGNATURE_SECRET = 'vonage-e2e-signature-secret-0123456789';
 const API_KEY = 'a1b2c3d4';
@@ -28,14 +23,9 @@ const API_SECRET = 'vonage-e2e-api-secret';
 const TWILIO_TOKEN = 'vonage0e2e0twilio0token0000000000';
 const ADMIN_TOKEN = 'vonage-test-admin-token-0123456789';
 
-let database: TestDatabase;
+let stack: Stack;
 let db: Db;
 let vonage: VonageFake;
-let ingest: IngestService;
-let listener: ListenerService;
-let interpreter: InterpreterService;
-let dispatcher: DispatcherService;
-let consoleService: ConsoleService;
 const prefix = uniquePrefix();
 const redis = createRedis('redis://127.0.0.1:6379', 'worker');
 const inboundQueue = createQueue('inbound', { connection: redis, prefix });
@@ -43,31 +33,21 @@ const inboundQueue = createQueue('inbound', { connection: redis, prefix });
 const scripted = new Map<string, VonageFakeAnswer[]>();
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  db = createDb({ url: database.url, poolSize: 4 });
   vonage = await startVonageFake({ apiKey: API_KEY, apiSecret: API_SECRET, signatureSecret: SIGNATURE_SECRET, answer: (r) => scripted.get(r.to)?.shift() ?? { kind: 'create' } });
-  const config = testConfig({
-    DATABASE_URL: database.url, QUEUE_PREFIX: prefix, VONAGE_SIGNATURE_SECRET: SIGNATURE_SECRET, VONAGE_API_KEY: API_KEY, VONAGE_API_SECRET: API_SECRET,
+  stack = await startStack({
+    VONAGE_SIGNATURE_SECRET: SIGNATURE_SECRET, VONAGE_API_KEY: API_KEY, VONAGE_API_SECRET: API_SECRET,
     VONAGE_FROM: '+33757000000', VONAGE_WHATSAPP_FROM: '14157386102', VONAGE_API_BASE_URL: vonage.url, TWILIO_AUTH_TOKEN: TWILIO_TOKEN, ADMIN_TOKEN,
     LISTENER_CONCURRENCY: '8', INTERPRETER_CONCURRENCY: '8', DISPATCHER_CONCURRENCY: '8', SEND_RATE_PER_SECOND: '0', RETRY_BASE_MS: '100',
     CAMPAIGN_MAX_RETRIES: '2', JOB_BACKOFF_BASE_MS: '200', JOB_BACKOFF_MAX_MS: '1000',
-  });
-  ingest = await startIngest(config, testLogger('ingest'));
-  listener = await startListener(config, testLogger('listener'));
-  interpreter = await startInterpreter(config, testLogger('interpreter'));
-  dispatcher = await startDispatcher(config, testLogger('dispatcher'));
-  consoleService = await startConsole(config, testLogger('console'));
+  }, { prefix });
+  db = stack.db;
 });
 
 afterAll(async () => {
-  await Promise.all([dispatcher?.close(), consoleService?.close(), ingest?.close(), listener?.close(), interpreter?.close()]);
+  await stack?.close();
   await vonage?.close();
-  const queues = (['inbound', 'interpret', 'delivery', 'send'] as const).map((key) => createQueue(key, { connection: redis, prefix }));
-  await Promise.all(queues.map((q) => q.obliterate({ force: true })));
-  await Promise.all([...queues, inboundQueue].map((q) => q.close()));
+  await inboundQueue.close();
   redis.disconnect();
-  await db?.$disconnect();
-  await database?.drop();
 });
 
 let numberSeq = 0;
@@ -76,8 +56,8 @@ const numbers = (n: number) => Array.from({ length: n }, () => `+3362${String(++
 /** A number as the Messages API writes it: digits without `+`. */
 const digits = (e164: string) => e164.slice(1);
 
-const inboundUrl = () => `${ingest.url}/webhooks/vonage/inbound`;
-const statusUrl = () => `${ingest.url}/webhooks/vonage/status`;
+const inboundUrl = () => `${stack.ingest.url}/webhooks/vonage/inbound`;
+const statusUrl = () => `${stack.ingest.url}/webhooks/vonage/status`;
 
 function inbound(channel: 'sms' | 'whatsapp', from: string, text: string): Record<string, unknown> {
   return {
@@ -110,7 +90,7 @@ describe('Vonage inbound, end to end', () => {
     expect(stored.contact).toMatchObject({ address: from, optedOut: true });
 
     const sms = inboundSms({ From: from!, Body: 'Bonjour' });
-    expect((await postSignedTwilio(`${ingest.url}/webhooks/twilio/messages`, sms, { authToken: TWILIO_TOKEN })).status).toBe(200);
+    expect((await postSignedTwilio(`${stack.ingest.url}/webhooks/twilio/messages`, sms, { authToken: TWILIO_TOKEN })).status).toBe(200);
     const viaTwilio = await waitFor(() => db.message.findFirst({ where: { externalId: sms.MessageSid }, include: { contact: true } }), { what: 'the Twilio message' });
     expect(viaTwilio.contact).toMatchObject({ id: stored.contact!.id, optedOut: true });
     expect(await db.contact.count({ where: { address: from } })).toBe(1);
@@ -148,7 +128,7 @@ describe('Vonage inbound, end to end', () => {
   });
 
   test('without VONAGE_SIGNATURE_SECRET the Vonage routes answer 503 and take nothing', async () => {
-    const bare = await startIngest(testConfig({ DATABASE_URL: database.url, QUEUE_PREFIX: prefix }), testLogger('ingest-unconfigured'));
+    const bare = await startIngest(testConfig({ DATABASE_URL: stack.database.url, QUEUE_PREFIX: prefix }), testLogger('ingest-unconfigured'));
     try {
       const before = await jobCount();
       for (const path of ['/webhooks/vonage/inbound', '/webhooks/vonage/status']) {
@@ -162,8 +142,7 @@ describe('Vonage inbound, end to end', () => {
   });
 });
 
-const api = (path: string, init: RequestInit = {}) =>
-  fetch(`${consoleService.url}${path}`, { ...init, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' } });
+const api = (path: string, init?: RequestInit) => stack.api(path, init);
 
 type CampaignJson = { id: string; status: string; provider: string; total: number; counts: Record<string, number> };
 
