@@ -2,7 +2,7 @@ import { attachProviderMessageId, createDb, type Db } from '@switchboard/db';
 import { startInterpreter, type InterpreterService } from '@switchboard/interpreter';
 import { startListener, type ListenerService } from '@switchboard/listener';
 import type { Queue } from 'bullmq';
-import { batchJobId, createQueue, createRedis, jobIdFor, jobs, type JobInput } from '@switchboard/queues';
+import { createQueue, createRedis, enqueue, jobs, type JobInput } from '@switchboard/queues';
 import { createTestDatabase, testConfig, testLogger, uniquePrefix, waitFor, type TestDatabase } from '@switchboard/testing';
 import type { RawEventPayload } from '@switchboard/events';
 import { enableSubscriber, outboundSid, rawSms, rawStatus, rowCounts, queuesDrained, seedCampaign } from './workers-fixtures.ts';
@@ -35,9 +35,8 @@ afterAll(async () => {
   await database?.drop();
 });
 
-/** Adds a batch job as ingest does: named `raw-events`, its id derived from its events' job ids. */
-const addBatch = (events: RawEventPayload[], jobId = batchJobId(events.map((e) => jobIdFor(e.provider, e.dedupKey)))) =>
-  inboundQueue.add(jobs.inboundBatch.name, { events }, { jobId });
+/** Adds a batch job as ingest does, named and identified by the catalog. */
+const addBatch = async (events: RawEventPayload[]) => (await inboundQueue.getJob(await enqueue(inboundQueue, 'inboundBatch', { events })))!;
 const settled = (job: { getState(): Promise<string> }, state: 'completed' | 'failed') =>
   waitFor(async () => (await job.getState()) === state, { what: `the batch job ${state}` });
 const drained = () => queuesDrained([inboundQueue, interpretQueue]);

@@ -11,8 +11,8 @@ export type Config = ReturnType<typeof shape> & ProviderSections;
 
 /** The sections any app may read: connections, logging, shutdown, and what two apps share by nature. */
 export const SHARED_SECTIONS = ['env', 'production', 'relaxed', 'database', 'redis', 'log', 'shutdownTimeoutMs', 'publicUrl', 'trustProxy', 'attachmentsDir', 'keywordsFile', 'workers', 'metrics'] as const;
-/** The providers' credentials: read by ingest (verification) and by the dispatcher (sending). */
-export const PROVIDER_SECTIONS = ['twilio', 'mailgun', 'whatsappBridge', 'vonage', 'meta'] as const satisfies readonly (keyof ProviderSections)[];
+/** The providers' sections, one per plug-in (its credentials: read by ingest to verify and by the dispatcher to send). */
+export const PROVIDER_SECTIONS = (PROVIDERS as readonly ProviderPlugin[]).flatMap((plugin) => (plugin.config ? [plugin.config.key as keyof ProviderSections] : []));
 /** Each app's own section: no other app reads it (test/config-sections.test.ts checks the code). */
 export const APP_SECTIONS = { ingest: 'ingest', listener: 'listener', interpreter: 'interpreter', dispatcher: 'dispatcher', console: 'console' } as const;
 
@@ -20,7 +20,7 @@ export const APP_SECTIONS = { ingest: 'ingest', listener: 'listener', interprete
  * What app `A` may read: the shared sections, the providers' and its own. An app's start function
  * and modules take this type, so reading another app's section is a type error.
  */
-export type AppConfig<A extends keyof typeof APP_SECTIONS> = Pick<Config, (typeof SHARED_SECTIONS)[number] | (typeof PROVIDER_SECTIONS)[number] | (typeof APP_SECTIONS)[A]>;
+export type AppConfig<A extends keyof typeof APP_SECTIONS> = Pick<Config, (typeof SHARED_SECTIONS)[number] | keyof ProviderSections | (typeof APP_SECTIONS)[A]>;
 
 /** Which app is loading: some apps need variables the others do not. */
 export type AppName = 'ingest' | 'listener' | 'interpreter' | 'dispatcher' | 'console' | 'cli';
