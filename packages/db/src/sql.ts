@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { Prisma } from './generated/client.ts';
 
@@ -23,18 +24,37 @@ export function sqlOn(target: Queryable): Sql {
   return {
     async $queryRaw<T>(strings: TemplateStringsArray, ...values: unknown[]) {
       const query = Prisma.sql(strings, ...values);
-      return (await run(target, query.text, query.values)).rows as T;
+      return (await run(target, query.text, query.values, statementName(query.text))).rows as T;
     },
     async $executeRaw(strings: TemplateStringsArray, ...values: unknown[]) {
       const query = Prisma.sql(strings, ...values);
-      return (await run(target, query.text, query.values)).rowCount ?? 0;
+      return (await run(target, query.text, query.values, statementName(query.text))).rowCount ?? 0;
     },
   };
 }
 
-async function run(target: Queryable, text: string, values?: unknown[]): Promise<pg.QueryResult> {
+/** Named statements per process at most: the hot paths have a few dozen; beyond that, unnamed (parsed each time). */
+const MAX_NAMED = 500;
+const names = new Map<string, string>();
+
+/**
+ * A statement's name, from its text: `pg` prepares a named statement once per connection and then
+ * only binds and executes it, so Postgres parses and plans each hot statement once per connection
+ * rather than at every call (the batched statements' text does not depend on the batch's size:
+ * each column is one array parameter).
+ */
+function statementName(text: string): string | undefined {
+  let name = names.get(text);
+  if (name === undefined && names.size < MAX_NAMED) {
+    name = `sb_${createHash('sha1').update(text).digest('base64url')}`;
+    names.set(text, name);
+  }
+  return name;
+}
+
+async function run(target: Queryable, text: string, values?: unknown[], name?: string): Promise<pg.QueryResult> {
   try {
-    return await target.query(text, values);
+    return await target.query(name ? { name, text, values } : { text, values });
   } catch (err) {
     throw asPostgresFailure(err);
   }

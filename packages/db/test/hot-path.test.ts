@@ -1,0 +1,54 @@
+import pg from 'pg';
+import { createTestDatabase, type TestDatabase } from '@switchboard/testing';
+import { newId } from '../src/ids.ts';
+import { pgTransaction, sqlOn } from '../src/sql.ts';
+
+describe('newId', () => {
+  it('makes distinct UUIDv7s that sort in the order they were made, also within one millisecond', () => {
+    const ids = Array.from({ length: 20_000 }, () => newId());
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    const sorted = [...ids].sort();
+    expect(sorted).toEqual(ids);
+    // Their time part is now, to the millisecond.
+    const msecs = parseInt(ids.at(-1)!.replace(/-/g, '').slice(0, 12), 16);
+    expect(Math.abs(msecs - Date.now())).toBeLessThan(5_000);
+  });
+});
+
+describe('statements through pg', () => {
+  let db: TestDatabase;
+  let pool: pg.Pool;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    pool = new pg.Pool({ connectionString: db.url, max: 1 });
+  });
+  afterAll(async () => {
+    await pool.end();
+    await db.drop();
+  });
+
+  it('prepares a statement once per connection and runs it again by name, whatever the values', async () => {
+    const sql = sqlOn(pool);
+    const lengths = async (values: string[]) => sql.$queryRaw<{ n: number }[]>`SELECT array_length(${values}::text[], 1) AS n`;
+    expect(await lengths(['a'])).toEqual([{ n: 1 }]);
+    expect(await lengths(['a', 'b', 'c'])).toEqual([{ n: 3 }]);
+    const all = await sql.$queryRaw<{ name: string; statement: string }[]>`SELECT name, statement FROM pg_prepared_statements`;
+    const prepared = all.filter((s) => s.statement.startsWith('SELECT array_length'));
+    expect(prepared).toHaveLength(1);
+    expect(prepared[0]!.name).toMatch(/^sb_/);
+  });
+
+  it('keeps working after a transaction that prepared a statement was rolled back, and after a failed one', async () => {
+    const probe = async (tx: ReturnType<typeof sqlOn>, v: number) => tx.$queryRaw<{ v: number }[]>`SELECT ${v}::int + 1 AS v`;
+    await expect(pgTransaction(pool, async (tx) => {
+      await probe(tx, 1);
+      throw new Error('rolled back on purpose');
+    })).rejects.toThrow('rolled back on purpose');
+    expect(await pgTransaction(pool, (tx) => probe(tx, 2))).toEqual([{ v: 3 }]);
+    // A statement that fails at run time (not at parse) leaves the prepared statement usable.
+    const divide = async (tx: ReturnType<typeof sqlOn>, d: number) => tx.$queryRaw<{ q: number }[]>`SELECT 10 / ${d}::int AS q`;
+    await expect(pgTransaction(pool, (tx) => divide(tx, 0))).rejects.toThrow(/division by zero/);
+    expect(await pgTransaction(pool, (tx) => divide(tx, 5))).toEqual([{ q: 2 }]);
+  });
+});
