@@ -19,8 +19,9 @@ export async function startInterpreter(config: AppConfig<'interpreter'>, logger:
       deliveryQueue: proc.queue('delivery'),
       logger,
       // Batch jobs bring many messages per job: a write batch is not bounded by the jobs in flight.
-      // 100 per transaction: 200 took the peak RSS past 200 MB (Prisma's parameters and results) for no gain.
-      batchSize: 100,
+      // Up to 250 per transaction (~10 statements, each a round trip): with the writes through pg the
+      // parameters are arrays, not Prisma's per-row objects, and the peak RSS stays under 190 MB.
+      batchSize: 250,
       attributionWindowMs: config.interpreter.attributionWindowMs,
     });
     const batchProcessor = createInterpretBatchProcessor(processor);

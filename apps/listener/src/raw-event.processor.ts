@@ -16,8 +16,14 @@ import type { Logger } from '@switchboard/logger';
 import { normalizeEvent } from '@switchboard/providers';
 import { createBatcher, enqueue, enqueueDeliveries, UnrecoverableError, type JobInput, type JobPayload } from '@switchboard/queues';
 
-/** Messages per `interpret-batch` job at most (64 jobs in flight of 20: 1,280 messages held by an interpreter, three persist transactions' worth and more). */
-const INTERPRET_BATCH_MAX = 20;
+/**
+ * Messages per `interpret-batch` job at most. Each job costs a Redis round trip to add, fetch and
+ * finish, and on this machine kind a round trip costs more than a message's own work (bench/README.md,
+ * "Pipeline: where the time and the memory go"): 100 took the workers' CPU per message from ~0.3 to
+ * ~0.18 ms against 20. An interpreter holds up to its concurrency (64) of these jobs: its peak RSS
+ * went from ~170 to ~180 MB.
+ */
+const INTERPRET_BATCH_MAX = 100;
 
 export type RawEventProcessorDeps = {
   db: Db;
