@@ -93,12 +93,25 @@ describe('batch jobs on the inbound queue', () => {
     const handOff = (await interpretQueue.getJobs(['completed'])).find((job) => job.name === jobs.interpretBatch.name && 'items' in job.data && job.data.items.some((item) => item.eventId === stored[0]!.eventId))!;
     expect((handOff.data as { items: { eventId: string }[] }).items.map((item) => item.eventId).sort()).toEqual(stored.map((m) => m.eventId).sort());
     expect(handOff.returnvalue).toMatchObject({ messages: 5, results: stored.map(() => expect.objectContaining({ status: 'created' })) });
+    // The provider's payload is not copied into the job: the raw event keeps it, byte for byte.
+    for (const item of (handOff.data as { items: { message: object }[] }).items) expect(item.message).not.toHaveProperty('rawData');
+    const raw = await db.rawEvent.findUniqueOrThrow({ where: { id: stored[0]!.eventId } });
+    expect(raw.body).toBe(events.find((e) => e.dedupKey === raw.dedupKey)!.body);
 
     const before = await rowCounts(db);
     await handOff.retry('completed');
     await settled(handOff, 'completed');
     expect((await interpretQueue.getJob(handOff.id!))!.returnvalue).toMatchObject({ results: stored.map(() => expect.objectContaining({ status: 'exists' })) });
     expect(await rowCounts(db)).toEqual(before);
+  });
+
+  test('an interpret job queued before the payload left the job (it carries rawData) is interpreted as any other', async () => {
+    const older = rawSms({ Body: 'Oui je veux bien', From: '+33644000002' });
+    const rawEvent = await db.rawEvent.create({ data: { id: crypto.randomUUID(), provider: older.provider, dedupKey: older.dedupKey, route: older.route, url: older.url, receivedAt: new Date(older.receivedAt), headers: older.headers, body: older.body, bodyEncoding: older.bodyEncoding } });
+    const message = { kind: 'message', source: 'sms', externalId: older.dedupKey, sender: '+33644000002', recipient: null, content: 'Oui je veux bien', campaignId: null, receivedAt: older.receivedAt, extractedData: {}, rawData: { Body: 'Oui je veux bien', From: '+33644000002' } };
+    const id = await enqueue(interpretQueue, 'interpretBatch', { items: [{ eventId: rawEvent.id, message, replay: false }] } as unknown as JobInput<'interpretBatch'>);
+    await settled((await interpretQueue.getJob(id))!, 'completed');
+    expect((await messagesOf([older]))[0]).toMatchObject({ sender: '+33644000002', content: 'Oui je veux bien', intent: expect.objectContaining({ label: 'interested' }) });
   });
 
   test('an event that cannot be normalized fails the batch with its reason after the others were applied; a retry applies nothing twice', async () => {

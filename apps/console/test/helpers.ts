@@ -97,7 +97,6 @@ export async function seedMessage(
       receivedAt: m.receivedAt,
       campaignId: m.campaignId ?? null,
       extracted: {},
-      raw: {},
     },
   });
   if (m.intent) await db.messageIntent.create({ data: { messageId: message.id, label: m.intent.label, confidence: m.intent.confidence, classifier: 'keyword' } });

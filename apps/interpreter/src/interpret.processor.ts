@@ -49,6 +49,8 @@ export function createInterpretProcessor(deps: InterpretProcessorDeps) {
       // Debug, not info: one line per message costs throughput, and the sender is a phone number.
       log.debug('message interpreted', { integration, status: outcome.status, messageId: outcome.messageId, source: message.source, intent: intent.label, confidence: intent.confidence });
     }
-    return { ...outcome, intent: intent.label };
+    // What Bull Board shows for the job (kept small: a batch job stores one per message in Redis).
+    const campaignId = 'campaignId' in outcome ? outcome.campaignId : null;
+    return { status: outcome.status, messageId: outcome.messageId, intent: intent.label, ...(campaignId ? { campaignId } : {}) };
   };
 }

@@ -11,7 +11,7 @@ import {
   type StatusOutcome,
   type VoiceEvent,
 } from '@switchboard/db';
-import type { NormalizedEvent, RawEventPayload } from '@switchboard/events';
+import { toInterpret, type NormalizedEvent, type RawEventPayload } from '@switchboard/events';
 import type { Logger } from '@switchboard/logger';
 import { normalizeEvent } from '@switchboard/providers';
 import { createBatcher, enqueue, enqueueDeliveries, UnrecoverableError, type JobInput, type JobPayload } from '@switchboard/queues';
@@ -130,7 +130,7 @@ export function createRawEventProcessor(deps: RawEventProcessorDeps) {
     }
     switch (normalized.kind) {
       case 'message': {
-        await handOff.push({ eventId, message: normalized, replay });
+        await handOff.push({ eventId, message: toInterpret(normalized), replay });
         return { eventId, kind: 'message' };
       }
       case 'status': {

@@ -1,4 +1,4 @@
-import type { InboundMessage } from '@switchboard/events';
+import type { MessageToInterpret } from '@switchboard/events';
 import { poolOf, type Db } from './client.ts';
 import { newId } from './ids.ts';
 import { pgTransaction, type Sql } from './sql.ts';
@@ -16,7 +16,7 @@ export type IntentValue = { label: string; confidence: number; classifier: strin
 /** A normalized inbound message with what the interpreter made of it. */
 export type InterpretedMessage = {
   eventId: string;
-  message: InboundMessage;
+  message: MessageToInterpret;
   intent: IntentValue;
   /** A replay re-applies the newer interpretation to the stored message. */
   replay: boolean;
@@ -62,13 +62,13 @@ export async function persistInterpretedMessages(db: Db, items: InterpretedMessa
       campaignId: campaigns[i] ?? null,
     }));
     const inserted = await tx.$queryRaw<{ id: string; event_id: string }[]>`
-      INSERT INTO messages (id, event_id, source, external_id, sender, recipient, content, received_at, campaign_id, contact_id, extracted, raw)
+      INSERT INTO messages (id, event_id, source, external_id, sender, recipient, content, received_at, campaign_id, contact_id, extracted)
       SELECT * FROM UNNEST(
         ${rows.map((r) => r.id)}::uuid[], ${rows.map((r) => r.item.eventId)}::uuid[], ${rows.map((r) => r.item.message.source)}::text[],
         ${rows.map((r) => r.item.message.externalId)}::text[], ${rows.map((r) => r.item.message.sender)}::text[],
         ${rows.map((r) => r.item.message.recipient)}::text[], ${rows.map((r) => r.item.message.content)}::text[],
         ${rows.map((r) => r.item.message.receivedAt)}::timestamptz[], ${rows.map((r) => r.campaignId)}::uuid[], ${rows.map((r) => r.contactId)}::uuid[],
-        ${rows.map((r) => JSON.stringify(extractedOf(r.item.message)))}::jsonb[], ${rows.map((r) => JSON.stringify(r.item.message.rawData))}::jsonb[]
+        ${rows.map((r) => JSON.stringify(extractedOf(r.item.message)))}::jsonb[]
       )
       ON CONFLICT DO NOTHING
       RETURNING id, event_id`;
@@ -103,7 +103,7 @@ export async function persistInterpretedMessages(db: Db, items: InterpretedMessa
           await tx.$executeRaw`
             UPDATE messages SET content = ${message.content}, sender = ${message.sender}, recipient = ${message.recipient},
               campaign_id = ${row.campaignId}::uuid, contact_id = ${row.contactId}::uuid, extracted = ${JSON.stringify(extractedOf(message))}::jsonb,
-              raw = ${JSON.stringify(message.rawData)}::jsonb, updated_at = now()
+              updated_at = now()
             WHERE id = ${sameEvent.id}::uuid`;
           effective.push({ row, messageId: sameEvent.id });
         }
@@ -211,7 +211,7 @@ export function messageView(messageId: string, item: InterpretedMessage, campaig
   };
 }
 
-function extractedOf(message: InboundMessage): Record<string, unknown> {
+function extractedOf(message: MessageToInterpret): Record<string, unknown> {
   return message.email ? { ...message.extractedData, email: message.email } : message.extractedData;
 }
 
@@ -233,7 +233,7 @@ async function upsertContacts(tx: Sql, items: InterpretedMessage[]): Promise<Map
 }
 
 /** Message-Ids as an email's In-Reply-To / References list them: `<a@b> <c@d>`, without brackets. */
-function threadIds(message: InboundMessage): string[] {
+function threadIds(message: MessageToInterpret): string[] {
   const ids = (v: unknown) => (typeof v === 'string' ? [...v.matchAll(/<([^<>\s]+)>/g)].map((m) => m[1]!) : []);
   // In-Reply-To is the parent; References runs oldest to newest, so it is read from its end.
   return [...new Set([...ids(message.extractedData.inReplyTo), ...ids(message.extractedData.references).reverse()])].slice(0, 50);

@@ -5,6 +5,8 @@ export {
   messageSourceSchema,
   messageStatusSchema,
   inboundMessageSchema,
+  messageToInterpretSchema,
+  toInterpret,
   statusUpdateSchema,
   callStepSchema,
   recordingSchema,
@@ -12,6 +14,6 @@ export {
   emailEventSchema,
   normalizedEventSchema,
 } from './normalized.ts';
-export type { MessageSource, MessageStatusValue, InboundMessage, StatusUpdate, CallStepEvent, RecordingEvent, GenericEvent, EmailEvent, NormalizedEvent } from './normalized.ts';
+export type { MessageSource, MessageStatusValue, InboundMessage, MessageToInterpret, StatusUpdate, CallStepEvent, RecordingEvent, GenericEvent, EmailEvent, NormalizedEvent } from './normalized.ts';
 export { BUILTIN_SOURCES, SOURCE_PROVIDERS, minutesOf, isTimeZone, localTime, expectedSince, silenceVerdict } from './silence.ts';
 export type { BuiltinSource, ExpectedActivity, SilenceState, SilenceVerdict } from './silence.ts';

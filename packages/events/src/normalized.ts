@@ -36,6 +36,20 @@ export const inboundMessageSchema = z.object({
 });
 export type InboundMessage = z.infer<typeof inboundMessageSchema>;
 
+/**
+ * An inbound message as the interpreter gets it: without `rawData`, the provider's payload, which
+ * the stored raw event already holds byte for byte (half of each message's bytes through Redis
+ * and Postgres otherwise). A job queued with it still parses: unknown keys are dropped.
+ */
+export const messageToInterpretSchema = inboundMessageSchema.omit({ rawData: true });
+export type MessageToInterpret = z.infer<typeof messageToInterpretSchema>;
+
+/** The message without its provider payload, for the interpreter's job. */
+export function toInterpret(message: InboundMessage): MessageToInterpret {
+  const { rawData: _payload, ...rest } = message;
+  return rest;
+}
+
 export const statusUpdateSchema = z.object({
   kind: z.literal('status'),
   providerMessageId: z.string().min(1),

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { DefaultJobOptions } from 'bullmq';
-import { inboundMessageSchema, rawEventSchema } from '@switchboard/events';
+import { messageToInterpretSchema, rawEventSchema } from '@switchboard/events';
 
 /**
  * One job type: its queue, its name, its payload schema and its defaults, and how the id of one
@@ -41,7 +41,7 @@ export type RawEventBatchPayload = z.infer<typeof rawEventBatchSchema>;
 
 export const interpretPayloadSchema = z.object({
   eventId: z.uuid(),
-  message: inboundMessageSchema,
+  message: messageToInterpretSchema,
   /** A replay re-interprets; effects stay exactly-once. */
   replay: z.boolean().default(false),
 });
