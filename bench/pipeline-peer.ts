@@ -1,7 +1,8 @@
 /**
  * The pipeline side by side with its peer (`../shared/peers/naive-worker`): the same signed SMS
- * posted to each system's front door with its workers stopped, then the workers started and
- * timed from the first stored message to the last one stored with its intent. Both run on one
+ * posted to each system's front door with its workers stopped, then the workers started (both of
+ * Switchboard's ready before either takes a job) and timed from the first stored message to the
+ * last one stored with its intent. Both run on one
  * private redis-server (the naive peers' queue has a fixed name, which another benchmark on the
  * shared Redis could be using), one after the other, each with a database of its own.
  */
@@ -10,6 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { createQueue } from '@switchboard/queues';
 import { freePort, startPrivateRedis } from '@switchboard/testing';
 import { cpuMs, startChild, type Child } from './support.ts';
 import { signForm, twilioMessageFactory } from './twilio-forms.ts';
@@ -154,11 +156,22 @@ async function switchboardDrain(options: PeerRunOptions, redisUrl: string): Prom
     const posted = await postSignedSms(`http://127.0.0.1:${port}`, token, options.messages);
     await ingest.stop();
     const before = await serviceCounts(redisUrl, db.url);
+    // Both workers start with the inbound queue paused and it resumes once both are ready (each
+    // listens on its metrics port after its set-up, the interpreter's classifier trained): else
+    // the listener, which starts faster, does much of its share before the interpreter stores the
+    // first message and the clock starts, and the drain would time the interpreter alone.
+    const control = new Redis(redisUrl, { maxRetriesPerRequest: null });
+    const inbound = createQueue('inbound', { connection: control, prefix });
+    await inbound.pause();
     const workers = [];
     for (const app of ['listener', 'interpreter']) {
-      workers.push(await startChild({ name: app, command: process.execPath, args: [...options.workerFlags(app), `apps/${app}/src/main.ts`], env }));
+      const metricsPort = await freePort();
+      workers.push(await startChild({ name: app, port: metricsPort, command: process.execPath, args: [...options.workerFlags(app), `apps/${app}/src/main.ts`], env: { ...env, METRICS_PORT: String(metricsPort) } }));
     }
     children.push(...workers);
+    await inbound.resume();
+    await inbound.close();
+    control.disconnect();
     await sql.connect();
     const drain = await timeDrain(workers, options.messages, async () => {
       const { rows } = await sql.query<{ msgs: string; intents: string }>('SELECT (SELECT count(*) FROM messages) AS msgs, (SELECT count(*) FROM message_intents) AS intents');
