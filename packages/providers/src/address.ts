@@ -13,12 +13,26 @@ export function parseTwilioAddress(value: string, defaultCountry?: string): Pars
   return { channel: whatsapp ? 'whatsapp' : 'sms', address: toE164(raw, defaultCountry) };
 }
 
+/**
+ * Answers of {@link toE164} by input, the most recent first: the business's own numbers are in
+ * every event and people who reply, reply again, while parsing a number is a third of the
+ * listener's normalization. Cleared when full (a pure function: a miss only costs the parse).
+ */
+const E164_CACHE_MAX = 10_000;
+const e164Cache = new Map<string, string>();
+
 /** E.164 when the value is a phone number, the value itself otherwise. */
 export function toE164(value: string, defaultCountry?: string): string {
+  const key = `${defaultCountry ?? ''}\u0000${value}`;
+  const known = e164Cache.get(key);
+  if (known !== undefined) return known;
   const trimmed = value.trim();
   const country = defaultCountry && /^[A-Z]{2}$/.test(defaultCountry) ? (defaultCountry as CountryCode) : undefined;
   const phone = parsePhoneNumberFromString(trimmed, country);
-  return phone?.isPossible() ? phone.number : trimmed;
+  const e164 = phone?.isPossible() ? phone.number : trimmed;
+  if (e164Cache.size >= E164_CACHE_MAX) e164Cache.clear();
+  e164Cache.set(key, e164);
+  return e164;
 }
 
 /** A lower-cased bare email address out of `Name <addr@host>` or `addr@host`. */

@@ -87,14 +87,33 @@ export function normalizeEvent(event: RawEventPayload, context: NormalizeContext
 /** The replacement for NUL in normalized text: what a decoder puts for a character it cannot keep. */
 export const NUL_REPLACEMENT = '\uFFFD';
 
-/** `value` with NUL replaced in every string it holds, keys included (a copy only where needed). */
+/**
+ * `value` with NUL replaced in every string it holds, keys included. Nearly every event holds
+ * none: it is checked first without allocating, and returned as it is.
+ */
 export function withoutNul<T>(value: T): T {
+  return holdsNul(value) ? replaceNul(value) : value;
+}
+
+function holdsNul(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (Array.isArray(value)) return value.some(holdsNul);
+  const proto: unknown = value && typeof value === 'object' ? Object.getPrototypeOf(value) : undefined;
+  if (proto !== Object.prototype && proto !== null) return false;
+  for (const key in value as object) {
+    if (key.includes('\u0000') || holdsNul((value as Record<string, unknown>)[key])) return true;
+  }
+  return false;
+}
+
+/** The copy, where something holds a NUL. */
+function replaceNul<T>(value: T): T {
   if (typeof value === 'string') return (value.includes('\u0000') ? value.replaceAll('\u0000', NUL_REPLACEMENT) : value) as T;
-  if (Array.isArray(value)) return value.map((v: unknown) => withoutNul(v)) as T;
+  if (Array.isArray(value)) return value.map((v: unknown) => replaceNul(v)) as T;
   // Plain objects only (querystring's results have no prototype).
   const proto: unknown = value && typeof value === 'object' ? Object.getPrototypeOf(value) : undefined;
   if (proto === Object.prototype || proto === null) {
-    return Object.fromEntries(Object.entries(value as object).map(([k, v]) => [withoutNul(k), withoutNul(v)])) as T;
+    return Object.fromEntries(Object.entries(value as object).map(([k, v]) => [replaceNul(k), replaceNul(v)])) as T;
   }
   return value;
 }
