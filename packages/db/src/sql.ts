@@ -81,6 +81,13 @@ export async function pgTransaction<T>(pool: pg.Pool, fn: (tx: Sql) => Promise<T
     throw asPostgresFailure(err);
   });
   let broken: Error | undefined;
+  // While a client is checked out the pool listens to none of its errors: a connection reset
+  // between two statements (an outage, a restart) would be an unhandled 'error' event, which
+  // ends the process. The statement in flight, or the next one, fails with it instead.
+  const onError = (err: Error) => {
+    broken ??= err;
+  };
+  client.on('error', onError);
   try {
     await run(client, 'BEGIN');
     try {
@@ -98,6 +105,7 @@ export async function pgTransaction<T>(pool: pg.Pool, fn: (tx: Sql) => Promise<T
     broken ??= isConnectionError(err) ? (err as Error) : undefined;
     throw err;
   } finally {
+    client.off('error', onError);
     client.release(broken);
   }
 }

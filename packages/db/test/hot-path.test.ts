@@ -51,4 +51,22 @@ describe('statements through pg', () => {
     await expect(pgTransaction(pool, (tx) => divide(tx, 0))).rejects.toThrow(/division by zero/);
     expect(await pgTransaction(pool, (tx) => divide(tx, 5))).toEqual([{ q: 2 }]);
   });
+
+  it('a connection cut between two statements of a transaction fails that transaction, not the process; the pool goes on', async () => {
+    const admin = new pg.Client({ connectionString: db.url });
+    await admin.connect();
+    try {
+      const attempt = pgTransaction(pool, async (tx) => {
+        const [{ pid }] = await tx.$queryRaw<{ pid: number }[]>`SELECT pg_backend_pid() AS pid`;
+        await admin.query('SELECT pg_terminate_backend($1)', [pid]);
+        // The reset reaches the client while no statement of it is in flight.
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        await tx.$queryRaw`SELECT 1 AS one`;
+      });
+      await expect(attempt).rejects.toThrow();
+      expect(await pgTransaction(pool, (tx) => tx.$queryRaw<{ v: number }[]>`SELECT 2::int AS v`)).toEqual([{ v: 2 }]);
+    } finally {
+      await admin.end();
+    }
+  });
 });
