@@ -219,9 +219,7 @@ export function webhookHandler(route: WebhookRoute, binding: ProviderBinding, de
     if (!provider.contentTypes.includes(contentType)) {
       return reject(ip, res, 415, { error: `unsupported content type "${contentType || '(none)'}"`, expected: provider.contentTypes });
     }
-    // Configured secrets are a plain value (a generic source's may be a promise): no await for them.
-    const found = binding.secrets({ sourceId });
-    const secrets = typeof (found as { then?: unknown } | undefined)?.then === 'function' ? await found : found;
+    const secrets = await binding.secrets({ sourceId });
     if (secrets === UNKNOWN_SOURCE) return reject(ip, res, 404, { error: 'unknown source' });
     if (secrets === REGISTRY_UNAVAILABLE) {
       res.setHeader('Retry-After', '5');
