@@ -5,26 +5,28 @@
  * of each, per round and in all, and their ratio: steadier than two runs of `ingest-cost.ts` a
  * minute apart, which the machine's load moves by up to 2x. A and B are worktrees of the project
  * (`git worktree add ../base <commit>` + `npm ci`); each runs its own apps/ingest/src/main.ts with
- * production settings, a queue prefix of its own and a database cloned from the template.
- * Run: npm exec -- node bench/ingest-ab.ts <worktree A> <worktree B>   (ROUNDS=4, SECONDS=8)
+ * production settings, a queue prefix of its own and a database cloned from the template. A side
+ * may also be `naive` (the naive Express peer, as `bench:ingest` runs it) or `bare` (the bare
+ * Express route): the ratio of CPU per request then stands for the ratio of `bench:ingest`, where
+ * each server has core 0 to itself. Each side gets a private Redis of its own (the naive peer's
+ * queue name is fixed, and the shared Redis is other sessions' too).
+ * Run: npm exec -- node bench/ingest-ab.ts <worktree A | naive | bare> <worktree B | naive | bare>   (ROUNDS=4, SECONDS=8)
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Redis } from 'ioredis';
-import { createTestDatabase, ensureTemplateDatabase, freePort } from '@switchboard/testing';
+import { createTestDatabase, ensureTemplateDatabase, freePort, startPrivateRedis, type PrivateRedis } from '@switchboard/testing';
 import { ROUTE, writeForms, wrk } from './ingest-server.ts';
-import { RESULTS_DIR, startChild, unlinkPrefix } from './support.ts';
+import { RESULTS_DIR, startChild, type Child } from './support.ts';
 
 const [dirA, dirB] = [process.argv[2]!, process.argv[3]!];
 const ROUNDS = Number(process.env.ROUNDS ?? 4);
 const SECONDS = Number(process.env.SECONDS ?? 8);
 const TOKEN = randomBytes(16).toString('hex');
 const cpuUs = (pid: number) => { const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8'); const x = f.slice(f.lastIndexOf(')') + 2).split(' '); return (Number(x[11]) + Number(x[12])) * 10_000; };
-const redis = new Redis('redis://127.0.0.1:6379');
 await ensureTemplateDatabase();
 const db = await createTestDatabase();
-const sides = [] as { label: string; dir: string; port: number; prefix: string; forms: string; scratch: string; pid: number; stop(): Promise<void> }[];
+const sides = [] as { label: string; port: number; forms: string; scratch: string; pid: number; redis: PrivateRedis; stop(): Promise<void> }[];
 const PER_ROUND = 60_000;
 try {
   for (const [label, dir] of [['A', dirA], ['B', dirB]] as const) {
@@ -32,11 +34,22 @@ try {
     const prefix = `ab${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
     const forms = writeForms(`http://127.0.0.1:${port}${ROUTE}`, TOKEN, 20_000 + ROUNDS * PER_ROUND, `ab-${label}-${process.pid}.tsv`);
     const scratch = fs.mkdtempSync(path.join(RESULTS_DIR, `ab-${label}-`));
-    const child = await startChild({
-      name: label, cpu: 0, port, cwd: dir, command: process.execPath, args: ['apps/ingest/src/main.ts'],
-      env: { NODE_ENV: 'production', HOST: '127.0.0.1', INGEST_PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, TWILIO_AUTH_TOKEN: TOKEN, REDIS_URL: 'redis://127.0.0.1:6379', QUEUE_PREFIX: prefix, DATABASE_URL: db.url, SPOOL_DIR: path.join(scratch, 'spool'), LOG_DIR: path.join(scratch, 'log'), LOG_LEVEL: 'warn' },
-    });
-    sides.push({ label, dir, port, prefix, forms, scratch, pid: child.pid, stop: () => child.stop() });
+    const redis = await startPrivateRedis();
+    let child: Child;
+    if (dir === 'naive') {
+      child = await startChild({
+        name: label, cpu: 0, port, command: process.execPath, args: ['/work/shared/peers/naive-express/server.cjs'],
+        env: { NODE_ENV: 'production', PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, TWILIO_AUTH_TOKEN: TOKEN, REDIS_URL: redis.url },
+      });
+    } else if (dir === 'bare') {
+      child = await startChild({ name: label, cpu: 0, port, command: process.execPath, args: ['bench/bare-express.ts'], env: { NODE_ENV: 'production', PORT: String(port) } });
+    } else {
+      child = await startChild({
+        name: label, cpu: 0, port, cwd: dir, command: process.execPath, args: ['apps/ingest/src/main.ts'],
+        env: { NODE_ENV: 'production', HOST: '127.0.0.1', INGEST_PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, TWILIO_AUTH_TOKEN: TOKEN, REDIS_URL: redis.url, QUEUE_PREFIX: prefix, DATABASE_URL: db.url, SPOOL_DIR: path.join(scratch, 'spool'), LOG_DIR: path.join(scratch, 'log'), LOG_LEVEL: 'warn' },
+      });
+    }
+    sides.push({ label: `${label} (${path.basename(dir)})`, port, forms, scratch, redis, pid: child.pid, stop: () => child.stop() });
   }
   await Promise.all(sides.map((s) => wrk({ port: s.port, file: s.forms, first: 1, count: 20_000, seconds: 3, connections: 32, cpu: 1 })));
   const totals = sides.map(() => ({ cpu: 0, ok: 0 }));
@@ -53,7 +66,6 @@ try {
   const per = totals.map((t) => t.cpu / t.ok);
   console.log(`all rounds: A ${per[0]!.toFixed(1)} µs, B ${per[1]!.toFixed(1)} µs, B/A ${(per[1]! / per[0]!).toFixed(3)}`);
 } finally {
-  for (const s of sides) { await s.stop(); await unlinkPrefix(redis, s.prefix); fs.rmSync(s.forms, { force: true }); fs.rmSync(s.scratch, { recursive: true, force: true }); }
-  redis.disconnect();
+  for (const s of sides) { await s.stop(); await s.redis.stop(); fs.rmSync(s.forms, { force: true }); fs.rmSync(s.scratch, { recursive: true, force: true }); }
   await db.drop();
 }
