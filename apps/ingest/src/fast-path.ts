@@ -46,7 +46,7 @@ function matcher(pattern: string): Matcher {
 /**
  * The webhook POST routes without Express's dispatch. Express costs every request its prototype
  * swap, a final handler, the router's walk over every layer and its promise plumbing (7% of
- * ingest's busy time under load, more than the routes' own work besides verification). This
+ * ingest's busy time under load, about as much as the route handler's own work). This
  * listener takes only what it can answer exactly as Express would: method `POST` and a path equal
  * to a route's (the same case, no trailing slash, a `:param` segment without percent-encoding),
  * whatever the query string. Everything else (health, metrics, the GET challenges, 404s, a path
