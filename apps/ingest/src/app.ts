@@ -1,8 +1,10 @@
+import type { RequestListener, ServerResponse } from 'node:http';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { Readiness } from './health.ts';
 import type { ProviderBinding } from '@switchboard/providers';
 import { challengeHandler } from './challenge.ts';
-import { webhookHandler, type HandlerDeps } from './handler.ts';
+import { fastPath, type FastRoute } from './fast-path.ts';
+import { expressSite, sendJson, webhookHandler, type HandlerDeps } from './handler.ts';
 import { WEBHOOK_ROUTES, type WebhookRoute } from './routes.ts';
 
 export type IngestAppDeps = HandlerDeps & {
@@ -20,7 +22,41 @@ export type IngestAppDeps = HandlerDeps & {
  * start rather than leave a documented route answering 404.
  */
 export function createIngestApp(deps: IngestAppDeps): Express {
+  return ingestApp(deps).app;
+}
+
+/**
+ * What ingest's HTTP server runs: the Express app behind a fast path for the webhook POST routes
+ * (fast-path.ts). Every request the fast path does not match exactly, and every answer but a
+ * webhook POST's, is the Express app's.
+ */
+export function createIngestListener(deps: IngestAppDeps): RequestListener {
+  const { app, posts } = ingestApp(deps);
+  return fastPath(app, posts, {
+    trustProxy: deps.trustProxy,
+    publicUrl: deps.publicUrl,
+    onError: (err, method, path, res) => answerError(err, method, path, res, deps),
+  });
+}
+
+/**
+ * An error that escaped a handler: a client's mistake is its own 4xx with its message, anything
+ * else is logged and answered 500. Every answer of this port is JSON.
+ */
+function answerError(err: Error & { status?: number; statusCode?: number }, method: string, path: string, res: ServerResponse, deps: Pick<IngestAppDeps, 'logger'>): void {
+  const status = err.status ?? err.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    if (!res.headersSent) sendJson(res, status, { error: err.message });
+    return;
+  }
+  deps.logger.error('ingest request failed', { method, path, error: err.message, stack: err.stack });
+  if (res.headersSent) return void res.destroy();
+  sendJson(res, 500, { error: 'internal error' });
+}
+
+function ingestApp(deps: IngestAppDeps): { app: Express; posts: FastRoute[] } {
   const app = express();
+  const posts: FastRoute[] = [];
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('trust proxy', deps.trustProxy);
@@ -29,7 +65,11 @@ export function createIngestApp(deps: IngestAppDeps): Express {
     const binding = deps.bindings.get(route.provider);
     if (!binding) throw new Error(`${route.method} ${route.path}: no binding for provider "${route.provider}"`);
     if (route.method === 'GET') app.get(route.path, challengeHandler(route, binding, deps));
-    else app.post(route.path, webhookHandler(route, binding, deps));
+    else {
+      const handle = webhookHandler(route, binding, deps);
+      app.post(route.path, (req, res) => handle(req, res, expressSite(req, deps)));
+      posts.push({ path: route.path, handle });
+    }
   }
 
   app.get('/healthz', (_req, res) => {
@@ -55,14 +95,7 @@ export function createIngestApp(deps: IngestAppDeps): Express {
   // production: every answer of this port is JSON, a client's mistake its own 4xx (a path that is
   // not valid percent-encoding is "Failed to decode param", 400).
   app.use((err: Error & { status?: number; statusCode?: number }, req: Request, res: Response, _next: NextFunction) => {
-    const status = err.status ?? err.statusCode;
-    if (typeof status === 'number' && status >= 400 && status < 500) {
-      if (!res.headersSent) res.status(status).json({ error: err.message });
-      return;
-    }
-    deps.logger.error('ingest request failed', { method: req.method, path: req.path, error: err.message, stack: err.stack });
-    if (res.headersSent) return void res.destroy();
-    res.status(500).json({ error: 'internal error' });
+    answerError(err, req.method, req.path, res, deps);
   });
-  return app;
+  return { app, posts };
 }

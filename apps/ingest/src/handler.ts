@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import type { Request, Response } from 'express';
+import type { Request } from 'express';
 import type { Attachment, RawEventPayload } from '@switchboard/events';
 import type { Logger } from '@switchboard/logger';
 import { REGISTRY_UNAVAILABLE, UNKNOWN_SOURCE, type Acceptance, type BodyRead, type IngestRequest, type ProviderBinding, type RefusedWebhook, type Rejection, type SignatureDiagnosis } from '@switchboard/providers';
@@ -59,7 +60,51 @@ export function signedUrl(req: Request, publicUrl: string | undefined): string {
   return base + req.originalUrl;
 }
 
-function keptHeaders(req: Request): Record<string, string> {
+/**
+ * Where a webhook request came from and what it asked for, as the route's caller determined it:
+ * Express (`expressSite`) or the fast path, which hands Express every request it cannot answer
+ * exactly as Express would (see fast-path.ts).
+ */
+export type RequestSite = {
+  /** The client's address (`req.ip` when a proxy is trusted, else the socket's peer). */
+  ip: string;
+  /** The URL the provider signed (`signedUrl`). */
+  url: string;
+  /** The path and query as received (`req.originalUrl`). */
+  pathAndQuery: string;
+  /** The route's `:sourceId`, decoded, if it has one. */
+  sourceId: string | undefined;
+};
+
+/** The JSON answer of every refusal and error, as Express's `res.status(status).json(body)` writes it. */
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const json = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(json) });
+  res.end(json);
+}
+
+/**
+ * A provider's answer, written at once: the status line and its two headers in one `writeHead`,
+ * with the headers of the route's last answer kept (the usual one, Twilio's empty TwiML or
+ * `{"ok":true}`, is the same every time). The body stays a string: Node then sends the head and
+ * the body as one string write, where a Buffer body costs a second chunk and a `writev`.
+ */
+function replyWriter(): (res: ServerResponse, reply: { contentType: string; body: string }) => void {
+  let lastType = '';
+  let lastBody: string | undefined;
+  let headers: Record<string, string | number> = {};
+  return (res, reply) => {
+    if (reply.body !== lastBody || reply.contentType !== lastType) {
+      lastType = reply.contentType;
+      lastBody = reply.body;
+      headers = { 'Content-Type': reply.contentType, 'Content-Length': Buffer.byteLength(reply.body) };
+    }
+    res.writeHead(200, headers);
+    res.end(reply.body);
+  };
+}
+
+function keptHeaders(req: IncomingMessage): Record<string, string> {
   const out: Record<string, string> = {};
   for (const name of KEPT_HEADERS) {
     const value = req.headers[name];
@@ -91,19 +136,20 @@ export function webhookHandler(route: WebhookRoute, binding: ProviderBinding, de
   const maxBytes = provider.bodyLimit === 'mailgun' ? (deps.mailgunMaxBodyBytes ?? deps.maxBodyBytes) : deps.maxBodyBytes;
   const attachmentsDir = deps.attachmentsDir ?? './var/attachments';
 
-  const reject = (ip: string, res: Response, status: number, body: Record<string, unknown>) => {
+  const reject = (ip: string, res: ServerResponse, status: number, body: Record<string, unknown>) => {
     if (COUNTED.has(status)) deps.limiter?.failed(ip);
     deps.metrics?.rejected(provider.id, status);
     log.info('webhook rejected', { route: route.path, status, error: body.error, remoteIp: ip });
-    res.status(status).json(body);
+    sendJson(res, status, body);
   };
+  const writeReply = replyWriter();
 
   /**
    * Records a refused signature once the answer is on its way: the caller never waits for it
    * and never sees it, and an accepted request never runs it. `diagnose` (a few HMACs over
    * nearby URLs) runs then too.
    */
-  const recordRefusal = (req: Request, res: Response, ip: string, status: number, error: string, diagnose?: () => SignatureDiagnosis) => {
+  const recordRefusal = (res: ServerResponse, ip: string, status: number, error: string, diagnose?: () => SignatureDiagnosis) => {
     const rejections = deps.rejections;
     if (!rejections) return;
     const at = new Date().toISOString();
@@ -125,7 +171,7 @@ export function webhookHandler(route: WebhookRoute, binding: ProviderBinding, de
     });
   };
 
-  const readBody = async (req: Request, res: Response, ip: string, contentType: string, secrets: unknown): Promise<Body | undefined> => {
+  const readBody = async (req: IncomingMessage, res: ServerResponse, ip: string, contentType: string, secrets: unknown): Promise<Body | undefined> => {
     if (provider.readBody) {
       const read: BodyRead = await provider.readBody(req, { maxBytes, attachmentsDir, maxTextBytes: deps.mailgunMaxTextBytes, now: new Date() }, secrets ?? null);
       if (read.ok) return { body: read.body, contentType: read.contentType, attachments: read.attachments, settle: read.settle };
@@ -135,7 +181,7 @@ export function webhookHandler(route: WebhookRoute, binding: ProviderBinding, de
       if (read.reason === 'too_large') reject(ip, res, 413, { error: read.error });
       else if (read.reason === 'malformed') reject(ip, res, 400, { error: read.error });
       else {
-        if (read.reason !== 'not_configured') recordRefusal(req, res, ip, STATUS[read.reason], read.error);
+        if (read.reason !== 'not_configured') recordRefusal(res, ip, STATUS[read.reason], read.error);
         reject(ip, res, STATUS[read.reason], { error: read.error });
       }
       return undefined;
@@ -158,25 +204,21 @@ export function webhookHandler(route: WebhookRoute, binding: ProviderBinding, de
     }
   };
 
-  // req.ip is recomputed on every read (and unreadable once the socket is gone): read it once.
-  // Trusting no proxy, it is the socket's peer: proxy-addr's parse of X-Forwarded-For is skipped.
-  const clientIp = deps.trustProxy ? (req: Request) => req.ip ?? '' : (req: Request) => req.socket.remoteAddress ?? '';
-
-  return async (req: Request, res: Response): Promise<void> => {
-    const ip = clientIp(req);
+  return async (req: IncomingMessage, res: ServerResponse, site: RequestSite): Promise<void> => {
+    const { ip, sourceId } = site;
     // Before anything is read: an address over its failure budget is turned away cheaply.
     const retryAfter = deps.limiter?.retryAfter(ip) ?? 0;
     if (retryAfter > 0) {
       deps.metrics?.rejected(provider.id, 429);
       res.setHeader('Connection', 'close');
-      res.status(429).setHeader('Retry-After', String(retryAfter)).json({ error: 'too many failed requests from this address', retryAfter });
+      res.setHeader('Retry-After', String(retryAfter));
+      sendJson(res, 429, { error: 'too many failed requests from this address', retryAfter });
       return;
     }
     const contentType = (req.headers['content-type'] ?? '').split(';', 1)[0]!.trim().toLowerCase();
     if (!provider.contentTypes.includes(contentType)) {
       return reject(ip, res, 415, { error: `unsupported content type "${contentType || '(none)'}"`, expected: provider.contentTypes });
     }
-    const sourceId = typeof req.params.sourceId === 'string' ? req.params.sourceId : undefined;
     const secrets = await binding.secrets({ sourceId });
     if (secrets === UNKNOWN_SOURCE) return reject(ip, res, 404, { error: 'unknown source' });
     if (secrets === REGISTRY_UNAVAILABLE) {
@@ -189,7 +231,7 @@ export function webhookHandler(route: WebhookRoute, binding: ProviderBinding, de
     const read = await readBody(req, res, ip, contentType, secrets);
     if (!read) return;
     const request: IngestRequest = {
-      url: signedUrl(req, deps.publicUrl),
+      url: site.url,
       path: route.path,
       headers: req.headers,
       body: read.body,
@@ -204,9 +246,9 @@ export function webhookHandler(route: WebhookRoute, binding: ProviderBinding, de
       const body: Record<string, unknown> = { error: outcome.error };
       if (outcome.reason === 'invalid' && outcome.fields.length > 0) body.fields = outcome.fields;
       if ((outcome.reason === 'unauthorized' || outcome.reason === 'forbidden') && secrets !== undefined) {
-        const context = { checkedUrl: request.url, pathAndQuery: req.originalUrl, publicUrl: deps.publicUrl, encrypted: Boolean((req.socket as TLSSocket).encrypted), headers: req.headers };
+        const context = { checkedUrl: request.url, pathAndQuery: site.pathAndQuery, publicUrl: deps.publicUrl, encrypted: Boolean((req.socket as TLSSocket).encrypted), headers: req.headers };
         const diagnose = provider.diagnose ? () => provider.diagnose!(request, secrets, context) : undefined;
-        recordRefusal(req, res, ip, STATUS[outcome.reason], outcome.error, diagnose);
+        recordRefusal(res, ip, STATUS[outcome.reason], outcome.error, diagnose);
       }
       return reject(ip, res, STATUS[outcome.reason], body);
     }
@@ -243,17 +285,33 @@ export function webhookHandler(route: WebhookRoute, binding: ProviderBinding, de
     if (read.settle) await settle(read, true);
     const started = performance.now();
     try {
-      for (const durable of await Promise.all(eventsOf(event, outcome.items).map((e) => deps.sink.submit(e)))) {
+      // One event (the usual case) without the array and Promise.all of several.
+      const outcomes = outcome.items && outcome.items.length > 0 ? await Promise.all(eventsOf(event, outcome.items).map((e) => deps.sink.submit(e))) : [await deps.sink.submit(event)];
+      for (const durable of outcomes) {
         deps.metrics?.durableWrite(durable, (performance.now() - started) / 1_000);
         deps.metrics?.accepted(provider.id, durable);
       }
     } catch (err) {
       deps.metrics?.rejected(provider.id, 503);
       log.error('event could be neither queued nor spooled', { route: route.path, error: (err as Error).message });
-      res.status(503).setHeader('Retry-After', '5').json({ error: 'temporarily unable to accept events' });
+      res.setHeader('Retry-After', '5');
+      sendJson(res, 503, { error: 'temporarily unable to accept events' });
       return;
     }
-    const reply = provider.reply(outcome.fields, request);
-    res.status(200).setHeader('Content-Type', reply.contentType).end(reply.body);
+    writeReply(res, provider.reply(outcome.fields, request));
+  };
+}
+
+/**
+ * A webhook request's site as Express sees it: `req.ip` (proxy-aware) when a proxy is trusted,
+ * else the socket's peer (proxy-addr's parse of X-Forwarded-For skipped); the decoded `:sourceId`.
+ */
+export function expressSite(req: Request, deps: Pick<HandlerDeps, 'trustProxy' | 'publicUrl'>): RequestSite {
+  return {
+    // req.ip is recomputed on every read (and unreadable once the socket is gone): read it once.
+    ip: (deps.trustProxy ? req.ip : req.socket.remoteAddress) ?? '',
+    url: signedUrl(req, deps.publicUrl),
+    pathAndQuery: req.originalUrl,
+    sourceId: typeof req.params.sourceId === 'string' ? req.params.sourceId : undefined,
   };
 }

@@ -1,6 +1,6 @@
 export { startIngest } from './service.ts';
 export type { IngestService } from './service.ts';
-export { createIngestApp } from './app.ts';
+export { createIngestApp, createIngestListener } from './app.ts';
 export { WEBHOOK_ROUTES } from './routes.ts';
 export type { WebhookRoute } from './routes.ts';
 export { createMetrics } from './metrics.ts';

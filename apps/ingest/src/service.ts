@@ -1,13 +1,13 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { Config } from '@switchboard/config';
 import { createDb } from '@switchboard/db';
 import { answerClientErrorsAsJson } from '@switchboard/lifecycle';
 import type { Logger } from '@switchboard/logger';
 import { MAILGUN_TOLERANCE_SEC, PROVIDERS, providerProblems, webhookRoutes, type ProviderPlugin, type RefusedWebhook } from '@switchboard/providers';
 import { createQueue, createRedis, createRejectionLog, createResilience, recordRejection, silenceStateKey } from '@switchboard/queues';
-import { createIngestApp } from './app.ts';
+import { createIngestListener } from './app.ts';
 import { providerBindings } from './bindings.ts';
 import { checkReadiness } from './health.ts';
 import { createMetrics } from './metrics.ts';
@@ -65,7 +65,7 @@ export async function startIngest(config: Config, logger: Logger, plugins: reado
 
   if (config.ingest.insecureSkipSignatures) logger.warn('INSECURE_SKIP_SIGNATURES is set: webhooks are accepted without signature checks');
 
-  const app = createIngestApp({
+  const listener = createIngestListener({
     sink,
     logger,
     metrics,
@@ -84,7 +84,7 @@ export async function startIngest(config: Config, logger: Logger, plugins: reado
     readiness: () => checkReadiness(redis, db),
   });
 
-  const server = app.listen(config.ingest.port, config.ingest.host);
+  const server = createServer(listener).listen(config.ingest.port, config.ingest.host);
   answerClientErrorsAsJson(server);
   await once(server, 'listening');
   server.keepAliveTimeout = 65_000;
