@@ -57,8 +57,8 @@ describe('statements through pg', () => {
     await admin.connect();
     try {
       const attempt = pgTransaction(pool, async (tx) => {
-        const [{ pid }] = await tx.$queryRaw<{ pid: number }[]>`SELECT pg_backend_pid() AS pid`;
-        await admin.query('SELECT pg_terminate_backend($1)', [pid]);
+        const [row] = await tx.$queryRaw<{ pid: number }[]>`SELECT pg_backend_pid() AS pid`;
+        await admin.query('SELECT pg_terminate_backend($1)', [row!.pid]);
         // The reset reaches the client while no statement of it is in flight.
         await new Promise((resolve) => setTimeout(resolve, 300));
         await tx.$queryRaw`SELECT 1 AS one`;
