@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
 import type { Config } from '@switchboard/config';
-import { createDb } from '@switchboard/db';
+import { createDb, sourceRegistry } from '@switchboard/db';
 import { answerClientErrorsAsJson } from '@switchboard/lifecycle';
 import type { Logger } from '@switchboard/logger';
 import { MAILGUN_TOLERANCE_SEC, PROVIDERS, providerProblems, webhookRoutes, type ProviderPlugin, type RefusedWebhook } from '@switchboard/providers';
@@ -60,7 +60,7 @@ export async function startIngest(config: Config, logger: Logger, plugins: reado
   const limiter = createFailureLimiter({ redis, perMinute: config.ingest.rateLimitPerMinute, keyPrefix: `${config.redis.prefix}:ingest-failures` });
   // What waited out a Redis outage here is the spool's backlog.
   resilience.register({ pause: () => undefined, resume: () => undefined, catchUp: async () => undefined, backlog: async () => spool.depth() });
-  const sources = createSourceCache({ db, logger, onReloadError: resilience.onError('source registry reload', 'postgres') });
+  const sources = createSourceCache({ registry: sourceRegistry(db), logger, onReloadError: resilience.onError('source registry reload', 'postgres') });
   void sources.refresh();
 
   if (config.ingest.insecureSkipSignatures) logger.warn('INSECURE_SKIP_SIGNATURES is set: webhooks are accepted without signature checks');

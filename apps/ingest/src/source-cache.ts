@@ -1,4 +1,4 @@
-import type { Db } from '@switchboard/db';
+import type { SourceRegistry } from '@switchboard/db';
 import type { Logger } from '@switchboard/logger';
 import type { SourceLookup } from '@switchboard/providers';
 
@@ -11,7 +11,8 @@ export type SourceCache = {
 };
 
 export type SourceCacheOptions = {
-  db: Pick<Db, 'source'>;
+  /** The registry in Postgres (`sourceRegistry(db)`). */
+  registry: SourceRegistry;
   logger: Logger;
   /** Full reload period. */
   refreshMs?: number;
@@ -52,7 +53,7 @@ export function createSourceCache(options: SourceCacheOptions): SourceCache {
   async function refresh(): Promise<void> {
     refreshing ??= (async () => {
       try {
-        const rows = await options.db.source.findMany({ where: { deletedAt: null }, select: { id: true, secrets: true } });
+        const rows = await options.registry.active();
         sources = new Map(rows.map((r) => [r.id, r.secrets]));
         const t = now();
         for (const [id, miss] of misses) if (miss.until <= t || sources.has(id)) misses.delete(id);
@@ -68,8 +69,8 @@ export function createSourceCache(options: SourceCacheOptions): SourceCache {
 
   async function lookupMiss(id: string): Promise<SourceLookup> {
     try {
-      const row = await options.db.source.findUnique({ where: { id }, select: { id: true, secrets: true, deletedAt: true } });
-      if (!row || row.deletedAt) {
+      const row = await options.registry.find(id);
+      if (!row || row.deleted) {
         misses.set(id, { until: now() + missTtlMs, answer: { kind: 'unknown' } });
         return { kind: 'unknown' };
       }

@@ -1,26 +1,27 @@
-import type { Db } from '@switchboard/db';
+import type { SourceRegistry } from '@switchboard/db';
 import { testLogger } from '@switchboard/testing';
 import { createSourceCache, type SourceCache } from '../src/source-cache.ts';
 
 type Row = { id: string; secrets: string[]; deletedAt: Date | null };
 
-/** A stand-in for `db.source` that counts queries and can be made to fail. */
+/** A stand-in for the registry in Postgres that counts queries and can be made to fail. */
 function fakeSources(rows: Row[]) {
-  const calls = { findMany: 0, findUnique: 0 };
+  const calls = { active: 0, find: 0 };
   let down = false;
-  const source = {
-    findMany: async () => {
-      calls.findMany += 1;
+  const registry: SourceRegistry = {
+    active: async () => {
+      calls.active += 1;
       if (down) throw new Error('connection refused');
       return rows.filter((r) => !r.deletedAt).map(({ id, secrets }) => ({ id, secrets }));
     },
-    findUnique: async ({ where }: { where: { id: string } }) => {
-      calls.findUnique += 1;
+    find: async (id) => {
+      calls.find += 1;
       if (down) throw new Error('connection refused');
-      return rows.find((r) => r.id === where.id) ?? null;
+      const row = rows.find((r) => r.id === id);
+      return row ? { id: row.id, secrets: row.secrets, deleted: row.deletedAt !== null } : null;
     },
   };
-  return { db: { source } as unknown as Pick<Db, 'source'>, calls, rows, setDown: (value: boolean) => (down = value) };
+  return { registry, calls, rows, setDown: (value: boolean) => (down = value) };
 }
 
 let caches: SourceCache[] = [];
@@ -30,7 +31,7 @@ afterEach(() => {
 });
 
 function cache(fake: ReturnType<typeof fakeSources>, clock: { t: number }) {
-  const c = createSourceCache({ db: fake.db, logger: testLogger(), refreshMs: 60_000, missTtlMs: 1_000, maxMissLookups: 2, now: () => clock.t });
+  const c = createSourceCache({ registry: fake.registry, logger: testLogger(), refreshMs: 60_000, missTtlMs: 1_000, maxMissLookups: 2, now: () => clock.t });
   caches.push(c);
   return c;
 }
@@ -41,7 +42,7 @@ describe('the source cache', () => {
     const sources = cache(fake, { t: 0 });
     await sources.refresh();
     for (let i = 0; i < 10; i++) expect(await sources.lookup('src_a')).toEqual({ kind: 'found', secrets: ['whsec_a'] });
-    expect(fake.calls).toEqual({ findMany: 1, findUnique: 0 });
+    expect(fake.calls).toEqual({ active: 1, find: 0 });
   });
 
   test('an unknown id is looked up at most once per period, concurrent requests sharing the lookup', async () => {
@@ -51,13 +52,13 @@ describe('the source cache', () => {
     const answers = await Promise.all(Array.from({ length: 5 }, () => sources.lookup('src_new')));
     expect(answers).toEqual(Array(5).fill({ kind: 'unknown' }));
     expect(await sources.lookup('src_new')).toEqual({ kind: 'unknown' });
-    expect(fake.calls.findUnique).toBe(1);
+    expect(fake.calls.find).toBe(1);
 
     // Created since: seen at the next lookup once the negative answer expired.
     fake.rows.push({ id: 'src_new', secrets: ['whsec_new'], deletedAt: null });
     clock.t += 1_001;
     expect(await sources.lookup('src_new')).toEqual({ kind: 'found', secrets: ['whsec_new'] });
-    expect(fake.calls.findUnique).toBe(2);
+    expect(fake.calls.find).toBe(2);
   });
 
   test('a deleted source disappears at the next refresh; a deleted id is unknown on a miss', async () => {
@@ -78,7 +79,7 @@ describe('the source cache', () => {
     const sources = cache(fake, { t: 0 });
     expect(await sources.lookup('x'.repeat(200))).toEqual({ kind: 'unknown' });
     expect(await sources.lookup('a b')).toEqual({ kind: 'unknown' });
-    expect(fake.calls.findUnique).toBe(0);
+    expect(fake.calls.find).toBe(0);
   });
 
   test('while Postgres is down, known sources keep working and a never-seen id is unavailable, not unknown', async () => {
@@ -95,7 +96,7 @@ describe('the source cache', () => {
     const fake = fakeSources([]);
     const sources = cache(fake, { t: 0 });
     const answers = await Promise.all(['r1', 'r2', 'r3', 'r4'].map((id) => sources.lookup(id)));
-    expect(fake.calls.findUnique).toBe(2);
+    expect(fake.calls.find).toBe(2);
     expect(answers.filter((a) => a.kind === 'unavailable')).toHaveLength(2);
   });
 });

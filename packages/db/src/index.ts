@@ -56,3 +56,5 @@ export { anyEndpointEnabled, writeDeliveries, dueDeliveries } from './outbox.ts'
 export type { DeliveryQueue, DueDelivery } from './outbox.ts';
 export { loadDelivery, claimAttempt, abandonDelivery, recordAttempt } from './webhooks.ts';
 export type { DeliveryToSend, AttemptRecord } from './webhooks.ts';
+export { sourceRegistry } from './sources.ts';
+export type { SourceRegistry, SourceSecrets } from './sources.ts';
