@@ -84,6 +84,9 @@ export async function startIngest(config: Config, logger: Logger, plugins: reado
     readiness: () => checkReadiness(redis, db),
   });
 
+  // The first posts after a start go to the queue, not to the spool, unless Redis is really down:
+  // the connection is given a moment to open (it is usually ready in a few ms) before the port is.
+  await redisReady(redis, REDIS_READY_WAIT_MS);
   const server = createServer(listener).listen(config.ingest.port, config.ingest.host);
   answerClientErrorsAsJson(server);
   await once(server, 'listening');
@@ -114,4 +117,21 @@ export async function startIngest(config: Config, logger: Logger, plugins: reado
       return closing;
     },
   };
+}
+
+/** How long a start waits for its Redis connection before listening anyway (events then go to the spool). */
+const REDIS_READY_WAIT_MS = 2_000;
+
+/** Resolves once `redis` is ready, or after `ms` whatever its state: never rejects. */
+async function redisReady(redis: { status: string; once(event: 'ready', fn: () => void): unknown; off(event: 'ready', fn: () => void): unknown }, ms: number): Promise<void> {
+  if (redis.status === 'ready') return;
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      redis.off('ready', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    redis.once('ready', done);
+  });
 }
