@@ -285,9 +285,7 @@ export function webhookHandler(route: WebhookRoute, binding: ProviderBinding, de
     if (read.settle) await settle(read, true);
     const started = performance.now();
     try {
-      // One event (the usual case) without the array and Promise.all of several.
-      const outcomes = outcome.items && outcome.items.length > 0 ? await Promise.all(eventsOf(event, outcome.items).map((e) => deps.sink.submit(e))) : [await deps.sink.submit(event)];
-      for (const durable of outcomes) {
+      for (const durable of await Promise.all(eventsOf(event, outcome.items).map((e) => deps.sink.submit(e)))) {
         deps.metrics?.durableWrite(durable, (performance.now() - started) / 1_000);
         deps.metrics?.accepted(provider.id, durable);
       }

@@ -123,7 +123,7 @@ export async function startIngest(config: Config, logger: Logger, plugins: reado
 const REDIS_READY_WAIT_MS = 2_000;
 
 /** Resolves once `redis` is ready, or after `ms` whatever its state: never rejects. */
-async function redisReady(redis: { status: string; once(event: 'ready', fn: () => void): unknown; off(event: 'ready', fn: () => void): unknown }, ms: number): Promise<void> {
+async function redisReady(redis: ReturnType<typeof createRedis>, ms: number): Promise<void> {
   if (redis.status === 'ready') return;
   await new Promise<void>((resolve) => {
     const done = () => {
