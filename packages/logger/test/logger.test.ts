@@ -43,4 +43,32 @@ describe('createLogger', () => {
     expect(text).not.toContain('not for any integration');
     expect(fs.readFileSync(path.join(dir, 'email.log'), 'utf8')).toBe('');
   });
+
+  test('a level below the configured one writes nothing, and a level raised at run time is written, child loggers alike', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-log-'));
+    const logger = createLogger({ service: 'test', level: 'warn', dir, format: 'json', console: false });
+    const sms = logger.child({ integration: 'sms' });
+    expect(logger.isLevelEnabled('debug')).toBe(false);
+    sms.debug('hidden debug', { from: '+33612345678' });
+    sms.info('hidden info');
+    sms.warn('shown warn', { from: '+33612345678' });
+    logger.level = 'debug';
+    sms.debug('shown debug', { signature: 'secret-sig' });
+    await new Promise<void>((resolve) => {
+      logger.on('finish', resolve);
+      logger.end();
+    });
+    const deadline = Date.now() + 5000;
+    let lines: { message: string }[] = [];
+    while (Date.now() < deadline) {
+      const text = fs.existsSync(path.join(dir, 'sms.log')) ? fs.readFileSync(path.join(dir, 'sms.log'), 'utf8') : '';
+      lines = text.trim() === '' ? [] : text.trim().split('\n').map((l) => JSON.parse(l) as { message: string });
+      if (lines.length >= 2) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(lines).toEqual([
+      expect.objectContaining({ message: 'shown warn', level: 'warn', integration: 'sms', from: '+33*******78' }),
+      expect.objectContaining({ message: 'shown debug', level: 'debug', integration: 'sms', signature: '[redacted]' }),
+    ]);
+  });
 });
