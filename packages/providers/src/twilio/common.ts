@@ -35,11 +35,11 @@ export type TwilioParse = { ok: true; params: FormParams } | { ok: false; error:
  * sent with different values is refused: Twilio's signature sorts repeated values, so it does
  * not say which one was meant. JSON: an object, nested values as their JSON text.
  */
-export function parseTwilioBody(body: Buffer, type: string): TwilioParse {
+export function parseTwilioBody(body: Buffer | string, type: string): TwilioParse {
   if (type === JSON_TYPE) {
     let value: unknown;
     try {
-      value = JSON.parse(body.toString('utf8'));
+      value = JSON.parse(typeof body === 'string' ? body : body.toString('utf8'));
     } catch {
       return { ok: false, error: 'body is not valid JSON', fields: [] };
     }
@@ -68,7 +68,9 @@ function singleValues(params: FormParams): TwilioParse {
 
 /** The parameters of a stored Twilio event, read the way ingest verified them (its stored content type). */
 export function twilioParams(event: Pick<RawEventPayload, 'body' | 'bodyEncoding' | 'contentType'>): FormParams {
-  const parsed = parseTwilioBody(rawBodyBytes(event), event.contentType === JSON_TYPE ? JSON_TYPE : FORM);
+  // A body stored as UTF-8 text is that text: read as it is, not through a copy in bytes and back.
+  const body = event.bodyEncoding === 'base64' ? rawBodyBytes(event) : event.body;
+  const parsed = parseTwilioBody(body, event.contentType === JSON_TYPE ? JSON_TYPE : FORM);
   if (!parsed.ok) throw new Error(parsed.error);
   return parsed.params;
 }

@@ -6,8 +6,8 @@ import type { FormParams } from './signature.ts';
  * array). Every pair is kept: querystring's default stops at 1,000, which would leave pairs in
  * the stored body that neither the signature nor the reader saw. The body limit bounds the count.
  */
-export function parseForm(body: Buffer): FormParams {
-  return parse(body.toString('utf8'), '&', '=', { maxKeys: 0 }) as FormParams;
+export function parseForm(body: Buffer | string): FormParams {
+  return parse(typeof body === 'string' ? body : body.toString('utf8'), '&', '=', { maxKeys: 0 }) as FormParams;
 }
 
 /** The single value of a form field (the first, if sent twice). */
