@@ -13,7 +13,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { createQueue } from '@switchboard/queues';
 import { freePort, startPrivateRedis } from '@switchboard/testing';
-import { cpuMs, startChild, type Child } from './support.ts';
+import { commandCpuMs, cpuMs, startChild, type Child } from './support.ts';
 import { signForm, twilioMessageFactory } from './twilio-forms.ts';
 
 const ROUTE = '/webhooks/twilio/messages';
@@ -34,6 +34,10 @@ export type DrainResult = {
   peakRssMb: Record<string, number>;
   /** CPU time the worker processes spent per message during the drain (ms): steadier than rates on a shared machine. */
   cpuMsPerMessage: number;
+  /** The same, each worker apart. */
+  cpuMsPerMessageByWorker: Record<string, number>;
+  /** CPU time Postgres (every backend, this run's and any other's) spent per message during the drain (ms). */
+  postgresMsPerMessage: number;
   /** Per message, from the workers' start to their stop: what Redis and Postgres were asked. */
   perMessage: ServiceCounts;
 };
@@ -86,13 +90,29 @@ export type PeerRunOptions = {
   scratch: string;
 };
 
-/** Runs the naive pair, then Switchboard, on one private Redis; returns both drains. */
-export async function runPeerComparison(options: PeerRunOptions): Promise<{ naive: DrainResult; switchboard: DrainResult }> {
+export type PeerRound = { naive: DrainResult; switchboard: DrainResult };
+
+/**
+ * Runs the naive pair and Switchboard `rounds` times on one private Redis, alternating which goes
+ * first (naive first in odd rounds) so that drift does not favour one system; `best` is each
+ * system's fastest round (other work on the machine only ever slows a drain down), as in
+ * `bench:ingest`.
+ */
+export async function runPeerComparison(options: PeerRunOptions & { rounds: number }): Promise<{ rounds: PeerRound[]; best: PeerRound }> {
   const redis = await startPrivateRedis();
   try {
-    const naive = await naiveDrain(options, redis.url);
-    const switchboard = await switchboardDrain(options, redis.url);
-    return { naive, switchboard };
+    const rounds: PeerRound[] = [];
+    for (let round = 1; round <= options.rounds; round++) {
+      if (round % 2 === 1) {
+        const naive = await naiveDrain(options, redis.url);
+        rounds.push({ naive, switchboard: await switchboardDrain(options, redis.url) });
+      } else {
+        const switchboard = await switchboardDrain(options, redis.url);
+        rounds.push({ naive: await naiveDrain(options, redis.url), switchboard });
+      }
+    }
+    const fastest = (pick: (r: PeerRound) => DrainResult) => rounds.map(pick).reduce((a, b) => (b.perSecond > a.perSecond ? b : a));
+    return { rounds, best: { naive: fastest((r) => r.naive), switchboard: fastest((r) => r.switchboard) } };
   } finally {
     await redis.stop();
   }
@@ -144,6 +164,8 @@ async function switchboardDrain(options: PeerRunOptions, redisUrl: string): Prom
   const env = {
     NODE_ENV: 'production', DATABASE_URL: db.url, REDIS_URL: redisUrl, QUEUE_PREFIX: prefix, LOG_LEVEL: 'warn', HOST: '127.0.0.1',
     LOG_DIR: path.join(dir, 'log'), SPOOL_DIR: path.join(dir, 'spool'), ATTACHMENTS_DIR: path.join(dir, 'attachments'),
+    // The workers' own settings, when the run is given some (LISTENER_CONCURRENCY=16, say).
+    ...Object.fromEntries(Object.entries(process.env).filter(([name]) => /^(LISTENER|INTERPRETER)_/.test(name))),
   };
   const children: Child[] = [];
   const sql = new pg.Client({ connectionString: db.url });
@@ -223,6 +245,8 @@ async function timeDrain(workers: Child[], expected: number, count: () => Promis
   const deadline = Date.now() + 300_000;
   let first: number | undefined;
   let cpuAtFirst = 0;
+  let postgresAtFirst = 0;
+  let workerCpuAtFirst: number[] = [];
   for (;;) {
     for (const w of workers) if (w.process.exitCode !== null) throw new Error(`${w.name} exited (${w.process.exitCode}):\n${w.output()}`);
     const now = performance.now();
@@ -230,11 +254,16 @@ async function timeDrain(workers: Child[], expected: number, count: () => Promis
     if (first === undefined && stored > 0) {
       first = now;
       cpuAtFirst = cpuMs(workers);
+      postgresAtFirst = commandCpuMs('postgres');
+      workerCpuAtFirst = workers.map((w) => cpuMs([w]));
     }
     if (done >= expected) {
       sample();
       const seconds = (now - first!) / 1000;
-      return { messages: expected, seconds, perSecond: expected / seconds, peakRssMb: peak, cpuMsPerMessage: (cpuMs(workers) - cpuAtFirst) / expected };
+      return { messages: expected, seconds, perSecond: expected / seconds, peakRssMb: peak, cpuMsPerMessage: (cpuMs(workers) - cpuAtFirst) / expected,
+        cpuMsPerMessageByWorker: Object.fromEntries(workers.map((w, i) => [w.name, (cpuMs([w]) - workerCpuAtFirst[i]!) / expected])),
+        postgresMsPerMessage: (commandCpuMs('postgres') - postgresAtFirst) / expected,
+      };
     }
     if (Date.now() > deadline) throw new Error(`drain timed out: ${done} of ${expected} done`);
     await new Promise((r) => setTimeout(r, 25));

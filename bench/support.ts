@@ -161,6 +161,13 @@ function procTicks(): ProcTicks {
   return out;
 }
 
+/** CPU time of every process with this command name so far, in ms (all of Postgres's backends, say). */
+export function commandCpuMs(comm: string): number {
+  let ticks = 0;
+  for (const p of procTicks().values()) if (p.comm === comm) ticks += p.ticks;
+  return (ticks * 1000) / CLOCK_TICKS;
+}
+
 /**
  * CPU used by processes that are not ours (this process and its descendants) between start and
  * stop, in % of one core: other engineers' tests or benchmarks on this 2-core machine skew the
