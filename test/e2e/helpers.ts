@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import path from 'node:path';
+import { startSubscriber, type Subscriber } from '@switchboard/testing';
 import webhooks from 'twilio/lib/webhooks/webhooks.js';
 
 const { getExpectedTwilioSignature } = webhooks as { getExpectedTwilioSignature(token: string, url: string, params: object): string };
@@ -39,6 +40,14 @@ export function inboundSms(overrides: Record<string, string> = {}): Record<strin
     MessageSid: sid, AccountSid: 'AC0123456789abcdef0123456789abcdef', From: '+33612345678', ApiVersion: '2010-04-01',
     ...overrides,
   };
+}
+
+/**
+ * A webhook subscriber verifying with `secret` that is down for its first request (503
+ * "maintenance") and takes every later one (204): the first delivery is retried.
+ */
+export function startSubscriberDownOnce(secret: string): Promise<Subscriber> {
+  return startSubscriber({ secrets: [secret], respond: (r) => (r.n === 1 ? { status: 503, body: 'maintenance' } : { status: 204 }) });
 }
 
 export type RawAnswer = { status: number; body: string } | { status: 'reset'; error: string };
