@@ -1,7 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import path from 'node:path';
-import { startSubscriber, type Subscriber } from '@switchboard/testing';
+import { createDb, type Db } from '@switchboard/db';
+import { createQueue, createRedis, queueKeys } from '@switchboard/queues';
+import { createTestDatabase, startSubscriber, uniquePrefix, type Subscriber, type TestDatabase } from '@switchboard/testing';
 import webhooks from 'twilio/lib/webhooks/webhooks.js';
 
 const { getExpectedTwilioSignature } = webhooks as { getExpectedTwilioSignature(token: string, url: string, params: object): string };
@@ -127,5 +129,34 @@ export function appProcesses(root: string) {
     },
     kill,
     killAll: (signal: NodeJS.Signals = 'SIGKILL') => Promise.all([...children].map((c) => kill(c, signal))).then(() => undefined),
+  };
+}
+
+/** What keeps a test file apart from the others: a queue prefix and a database of its own. */
+export type TestBed = {
+  prefix: string;
+  database: TestDatabase;
+  /** A client of the bed's database for the test's own reads. */
+  db: Db;
+  /** Removes every queue of the prefix (jobs and all), then drops the database. */
+  close(): Promise<void>;
+};
+
+/** Creates the file's database (cloned from the migrated template) under `prefix`, a new one by default. */
+export async function openTestBed(options: { prefix?: string; poolSize?: number } = {}): Promise<TestBed> {
+  const prefix = options.prefix ?? uniquePrefix();
+  const database = await createTestDatabase();
+  const db = createDb({ url: database.url, poolSize: options.poolSize ?? 4 });
+  return {
+    prefix, database, db,
+    async close() {
+      const redis = createRedis('redis://127.0.0.1:6379', 'worker');
+      const queues = queueKeys().map((key) => createQueue(key, { connection: redis, prefix }));
+      await Promise.all(queues.map((q) => q.obliterate({ force: true })));
+      await Promise.all(queues.map((q) => q.close()));
+      redis.disconnect();
+      await db.$disconnect();
+      await database.drop();
+    },
   };
 }

@@ -1,41 +1,12 @@
 import { startConsole, type ConsoleService } from '@switchboard/console';
-import { createDb, type Db } from '@switchboard/db';
+import type { Db } from '@switchboard/db';
 import { startDispatcher, type DispatcherService } from '@switchboard/dispatcher';
 import { startIngest, type IngestService } from '@switchboard/ingest';
 import { startInterpreter, type InterpreterService } from '@switchboard/interpreter';
 import { startListener, type ListenerService } from '@switchboard/listener';
 import type { Logger } from '@switchboard/logger';
-import { createQueue, createRedis, queueKeys } from '@switchboard/queues';
-import { createTestDatabase, testConfig, testLogger, uniquePrefix, type TestDatabase } from '@switchboard/testing';
-
-/** What keeps a test file apart from the others: a queue prefix and a database of its own. */
-export type TestBed = {
-  prefix: string;
-  database: TestDatabase;
-  /** A client of the bed's database for the test's own reads. */
-  db: Db;
-  /** Removes every queue of the prefix (jobs and all), then drops the database. */
-  close(): Promise<void>;
-};
-
-/** Creates the file's database (cloned from the migrated template) under `prefix`, a new one by default. */
-export async function openTestBed(options: { prefix?: string; poolSize?: number } = {}): Promise<TestBed> {
-  const prefix = options.prefix ?? uniquePrefix();
-  const database = await createTestDatabase();
-  const db = createDb({ url: database.url, poolSize: options.poolSize ?? 4 });
-  return {
-    prefix, database, db,
-    async close() {
-      const redis = createRedis('redis://127.0.0.1:6379', 'worker');
-      const queues = queueKeys().map((key) => createQueue(key, { connection: redis, prefix }));
-      await Promise.all(queues.map((q) => q.obliterate({ force: true })));
-      await Promise.all(queues.map((q) => q.close()));
-      redis.disconnect();
-      await db.$disconnect();
-      await database.drop();
-    },
-  };
-}
+import { testConfig, testLogger } from '@switchboard/testing';
+import { openTestBed, type TestBed } from './helpers.ts';
 
 /** The whole system in this process, on a test bed of its own. */
 export type Stack = TestBed & {

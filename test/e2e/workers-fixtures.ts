@@ -5,8 +5,8 @@ import { startInterpreter, type InterpreterService } from '@switchboard/interpre
 import { startListener, type ListenerService } from '@switchboard/listener';
 import { normalizeEvent } from '@switchboard/providers';
 import { testConfig, testLogger, waitFor } from '@switchboard/testing';
-import { inboundSms, messageSid } from './helpers.ts';
-import { openTestBed, type StackOptions, type TestBed } from './stack.ts';
+import { inboundSms, messageSid, openTestBed, type TestBed } from './helpers.ts';
+import type { StackOptions } from './stack.ts';
 
 /** The listener and the interpreter in this process, on a test bed of their own. */
 export type Workers = TestBed & {
