@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
 import path from 'node:path';
 import { createDb, type Db } from '@switchboard/db';
 import { createQueue, createRedis, queueKeys } from '@switchboard/queues';
@@ -157,6 +159,46 @@ export async function openTestBed(options: { prefix?: string; poolSize?: number 
       redis.disconnect();
       await db.$disconnect();
       await database.drop();
+    },
+  };
+}
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+
+/**
+ * A test file that runs the apps as their own processes (to kill them): `appProcesses` with a
+ * test bed (made by `open`, in beforeAll) and a temp folder of the file's own. `start` points an
+ * app at the bed, logging warnings into the folder; `close` kills what is left, then removes the
+ * bed and the folder.
+ */
+export function appProcessBed(name: string) {
+  const prefix = uniquePrefix();
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), `sb-${name}-`));
+  const apps = appProcesses(ROOT);
+  let bed: TestBed | undefined;
+  return {
+    prefix,
+    tmp,
+    async open(): Promise<TestBed> {
+      bed = await openTestBed({ prefix, poolSize: 2 });
+      return bed;
+    },
+    /** Starts `app` on the bed with `env` besides (its providers, concurrency…). */
+    start(app: AppName, env: Record<string, string>): ChildProcess {
+      if (!bed) throw new Error('the test bed is not open yet (open it in beforeAll)');
+      return apps.start(app, {
+        NODE_ENV: 'test', DATABASE_URL: bed.database.url, QUEUE_PREFIX: prefix, LOG_LEVEL: 'warn', LOG_DIR: path.join(tmp, 'log'),
+        // A killed app's jobs come back within a second or two instead of thirty.
+        WORKER_STALLED_INTERVAL_MS: '1000',
+        ...env,
+      });
+    },
+    kill: apps.kill,
+    killAll: apps.killAll,
+    async close() {
+      await apps.killAll();
+      await bed?.close();
+      fs.rmSync(tmp, { recursive: true, force: true });
     },
   };
 }
