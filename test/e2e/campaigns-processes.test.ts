@@ -1,39 +1,24 @@
 import type { ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { addCampaignRecipients, createDb, finishCampaign, launchCampaign, openCampaign, type Db } from '@switchboard/db';
-import { createQueue, createRedis } from '@switchboard/queues';
-import { createTestDatabase, startTwilioFake, uniquePrefix, waitFor, type TestDatabase, type TwilioFake } from '@switchboard/testing';
-import { appProcesses } from './helpers.ts';
+import { addCampaignRecipients, finishCampaign, launchCampaign, openCampaign, type Db } from '@switchboard/db';
+import { startTwilioFake, waitFor, type TwilioFake } from '@switchboard/testing';
+import { appProcessBed } from './helpers.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
 const ACCOUNT_SID = 'AC' + 'd'.repeat(32);
 const AUTH_TOKEN = 'processes0processes0processes012';
 
-let database: TestDatabase;
 let db: Db;
 let twilio: TwilioFake;
-const prefix = uniquePrefix();
-const apps = appProcesses(ROOT);
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-campaigns-'));
+const apps = appProcessBed('campaigns');
 
 /** A dispatcher as `npm run start:dispatcher` runs it, in its own process. */
 function startDispatcherProcess(env: Record<string, string>): ChildProcess {
   return apps.start('dispatcher', {
-    NODE_ENV: 'test',
-    DATABASE_URL: database.url,
-    QUEUE_PREFIX: prefix,
-    LOG_LEVEL: 'warn',
-    LOG_DIR: path.join(tmp, 'log'),
     TWILIO_ACCOUNT_SID: ACCOUNT_SID,
     TWILIO_AUTH_TOKEN: AUTH_TOKEN,
     TWILIO_FROM: '+15005550006',
     TWILIO_API_BASE_URL: twilio.url,
     // Nothing calls back in this file: the status route only has to be a URL.
     PUBLIC_URL: 'http://127.0.0.1:9',
-    // A killed dispatcher's jobs come back within a second or two instead of thirty.
-    WORKER_STALLED_INTERVAL_MS: '1000',
     ...env,
   });
 }
@@ -41,22 +26,13 @@ function startDispatcherProcess(env: Record<string, string>): ChildProcess {
 const kill = apps.kill;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  db = createDb({ url: database.url, poolSize: 2 });
+  db = (await apps.open()).db;
   twilio = await startTwilioFake({ accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN, latencyMs: 30 });
 });
 
 afterAll(async () => {
-  await apps.killAll();
+  await apps.close();
   await twilio?.close();
-  const redis = createRedis('redis://127.0.0.1:6379', 'worker');
-  const queues = (['send', 'delivery'] as const).map((key) => createQueue(key, { connection: redis, prefix }));
-  await Promise.all(queues.map((q) => q.obliterate({ force: true })));
-  await Promise.all(queues.map((q) => q.close()));
-  redis.disconnect();
-  await db?.$disconnect();
-  await database?.drop();
-  fs.rmSync(tmp, { recursive: true, force: true });
 });
 
 /** A campaign to `n` fresh numbers, sent now. */

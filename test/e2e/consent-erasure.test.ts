@@ -1,17 +1,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createDb, newId, type Db } from '@switchboard/db';
-import { startConsole, type ConsoleService } from '@switchboard/console';
-import { startDispatcher, type DispatcherService } from '@switchboard/dispatcher';
-import { startIngest, type IngestService } from '@switchboard/ingest';
-import { startInterpreter, type InterpreterService } from '@switchboard/interpreter';
-import { startListener, type ListenerService } from '@switchboard/listener';
+import { newId, type Db } from '@switchboard/db';
+import { startConsole } from '@switchboard/console';
 import winston from 'winston';
 import { createLogger } from '@switchboard/logger';
 import { createQueue, createRedis, jobs } from '@switchboard/queues';
-import { createTestDatabase, startTwilioFake, testConfig, uniquePrefix, waitFor, type TestDatabase, type TwilioFake } from '@switchboard/testing';
+import { startTwilioFake, testConfig, uniquePrefix, waitFor, type TwilioFake } from '@switchboard/testing';
 import { inboundSms, postSignedTwilio } from './helpers.ts';
+import { startStack, type Stack } from './stack.ts';
 import { enableSubscriber } from './workers-fixtures.ts';
 
 const ACCOUNT_SID = 'AC' + 'e'.repeat(32);
@@ -28,14 +25,9 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-consent-'));
 const logDir = path.join(tmp, 'log');
 const attachmentsDir = path.join(tmp, 'attachments');
 const prefix = uniquePrefix();
-let database: TestDatabase;
+let stack: Stack;
 let db: Db;
 let twilio: TwilioFake;
-let ingest: IngestService;
-let listener: ListenerService;
-let interpreter: InterpreterService;
-let dispatcher: DispatcherService;
-let consoleService: ConsoleService;
 
 fs.mkdirSync(logDir, { recursive: true });
 /** What the processes write to stdout, as a file too: every line of every level, JSON. */
@@ -48,42 +40,26 @@ function fileLogger(service: string) {
 }
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  db = createDb({ url: database.url, poolSize: 4 });
-  await enableSubscriber(db);
   twilio = await startTwilioFake({ accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN, answer: () => ({ kind: 'create' }) });
-  const env = {
-    DATABASE_URL: database.url, QUEUE_PREFIX: prefix, TWILIO_ACCOUNT_SID: ACCOUNT_SID, TWILIO_AUTH_TOKEN: AUTH_TOKEN, TWILIO_FROM: '+15005550006',
+  stack = await startStack({
+    TWILIO_ACCOUNT_SID: ACCOUNT_SID, TWILIO_AUTH_TOKEN: AUTH_TOKEN, TWILIO_FROM: '+15005550006',
     TWILIO_API_BASE_URL: twilio.url, ADMIN_TOKEN, ERASURE_HASH_KEY, ATTACHMENTS_DIR: attachmentsDir, SEND_RATE_PER_SECOND: '0', RETRY_BASE_MS: '100',
-  };
-  ingest = await startIngest(testConfig(env), fileLogger('ingest'));
-  const config = testConfig({ ...env, PUBLIC_URL: ingest.url });
-  listener = await startListener(config, fileLogger('listener'));
-  interpreter = await startInterpreter(config, fileLogger('interpreter'));
-  dispatcher = await startDispatcher(config, fileLogger('dispatcher'));
-  consoleService = await startConsole(config, fileLogger('console'));
+  }, { prefix, beforeStart: enableSubscriber, logger: fileLogger });
+  db = stack.db;
 });
 
 afterAll(async () => {
-  await Promise.all([dispatcher?.close(), consoleService?.close(), ingest?.close(), listener?.close(), interpreter?.close()]);
+  await stack?.close();
   await twilio?.close();
-  const redis = createRedis('redis://127.0.0.1:6379', 'worker');
-  const queues = (['inbound', 'interpret', 'delivery', 'send'] as const).map((key) => createQueue(key, { connection: redis, prefix }));
-  await Promise.all(queues.map((q) => q.obliterate({ force: true })));
-  await Promise.all(queues.map((q) => q.close()));
-  redis.disconnect();
-  await db?.$disconnect();
-  await database?.drop();
   allLines.end();
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-const api = (p: string, init: RequestInit = {}) =>
-  fetch(`${consoleService.url}${p}`, { ...init, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json', ...(init.headers as Record<string, string> | undefined) } });
+const api = (p: string, init?: RequestInit) => stack.api(p, init);
 
 async function sms(from: string, body: string): Promise<void> {
   const params = inboundSms({ From: from, Body: body });
-  expect((await postSignedTwilio(`${ingest.url}/webhooks/twilio/messages`, params, { authToken: AUTH_TOKEN })).status).toBe(200);
+  expect((await postSignedTwilio(`${stack.ingest.url}/webhooks/twilio/messages`, params, { authToken: AUTH_TOKEN })).status).toBe(200);
   await waitFor(async () => (await db.message.count({ where: { externalId: params.MessageSid!, intent: { isNot: null } } })) === 1, { what: 'the message interpreted', timeoutMs: 30_000 });
 }
 
@@ -181,9 +157,9 @@ describe('erasure', () => {
     const first = await campaign([{ address: ALICE, firstName: 'Alice' }, CAROL]);
     await waitFor(() => twilio.requests.some((r) => r.to === ALICE));
     const call = { CallSid: 'CA' + '1'.repeat(32), From: ALICE, To: '+33757000000', CallStatus: 'ringing', AccountSid: ACCOUNT_SID };
-    expect((await postSignedTwilio(`${ingest.url}/webhooks/twilio/voice`, call, { authToken: AUTH_TOKEN })).status).toBe(200);
+    expect((await postSignedTwilio(`${stack.ingest.url}/webhooks/twilio/voice`, call, { authToken: AUTH_TOKEN })).status).toBe(200);
     const recording = { CallSid: call.CallSid, RecordingSid: 'RE' + '1'.repeat(32), RecordingUrl: 'https://api.twilio.com/rec/RE1', RecordingStatus: 'completed', AccountSid: ACCOUNT_SID };
-    expect((await postSignedTwilio(`${ingest.url}/webhooks/twilio/voice/recording`, recording, { authToken: AUTH_TOKEN })).status).toBe(200);
+    expect((await postSignedTwilio(`${stack.ingest.url}/webhooks/twilio/voice/recording`, recording, { authToken: AUTH_TOKEN })).status).toBe(200);
     await waitFor(async () => (await db.recording.count()) === 1);
     const attachment = `ab/${'ab'.repeat(32)}`;
     fs.mkdirSync(path.join(attachmentsDir, 'ab'), { recursive: true });
@@ -258,7 +234,7 @@ describe('erasure', () => {
   });
 
   test('without ERASURE_HASH_KEY erasure is refused and nothing changes', async () => {
-    const config = testConfig({ DATABASE_URL: database.url, QUEUE_PREFIX: prefix, ADMIN_TOKEN });
+    const config = testConfig({ DATABASE_URL: stack.database.url, QUEUE_PREFIX: prefix, ADMIN_TOKEN });
     const other = await startConsole(config, fileLogger('console-nokey'));
     try {
       const response = await fetch(`${other.url}/api/contacts/${encodeURIComponent(CAROL)}`, { method: 'DELETE', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });

@@ -1,31 +1,18 @@
 import type { ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { addCampaignRecipients, createDb, finishCampaign, launchCampaign, openCampaign, type Db } from '@switchboard/db';
-import { createQueue, createRedis } from '@switchboard/queues';
-import { createTestDatabase, startMailgunFake, uniquePrefix, waitFor, type MailgunFake, type TestDatabase } from '@switchboard/testing';
-import { appProcesses } from './helpers.ts';
+import { addCampaignRecipients, finishCampaign, launchCampaign, openCampaign, type Db } from '@switchboard/db';
+import { startMailgunFake, waitFor, type MailgunFake } from '@switchboard/testing';
+import { appProcessBed } from './helpers.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
 const API_KEY = 'key-email0processes0test0api0key0';
 const DOMAIN = 'mg.example.com';
 
-let database: TestDatabase;
 let db: Db;
 let mailgun: MailgunFake;
-const prefix = uniquePrefix();
-const apps = appProcesses(ROOT);
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-email-'));
+const apps = appProcessBed('email');
 
 /** A dispatcher as `npm run start:dispatcher` runs it, in its own process, sending email only. */
 function startDispatcherProcess(): ChildProcess {
   return apps.start('dispatcher', {
-    NODE_ENV: 'test',
-    DATABASE_URL: database.url,
-    QUEUE_PREFIX: prefix,
-    LOG_LEVEL: 'warn',
-    LOG_DIR: path.join(tmp, 'log'),
     MAILGUN_API_KEY: API_KEY,
     MAILGUN_DOMAIN: DOMAIN,
     MAILGUN_FROM: 'Acme <news@mg.example.com>',
@@ -33,8 +20,6 @@ function startDispatcherProcess(): ChildProcess {
     UNSUBSCRIBE_SECRET: 'unsubscribe-secret-for-tests-0123456789abcdef',
     // Nothing calls back in this file: the unsubscribe links only have to be URLs.
     PUBLIC_URL: 'http://127.0.0.1:9',
-    // A killed dispatcher's jobs come back within a second or two instead of thirty.
-    WORKER_STALLED_INTERVAL_MS: '1000',
     SEND_RATE_PER_SECOND: '0',
     DISPATCHER_CONCURRENCY: '8',
   });
@@ -43,23 +28,14 @@ function startDispatcherProcess(): ChildProcess {
 const kill = apps.kill;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  db = createDb({ url: database.url, poolSize: 2 });
+  db = (await apps.open()).db;
   // Mailgun accepts at once and answers 30 ms later: a kill in between leaves accepted emails whose answer never came.
   mailgun = await startMailgunFake({ apiKey: API_KEY, latencyMs: 30 });
 });
 
 afterAll(async () => {
-  await apps.killAll();
+  await apps.close();
   await mailgun?.close();
-  const redis = createRedis('redis://127.0.0.1:6379', 'worker');
-  const queues = (['send', 'delivery'] as const).map((key) => createQueue(key, { connection: redis, prefix }));
-  await Promise.all(queues.map((q) => q.obliterate({ force: true })));
-  await Promise.all(queues.map((q) => q.close()));
-  redis.disconnect();
-  await db?.$disconnect();
-  await database?.drop();
-  fs.rmSync(tmp, { recursive: true, force: true });
 });
 
 test('a dispatcher SIGKILLed mid email campaign: after a restart no recipient got two emails and none was forgotten', async () => {

@@ -1,6 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
 import path from 'node:path';
+import { createDb, type Db } from '@switchboard/db';
+import { createQueue, createRedis, queueKeys } from '@switchboard/queues';
+import { createTestDatabase, startSubscriber, uniquePrefix, type Subscriber, type TestDatabase } from '@switchboard/testing';
 import webhooks from 'twilio/lib/webhooks/webhooks.js';
 
 const { getExpectedTwilioSignature } = webhooks as { getExpectedTwilioSignature(token: string, url: string, params: object): string };
@@ -39,6 +44,14 @@ export function inboundSms(overrides: Record<string, string> = {}): Record<strin
     MessageSid: sid, AccountSid: 'AC0123456789abcdef0123456789abcdef', From: '+33612345678', ApiVersion: '2010-04-01',
     ...overrides,
   };
+}
+
+/**
+ * A webhook subscriber verifying with `secret` that is down for its first request (503
+ * "maintenance") and takes every later one (204): the first delivery is retried.
+ */
+export function startSubscriberDownOnce(secret: string): Promise<Subscriber> {
+  return startSubscriber({ secrets: [secret], respond: (r) => (r.n === 1 ? { status: 503, body: 'maintenance' } : { status: 204 }) });
 }
 
 export type RawAnswer = { status: number; body: string } | { status: 'reset'; error: string };
@@ -118,5 +131,74 @@ export function appProcesses(root: string) {
     },
     kill,
     killAll: (signal: NodeJS.Signals = 'SIGKILL') => Promise.all([...children].map((c) => kill(c, signal))).then(() => undefined),
+  };
+}
+
+/** What keeps a test file apart from the others: a queue prefix and a database of its own. */
+export type TestBed = {
+  prefix: string;
+  database: TestDatabase;
+  /** A client of the bed's database for the test's own reads. */
+  db: Db;
+  /** Removes every queue of the prefix (jobs and all), then drops the database. */
+  close(): Promise<void>;
+};
+
+/** Creates the file's database (cloned from the migrated template) under `prefix`, a new one by default. */
+export async function openTestBed(options: { prefix?: string; poolSize?: number } = {}): Promise<TestBed> {
+  const prefix = options.prefix ?? uniquePrefix();
+  const database = await createTestDatabase();
+  const db = createDb({ url: database.url, poolSize: options.poolSize ?? 4 });
+  return {
+    prefix, database, db,
+    async close() {
+      const redis = createRedis('redis://127.0.0.1:6379', 'worker');
+      const queues = queueKeys().map((key) => createQueue(key, { connection: redis, prefix }));
+      await Promise.all(queues.map((q) => q.obliterate({ force: true })));
+      await Promise.all(queues.map((q) => q.close()));
+      redis.disconnect();
+      await db.$disconnect();
+      await database.drop();
+    },
+  };
+}
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+
+/**
+ * A test file that runs the apps as their own processes (to kill them): `appProcesses` with a
+ * test bed (made by `open`, in beforeAll) and a temp folder of the file's own. `start` points an
+ * app at the bed, logging warnings into the folder; `close` kills what is left, then removes the
+ * bed and the folder.
+ */
+export function appProcessBed(name: string) {
+  const prefix = uniquePrefix();
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), `sb-${name}-`));
+  const apps = appProcesses(ROOT);
+  let bed: TestBed | undefined;
+  return {
+    prefix,
+    tmp,
+    async open(): Promise<TestBed> {
+      bed = await openTestBed({ prefix, poolSize: 2 });
+      return bed;
+    },
+    /** Starts `app` on the bed with `env` besides (its providers, concurrency…). */
+    start(app: AppName, env: Record<string, string>): ChildProcess {
+      if (!bed) throw new Error('the test bed is not open yet (open it in beforeAll)');
+      return apps.start(app, {
+        NODE_ENV: 'test', DATABASE_URL: bed.database.url, QUEUE_PREFIX: prefix, LOG_LEVEL: 'warn', LOG_DIR: path.join(tmp, 'log'),
+        // A killed app's jobs come back within a second or two instead of thirty.
+        WORKER_STALLED_INTERVAL_MS: '1000',
+        ...env,
+      });
+    },
+    kill: apps.kill,
+    killAll: apps.killAll,
+    async close() {
+      await apps.killAll();
+      await bed?.close();
+      fs.rmSync(tmp, { recursive: true, force: true });
+    },
   };
 }

@@ -1,18 +1,15 @@
 import { startConsole, type ConsoleService } from '@switchboard/console';
-import { createDb, type Db } from '@switchboard/db';
+import type { Db } from '@switchboard/db';
 import { startDispatcher, type DispatcherService } from '@switchboard/dispatcher';
 import { startIngest, type IngestService } from '@switchboard/ingest';
 import { startInterpreter, type InterpreterService } from '@switchboard/interpreter';
 import { startListener, type ListenerService } from '@switchboard/listener';
-import { createQueue, createRedis, queueKeys } from '@switchboard/queues';
-import { createTestDatabase, testConfig, testLogger, uniquePrefix, type TestDatabase } from '@switchboard/testing';
+import type { Logger } from '@switchboard/logger';
+import { testConfig, testLogger } from '@switchboard/testing';
+import { openTestBed, type TestBed } from './helpers.ts';
 
-/** The whole system in this process, on a database and a queue prefix of its own. */
-export type Stack = {
-  prefix: string;
-  database: TestDatabase;
-  /** A client of the stack's database for the test's own reads. */
-  db: Db;
+/** The whole system in this process, on a test bed of its own. */
+export type Stack = TestBed & {
   ingest: IngestService;
   listener: ListenerService;
   interpreter: InterpreterService;
@@ -29,6 +26,8 @@ export type StackOptions = {
   prefix?: string;
   /** Run on the database before any app starts (a webhook subscriber to enable, rows to seed). */
   beforeStart?(db: Db): Promise<void>;
+  /** Each app's logger, by service name; `testLogger` by default. */
+  logger?(service: string): Logger;
 };
 
 /**
@@ -38,30 +37,23 @@ export type StackOptions = {
  * sets one, so the dispatcher's callback and unsubscribe URLs reach this ingest.
  */
 export async function startStack(env: Record<string, string>, options: StackOptions = {}): Promise<Stack> {
-  const prefix = options.prefix ?? uniquePrefix();
-  const database = await createTestDatabase();
-  const db = createDb({ url: database.url, poolSize: 4 });
-  await options.beforeStart?.(db);
-  const own = { ...env, DATABASE_URL: database.url, QUEUE_PREFIX: prefix };
-  const ingest = await startIngest(testConfig(own), testLogger('ingest'));
+  const bed = await openTestBed({ prefix: options.prefix });
+  await options.beforeStart?.(bed.db);
+  const logger = options.logger ?? testLogger;
+  const own = { ...env, DATABASE_URL: bed.database.url, QUEUE_PREFIX: bed.prefix };
+  const ingest = await startIngest(testConfig(own), logger('ingest'));
   const config = testConfig({ PUBLIC_URL: ingest.url, ...own });
-  const listener = await startListener(config, testLogger('listener'));
-  const interpreter = await startInterpreter(config, testLogger('interpreter'));
-  const dispatcher = await startDispatcher(config, testLogger('dispatcher'));
-  const consoleService = await startConsole(config, testLogger('console'));
+  const listener = await startListener(config, logger('listener'));
+  const interpreter = await startInterpreter(config, logger('interpreter'));
+  const dispatcher = await startDispatcher(config, logger('dispatcher'));
+  const consoleService = await startConsole(config, logger('console'));
   const headers = { authorization: `Bearer ${env.ADMIN_TOKEN ?? ''}`, 'content-type': 'application/json' };
   return {
-    prefix, database, db, ingest, listener, interpreter, dispatcher, console: consoleService,
+    ...bed, ingest, listener, interpreter, dispatcher, console: consoleService,
     api: (path, init = {}) => fetch(`${consoleService.url}${path}`, { ...init, headers: { ...headers, ...(init.headers as Record<string, string> | undefined) } }),
     async close() {
       await Promise.all([dispatcher.close(), consoleService.close(), ingest.close(), listener.close(), interpreter.close()]);
-      const redis = createRedis('redis://127.0.0.1:6379', 'worker');
-      const queues = queueKeys().map((key) => createQueue(key, { connection: redis, prefix }));
-      await Promise.all(queues.map((q) => q.obliterate({ force: true })));
-      await Promise.all(queues.map((q) => q.close()));
-      redis.disconnect();
-      await db.$disconnect();
-      await database.drop();
+      await bed.close();
     },
   };
 }

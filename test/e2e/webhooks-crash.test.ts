@@ -1,61 +1,38 @@
 import type { ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { createDb, newId, writeDeliveries, type Db } from '@switchboard/db';
+import { newId, writeDeliveries, type Db } from '@switchboard/db';
 import { outboundEvent } from '@switchboard/domain';
 import { createQueue, createRedis, enqueueDeliveries } from '@switchboard/queues';
-import { createTestDatabase, startSubscriber, uniquePrefix, waitFor, type Subscriber, type TestDatabase } from '@switchboard/testing';
-import { appProcesses } from './helpers.ts';
+import { startSubscriber, waitFor, type Subscriber } from '@switchboard/testing';
+import { appProcessBed } from './helpers.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
 const N = 300;
 const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 
-let database: TestDatabase;
 let db: Db;
 let subscriber: Subscriber;
-const prefix = uniquePrefix();
+const apps = appProcessBed('webhooks-crash');
 const redis = createRedis('redis://127.0.0.1:6379', 'worker');
-const deliveryQueue = createQueue('delivery', { connection: redis, prefix });
-const apps = appProcesses(ROOT);
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-webhooks-crash-'));
+const deliveryQueue = createQueue('delivery', { connection: redis, prefix: apps.prefix });
 
 /** The dispatcher as its own process, as `npm run start:dispatcher` runs it. */
 function startDispatcher(): ChildProcess {
-  return apps.start('dispatcher', {
-    NODE_ENV: 'test',
-    DATABASE_URL: database.url,
-    QUEUE_PREFIX: prefix,
-    LOG_LEVEL: 'warn',
-    LOG_DIR: path.join(tmp, 'log'),
-    RETRY_BASE_MS: '100',
-    WEBHOOK_TIMEOUT_MS: '1000',
-    WEBHOOK_SWEEP_INTERVAL_MS: '300',
-    // A killed dispatcher's jobs come back within a second or two instead of thirty.
-    WORKER_STALLED_INTERVAL_MS: '1000',
-  });
+  return apps.start('dispatcher', { RETRY_BASE_MS: '100', WEBHOOK_TIMEOUT_MS: '1000', WEBHOOK_SWEEP_INTERVAL_MS: '300' });
 }
 
 const kill = apps.kill;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  db = createDb({ url: database.url, poolSize: 2 });
+  db = (await apps.open()).db;
   // Slow enough that the kill lands with requests in flight.
   subscriber = await startSubscriber({ secrets: [secret], respond: () => ({ delayMs: 40 }) });
   await db.webhookEndpoint.create({ data: { id: 'crm', url: subscriber.url, secret, eventTypes: [] } });
 });
 
 afterAll(async () => {
-  await apps.killAll();
+  await apps.close();
   await subscriber?.close();
-  await deliveryQueue.obliterate({ force: true });
   await deliveryQueue.close();
   redis.disconnect();
-  await db?.$disconnect();
-  await database?.drop();
-  fs.rmSync(tmp, { recursive: true, force: true });
 });
 
 test('a dispatcher SIGKILLed mid-delivery loses nothing: every event is delivered at least once, always under the same webhook-id', async () => {

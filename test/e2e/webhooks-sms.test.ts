@@ -1,63 +1,25 @@
-import { createDb, type Db } from '@switchboard/db';
-import { startConsole, type ConsoleService } from '@switchboard/console';
-import { startDispatcher, type DispatcherService } from '@switchboard/dispatcher';
-import { startIngest, type IngestService } from '@switchboard/ingest';
-import { startInterpreter, type InterpreterService } from '@switchboard/interpreter';
-import { startListener, type ListenerService } from '@switchboard/listener';
-import { createQueue, createRedis, queueKeys } from '@switchboard/queues';
-import { createTestDatabase, startSubscriber, testConfig, testLogger, uniquePrefix, waitFor, type Subscriber, type TestDatabase } from '@switchboard/testing';
-import { inboundSms, postSignedTwilio } from './helpers.ts';
+import { waitFor, type Subscriber } from '@switchboard/testing';
+import { inboundSms, postSignedTwilio, startSubscriberDownOnce } from './helpers.ts';
+import { startStack, type Stack } from './stack.ts';
 
 const authToken = 'e2e0e2e0e2e0e2e0e2e0e2e0e2e0e2e0';
-const adminToken = 'webhooks-e2e-token-0123456789abcdef';
 const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
-let database: TestDatabase;
-let db: Db;
-let ingest: IngestService;
-let listener: ListenerService;
-let interpreter: InterpreterService;
-let dispatcher: DispatcherService;
-let consoleService: ConsoleService;
+let stack: Stack;
 let subscriber: Subscriber;
-const prefix = uniquePrefix();
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  const config = testConfig({
-    DATABASE_URL: database.url,
-    QUEUE_PREFIX: prefix,
-    TWILIO_AUTH_TOKEN: authToken,
-    ADMIN_TOKEN: adminToken,
-    RETRY_BASE_MS: '100',
-    LISTENER_CONCURRENCY: '8',
-    INTERPRETER_CONCURRENCY: '8',
-  });
-  db = createDb({ url: database.url, poolSize: 2 });
   // The receiver is down for its first request: that delivery is retried.
-  subscriber = await startSubscriber({ secrets: [secret], respond: (r) => (r.n === 1 ? { status: 503, body: 'maintenance' } : { status: 204 }) });
-  ingest = await startIngest(config, testLogger('ingest'));
-  listener = await startListener(config, testLogger('listener'));
-  interpreter = await startInterpreter(config, testLogger('interpreter'));
-  dispatcher = await startDispatcher(config, testLogger('dispatcher'));
-  consoleService = await startConsole(config, testLogger('console'));
+  subscriber = await startSubscriberDownOnce(secret);
+  stack = await startStack({ TWILIO_AUTH_TOKEN: authToken, ADMIN_TOKEN: 'webhooks-e2e-token-0123456789abcdef', RETRY_BASE_MS: '100', LISTENER_CONCURRENCY: '8', INTERPRETER_CONCURRENCY: '8' });
 });
 
 afterAll(async () => {
-  await Promise.all([ingest?.close(), listener?.close(), interpreter?.close(), dispatcher?.close(), consoleService?.close()]);
+  await stack?.close();
   await subscriber?.close();
-  const redis = createRedis('redis://127.0.0.1:6379', 'worker');
-  for (const key of queueKeys()) {
-    const queue = createQueue(key, { connection: redis, prefix });
-    await queue.obliterate({ force: true });
-    await queue.close();
-  }
-  redis.disconnect();
-  await db?.$disconnect();
-  await database?.drop();
 });
 
 const api = async (path: string, init: RequestInit = {}) => {
-  const response = await fetch(`${consoleService.url}${path}`, { ...init, headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json', ...(init.headers as Record<string, string>) } });
+  const response = await stack.api(path, init);
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 };
 
@@ -66,7 +28,7 @@ test('an inbound SMS becomes message.received and message.interpreted at the sub
   expect((await api('/api/webhook/config', { method: 'POST', body: JSON.stringify({ enabled: true, url: subscriber.url, secret, environment: 'production' }) })).status).toBe(200);
 
   const sms = inboundSms({ Body: 'Oui je suis intéressé', From: '+33611112222' });
-  expect((await postSignedTwilio(`${ingest.url}/webhooks/twilio/messages`, sms, { authToken })).status).toBe(200);
+  expect((await postSignedTwilio(`${stack.ingest.url}/webhooks/twilio/messages`, sms, { authToken })).status).toBe(200);
 
   const delivered = () => subscriber.received.filter((r) => r.n > 1);
   await waitFor(() => new Set(delivered().map((r) => JSON.parse(r.body).type)).size === 2, { what: 'both events at the subscriber', timeoutMs: 20_000 });

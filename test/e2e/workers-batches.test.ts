@@ -1,16 +1,12 @@
-import { attachProviderMessageId, createDb, type Db } from '@switchboard/db';
-import { startInterpreter, type InterpreterService } from '@switchboard/interpreter';
-import { startListener, type ListenerService } from '@switchboard/listener';
+import { attachProviderMessageId, type Db } from '@switchboard/db';
 import type { Queue } from 'bullmq';
 import { createQueue, createRedis, enqueue, jobs, type JobInput } from '@switchboard/queues';
-import { createTestDatabase, testConfig, testLogger, uniquePrefix, waitFor, type TestDatabase } from '@switchboard/testing';
+import { uniquePrefix, waitFor } from '@switchboard/testing';
 import type { RawEventPayload } from '@switchboard/events';
-import { enableSubscriber, outboundSid, rawSms, rawStatus, rowCounts, queuesDrained, seedCampaign } from './workers-fixtures.ts';
+import { enableSubscriber, outboundSid, rawSms, rawStatus, rowCounts, queuesDrained, seedCampaign, startWorkers, type Workers } from './workers-fixtures.ts';
 
-let database: TestDatabase;
+let workers: Workers;
 let db: Db;
-let listener: ListenerService;
-let interpreter: InterpreterService;
 const prefix = uniquePrefix();
 const redis = createRedis('redis://127.0.0.1:6379', 'worker');
 const inboundQueue = createQueue('inboundBatch', { connection: redis, prefix });
@@ -18,21 +14,14 @@ const interpretQueue = createQueue('interpretBatch', { connection: redis, prefix
 const deliveryQueue = createQueue('delivery', { connection: redis, prefix });
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  db = createDb({ url: database.url, poolSize: 4 });
-  await enableSubscriber(db);
-  const config = testConfig({ DATABASE_URL: database.url, QUEUE_PREFIX: prefix, LISTENER_CONCURRENCY: '8', INTERPRETER_CONCURRENCY: '8' });
-  listener = await startListener(config, testLogger('listener'));
-  interpreter = await startInterpreter(config, testLogger('interpreter'));
+  workers = await startWorkers({ LISTENER_CONCURRENCY: '8', INTERPRETER_CONCURRENCY: '8' }, { prefix, beforeStart: enableSubscriber });
+  db = workers.db;
 });
 
 afterAll(async () => {
-  await Promise.all([listener?.close(), interpreter?.close()]);
-  await Promise.all([inboundQueue, interpretQueue, deliveryQueue].map((q) => q.obliterate({ force: true })));
+  await workers?.close();
   await Promise.all([inboundQueue.close(), interpretQueue.close(), deliveryQueue.close()]);
   redis.disconnect();
-  await db?.$disconnect();
-  await database?.drop();
 });
 
 /** Adds a batch job as ingest does, named and identified by the catalog. */

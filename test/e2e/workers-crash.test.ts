@@ -1,58 +1,37 @@
 import type { ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { createDb, type Db } from '@switchboard/db';
+import type { Db } from '@switchboard/db';
 import type { Queue } from 'bullmq';
 import { createQueue, createRedis, enqueueBulk, type JobInput } from '@switchboard/queues';
-import { createTestDatabase, uniquePrefix, waitFor, type TestDatabase } from '@switchboard/testing';
+import { waitFor } from '@switchboard/testing';
 import { rawSms } from './workers-fixtures.ts';
-import { appProcesses } from './helpers.ts';
+import { appProcessBed } from './helpers.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
 const N = 400;
 
-let database: TestDatabase;
 let db: Db;
-const prefix = uniquePrefix();
+const apps = appProcessBed('crash');
+const { prefix } = apps;
 const redis = createRedis('redis://127.0.0.1:6379', 'worker');
 const inboundQueue = createQueue('inbound', { connection: redis, prefix });
 const interpretQueue = createQueue('interpretBatch', { connection: redis, prefix }) as Queue<JobInput<'interpret'> | JobInput<'interpretBatch'>>;
 const deliveryQueue = createQueue('delivery', { connection: redis, prefix });
-const apps = appProcesses(ROOT);
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-crash-'));
 
 /** Starts an app's main.ts as its own process, as `npm run start:<app>` would. */
 function startApp(app: 'listener' | 'interpreter'): ChildProcess {
-  return apps.start(app, {
-    NODE_ENV: 'test',
-    DATABASE_URL: database.url,
-    QUEUE_PREFIX: prefix,
-    LOG_LEVEL: 'warn',
-    LOG_DIR: path.join(tmp, 'log'),
-    SPOOL_DIR: path.join(tmp, 'spool'),
-    LISTENER_CONCURRENCY: '8',
-    INTERPRETER_CONCURRENCY: '8',
-    // A killed worker's jobs come back within a second or two instead of thirty.
-    WORKER_STALLED_INTERVAL_MS: '1000',
-  });
+  return apps.start(app, { SPOOL_DIR: path.join(apps.tmp, 'spool'), LISTENER_CONCURRENCY: '8', INTERPRETER_CONCURRENCY: '8' });
 }
 
 const kill = apps.kill;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  db = createDb({ url: database.url, poolSize: 2 });
+  db = (await apps.open()).db;
 });
 
 afterAll(async () => {
-  await apps.killAll();
-  await Promise.all([inboundQueue, interpretQueue, deliveryQueue].map((q) => q.obliterate({ force: true })));
+  await apps.close();
   await Promise.all([inboundQueue.close(), interpretQueue.close(), deliveryQueue.close()]);
   redis.disconnect();
-  await db?.$disconnect();
-  await database?.drop();
-  fs.rmSync(tmp, { recursive: true, force: true });
 });
 
 const pending = (queue: typeof inboundQueue | typeof interpretQueue) => queue.getJobCountByTypes('waiting', 'active', 'delayed', 'prioritized');

@@ -1,16 +1,14 @@
-import { attachProviderMessageId, createDb, isOptedOut, optedOutAmong, persistInterpretedMessages, storeRawEvent, type Db } from '@switchboard/db';
+import { attachProviderMessageId, isOptedOut, optedOutAmong, persistInterpretedMessages, storeRawEvent, type Db } from '@switchboard/db';
 import { normalizeEvent } from '@switchboard/providers';
 import { createClassifier } from '@switchboard/intent';
-import { createInterpretProcessor, startInterpreter, type InterpreterService } from '@switchboard/interpreter';
-import { createRawEventProcessor, startListener, type ListenerService } from '@switchboard/listener';
+import { createInterpretProcessor } from '@switchboard/interpreter';
+import { createRawEventProcessor } from '@switchboard/listener';
 import { createQueue, createRedis, enqueue, enqueueBulk, jobIdOf, jobs } from '@switchboard/queues';
-import { createTestDatabase, testConfig, testLogger, uniquePrefix, waitFor, type TestDatabase } from '@switchboard/testing';
-import { enableSubscriber, outboundSid, rawSms, rawStatus, rawVoice, rowCounts, seedCampaign, queuesDrained, workersNormalize } from './workers-fixtures.ts';
+import { testLogger, uniquePrefix, waitFor } from '@switchboard/testing';
+import { enableSubscriber, outboundSid, rawSms, rawStatus, rawVoice, rowCounts, seedCampaign, queuesDrained, startWorkers, workersNormalize, type Workers } from './workers-fixtures.ts';
 
-let database: TestDatabase;
+let workers: Workers;
 let db: Db;
-let listener: ListenerService;
-let interpreter: InterpreterService;
 const prefix = uniquePrefix();
 const redis = createRedis('redis://127.0.0.1:6379', 'worker');
 const inboundQueue = createQueue('inbound', { connection: redis, prefix });
@@ -18,21 +16,14 @@ const interpretQueue = createQueue('interpret', { connection: redis, prefix });
 const deliveryQueue = createQueue('delivery', { connection: redis, prefix });
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  db = createDb({ url: database.url, poolSize: 4 });
-  await enableSubscriber(db);
-  const config = testConfig({ DATABASE_URL: database.url, QUEUE_PREFIX: prefix, LISTENER_CONCURRENCY: '16', INTERPRETER_CONCURRENCY: '16', CAMPAIGN_ATTRIBUTION_HOURS: '48' });
-  listener = await startListener(config, testLogger('listener'));
-  interpreter = await startInterpreter(config, testLogger('interpreter'));
+  workers = await startWorkers({ LISTENER_CONCURRENCY: '16', INTERPRETER_CONCURRENCY: '16', CAMPAIGN_ATTRIBUTION_HOURS: '48' }, { prefix, beforeStart: enableSubscriber });
+  db = workers.db;
 });
 
 afterAll(async () => {
-  await Promise.all([listener?.close(), interpreter?.close()]);
-  await Promise.all([inboundQueue, interpretQueue, deliveryQueue].map((q) => q.obliterate({ force: true })));
+  await workers?.close();
   await Promise.all([inboundQueue.close(), interpretQueue.close(), deliveryQueue.close()]);
   redis.disconnect();
-  await db?.$disconnect();
-  await database?.drop();
 });
 
 const messageOf = (sid: string) => db.message.findFirst({ where: { externalId: sid }, include: { intent: true, contact: true } });

@@ -1,9 +1,39 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '@switchboard/db';
 import type { NormalizedEvent, RawEventPayload } from '@switchboard/events';
+import { startInterpreter, type InterpreterService } from '@switchboard/interpreter';
+import { startListener, type ListenerService } from '@switchboard/listener';
 import { normalizeEvent } from '@switchboard/providers';
-import { waitFor } from '@switchboard/testing';
-import { inboundSms, messageSid } from './helpers.ts';
+import { testConfig, testLogger, waitFor } from '@switchboard/testing';
+import { inboundSms, messageSid, openTestBed, type TestBed } from './helpers.ts';
+import type { StackOptions } from './stack.ts';
+
+/** The listener and the interpreter in this process, on a test bed of their own. */
+export type Workers = TestBed & {
+  listener: ListenerService;
+  interpreter: InterpreterService;
+  /** Stops both workers, removes every queue of the prefix and drops the database. */
+  close(): Promise<void>;
+};
+
+/**
+ * Starts the listener and the interpreter with `env` (concurrency, attribution window…; the
+ * database and the queue prefix are the bed's), as `startStack` starts the whole system.
+ */
+export async function startWorkers(env: Record<string, string>, options: Pick<StackOptions, 'prefix' | 'beforeStart'> = {}): Promise<Workers> {
+  const bed = await openTestBed({ prefix: options.prefix });
+  await options.beforeStart?.(bed.db);
+  const config = testConfig({ ...env, DATABASE_URL: bed.database.url, QUEUE_PREFIX: bed.prefix });
+  const listener = await startListener(config, testLogger('listener'));
+  const interpreter = await startInterpreter(config, testLogger('interpreter'));
+  return {
+    ...bed, listener, interpreter,
+    async close() {
+      await Promise.all([listener.close(), interpreter.close()]);
+      await bed.close();
+    },
+  };
+}
 
 /** A raw inbound SMS event as ingest puts it on the inbound queue. */
 export function rawSms(overrides: Record<string, string> = {}, receivedAt = new Date()): RawEventPayload {
