@@ -251,7 +251,6 @@ async function timeDrain(workers: Child[], expected: number, count: () => Promis
   };
   const deadline = Date.now() + 300_000;
   let first: number | undefined;
-  let cpuAtFirst = 0;
   let postgresAtFirst = 0;
   let workerCpuAtFirst: number[] = [];
   for (;;) {
@@ -260,15 +259,17 @@ async function timeDrain(workers: Child[], expected: number, count: () => Promis
     const { stored, done } = await count();
     if (first === undefined && stored > 0) {
       first = now;
-      cpuAtFirst = cpuMs(workers);
       postgresAtFirst = commandCpuMs('postgres');
       workerCpuAtFirst = workers.map((w) => cpuMs([w]));
     }
     if (done >= expected) {
       sample();
       const seconds = (now - first!) / 1000;
-      return { messages: expected, seconds, perSecond: expected / seconds, peakRssMb: peak, cpuMsPerMessage: (cpuMs(workers) - cpuAtFirst) / expected,
-        cpuMsPerMessageByWorker: Object.fromEntries(workers.map((w, i) => [w.name, (cpuMs([w]) - workerCpuAtFirst[i]!) / expected])),
+      const byWorker = workers.map((w, i) => [w.name, (cpuMs([w]) - workerCpuAtFirst[i]!) / expected] as const);
+      return {
+        messages: expected, seconds, perSecond: expected / seconds, peakRssMb: peak,
+        cpuMsPerMessage: byWorker.reduce((sum, [, ms]) => sum + ms, 0),
+        cpuMsPerMessageByWorker: Object.fromEntries(byWorker),
         postgresMsPerMessage: (commandCpuMs('postgres') - postgresAtFirst) / expected,
       };
     }
