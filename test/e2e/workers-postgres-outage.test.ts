@@ -11,22 +11,33 @@ import { backoffDelay, createQueue, createRedis, enqueue, jobIdOf, jobs } from '
 import { createTestDatabase, testConfig, testLogger, uniquePrefix, waitFor, type TestDatabase } from '@switchboard/testing';
 import { enableSubscriber, outboundSid, rawSms, rawStatus, seedCampaign } from './workers-fixtures.ts';
 
-/** A TCP proxy in front of the shared Postgres that the test can cut (connections reset, new ones refused) and restore. */
-type Proxy = { port: number; cut(): Promise<void>; restore(): Promise<void>; close(): Promise<void> };
+/**
+ * A TCP proxy in front of the shared Postgres that the test can cut (connections reset, new ones
+ * refused) and restore, or silence (nothing relayed either way, nothing closed: a partition) and
+ * resume.
+ */
+type Proxy = { port: number; cut(): Promise<void>; restore(): Promise<void>; silence(): void; resume(): void; close(): Promise<void> };
 
 async function startProxy(target: { host: string; port: number }): Promise<Proxy> {
   const sockets = new Set<net.Socket>();
+  let silent = false;
   const server = net.createServer((client) => {
     const upstream = net.connect(target.port, target.host);
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('close', () => sockets.delete(s));
-      s.on('error', () => {
+    for (const [from, to] of [[client, upstream], [upstream, client]] as const) {
+      sockets.add(from);
+      from.on('close', () => {
+        sockets.delete(from);
+        to.destroy();
+      });
+      from.on('error', () => {
         client.destroy();
         upstream.destroy();
       });
+      // What arrives while silent is dropped: those connections never recover, as after a partition.
+      from.on('data', (chunk) => {
+        if (!silent) to.write(chunk);
+      });
     }
-    client.pipe(upstream).pipe(client);
   });
   const listen = (port: number) => new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, '127.0.0.1', () => resolve()));
   await listen(0);
@@ -36,7 +47,7 @@ async function startProxy(target: { host: string; port: number }): Promise<Proxy
     for (const s of sockets) s.destroy();
     await closed;
   };
-  return { port, cut, restore: () => listen(port), close: cut };
+  return { port, cut, restore: () => listen(port), silence: () => void (silent = true), resume: () => void (silent = false), close: cut };
 }
 
 /** An inbound Mailgun email as ingest queues it (urlencoded text fields). */
@@ -236,3 +247,38 @@ test('a 60 s Postgres outage under steady load parks nothing: every acknowledged
     await sweeper.close();
   }
 }, 180_000);
+
+test('a Postgres that stops answering without closing anything (a partition) for 8 s: the workers drop the silent connections at the time limit, and once it answers again every event is stored once', async () => {
+  const before = { raw: await db.rawEvent.count(), messages: await db.message.count(), intents: await db.messageIntent.count() };
+  const logFrom = logs.listener.lines.length;
+  const failedBefore = await inboundQueue.getJobCountByTypes('failed');
+  const batch = (from: number) => Array.from({ length: 10 }, (_, i) => rawSms({ Body: 'Oui intéressé', From: `+3366${String(from + i).padStart(7, '0')}` }));
+  const stored = (n: number) => async () => (await db.messageIntent.count()) >= before.intents + n;
+
+  for (const event of batch(0)) await enqueue(inboundQueue, 'inbound', event);
+  await waitFor(stored(10), { what: 'the first ten messages', timeoutMs: 20_000 });
+  proxy.silence();
+  const silencedAt = Date.now();
+  try {
+    // Events keep arriving; every connection the workers have or open now gets no answer.
+    for (const event of batch(10)) await enqueue(inboundQueue, 'inbound', event);
+    await waitFor(() => Date.now() - silencedAt >= 8_000, { what: 'the end of the silence', timeoutMs: 10_000, intervalMs: 200 });
+  } finally {
+    proxy.resume();
+  }
+  for (const event of batch(20)) await enqueue(inboundQueue, 'inbound', event);
+
+  // Without the time limit the listener's statement on a silent connection would wait for good.
+  await waitFor(stored(30), { what: 'every message stored with its intent', timeoutMs: 40_000, intervalMs: 250 });
+  const idle = async () => (await inboundQueue.getJobCountByTypes('waiting', 'active', 'delayed', 'prioritized')) + (await interpretQueue.getJobCountByTypes('waiting', 'active', 'delayed', 'prioritized'));
+  await waitFor(async () => (await idle()) === 0, { what: 'the queues idle', timeoutMs: 20_000 });
+  expect(await db.rawEvent.count()).toBe(before.raw + 30);
+  expect(await db.message.count()).toBe(before.messages + 30);
+  expect(await db.messageIntent.count()).toBe(before.intents + 30);
+  expect(await inboundQueue.getJobCountByTypes('failed')).toBe(failedBefore);
+  expect(await interpretQueue.getJobCountByTypes('failed')).toBe(0);
+  // The listener saw an outage (its statements abandoned at the limit) and saw Postgres come back.
+  const listenerLines = logs.listener.lines.slice(logFrom).filter((l) => l.dependency === 'postgres');
+  expect(listenerLines[0]).toMatchObject({ level: 'warn', message: 'postgres unreachable', outage: 'down' });
+  expect(listenerLines.at(-1)).toMatchObject({ level: 'info', message: 'postgres reachable again', outage: 'up' });
+}, 90_000);

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import type { AppConfig } from '@switchboard/config';
-import { createDb } from '@switchboard/db';
+import { createDb, pingPostgres } from '@switchboard/db';
 import { answerClientErrorsAsJson } from '@switchboard/lifecycle';
 import type { Logger } from '@switchboard/logger';
 import { createQueue, createRedis, createResilience, queueKeys } from '@switchboard/queues';
@@ -21,7 +21,7 @@ export async function startConsole(config: AppConfig<'console'>, logger: Logger)
     process.stdout.write(`\nconsole: no ADMIN_TOKEN set; this run's token is ${adminToken}\n\n`);
   }
   // Outages are logged as a few lines each (down, summaries, back), not one per reconnect attempt.
-  const resilience = createResilience({ logger, backoff: config.workers.backoff, probes: { postgres: () => db.$queryRaw`SELECT 1` } });
+  const resilience = createResilience({ logger, backoff: config.workers.backoff, probes: { postgres: () => pingPostgres(db) } });
   const redis = createRedis(config.redis.url, 'worker', 'console');
   resilience.watchRedis(redis, 'console');
   // Sessions, the login limiter and replays fail fast when Redis is down instead of hanging the request.

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { Db } from '@switchboard/db';
+import { pingPostgres, type Db } from '@switchboard/db';
 
 export type Readiness = { ready: boolean; down: string[]; warnings: string[] };
 
@@ -18,7 +18,7 @@ export async function checkReadiness(redis: Redis, db: Db): Promise<Readiness> {
       const policy = /maxmemory_policy:(\S+)/.exec(memory)?.[1];
       if (policy && policy !== 'noeviction') warnings.push(`redis: maxmemory-policy is ${policy}, not noeviction: queued jobs can be evicted`);
     })).catch(() => down.push('redis')),
-    within(db.$queryRaw`SELECT 1`).catch(() => down.push('postgres')),
+    within(pingPostgres(db)).catch(() => down.push('postgres')),
   ]);
   return { ready: down.length === 0, down, warnings };
 }

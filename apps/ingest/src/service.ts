@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
 import type { Config } from '@switchboard/config';
-import { createDb, sourceRegistry } from '@switchboard/db';
+import { createDb, pingPostgres, sourceRegistry } from '@switchboard/db';
 import { answerClientErrorsAsJson } from '@switchboard/lifecycle';
 import type { Logger } from '@switchboard/logger';
 import { MAILGUN_TOLERANCE_SEC, PROVIDERS, providerProblems, webhookRoutes, type ProviderPlugin, type RefusedWebhook } from '@switchboard/providers';
@@ -35,7 +35,7 @@ export async function startIngest(config: Config, logger: Logger, plugins: reado
   const problems = providerProblems(plugins);
   if (problems.length > 0) throw new Error(`provider registry: ${problems.join('; ')}`);
   // Outages are logged as a few lines each (down, summaries, back), not one per reconnect attempt.
-  const resilience = createResilience({ logger, backoff: config.workers.backoff, probes: { postgres: () => db.$queryRaw`SELECT 1` } });
+  const resilience = createResilience({ logger, backoff: config.workers.backoff, probes: { postgres: () => pingPostgres(db) } });
   const redis = createRedis(config.redis.url, 'producer', 'ingest');
   resilience.watchRedis(redis, 'ingest');
   const queue = createQueue('inbound', { connection: redis, prefix: config.redis.prefix, resilience });

@@ -1,6 +1,7 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { PrismaClient, Prisma } from './generated/client.ts';
+import { sqlOn } from './sql.ts';
 
 export type Db = PrismaClient;
 /** A client or an interactive transaction: what repository functions take. */
@@ -122,4 +123,14 @@ function guardTransaction(tx: PgTransactionLike): PgTransactionLike {
 /** True when `err` is Postgres's unique violation: for a keyed write, "already done". */
 export function isUniqueViolation(err: unknown): boolean {
   return err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002';
+}
+
+/**
+ * `SELECT 1` on the pool, within the time limit of the hot paths (`PG_TIME_LIMIT_MS`): the outage
+ * monitor's probe. Through Prisma, a probe on a connection that stopped answering (a partition)
+ * would hold that connection until the TCP stack gives up, long after Postgres is back; this one
+ * drops it at the limit.
+ */
+export async function pingPostgres(db: Db): Promise<void> {
+  await sqlOn(poolOf(db)).$queryRaw`SELECT 1 AS ok`;
 }

@@ -1,4 +1,4 @@
-export { createDb, isUniqueViolation } from './client.ts';
+export { createDb, isUniqueViolation, pingPostgres } from './client.ts';
 export type { Db, DbTx, DbOptions } from './client.ts';
 export { newId } from './ids.ts';
 export { Prisma } from './generated/client.ts';

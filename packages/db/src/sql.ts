@@ -14,23 +14,44 @@ export type Sql = {
 type Queryable = Pick<pg.PoolClient, 'query'>;
 
 /**
+ * How long a transaction through `pg` ({@link pgTransaction}), or a lone statement on the pool
+ * ({@link sqlOn}), may take from the moment it has its connection: 5 s, the limit of Prisma's
+ * interactive transactions, which the hot paths used before they went through `pg`. Without it, a
+ * connection that stops answering without being closed (a network partition, a Postgres host gone
+ * without a reset) or a lock wait that does not end would hold a job, and a pool connection, for
+ * as long as the TCP stack takes to give up (minutes to hours).
+ */
+export const PG_TIME_LIMIT_MS = 5_000;
+
+export type PgLimits = { timeLimitMs?: number };
+
+/**
  * Raw SQL straight on a pg pool or connection: Prisma 6 compiles every statement, raw ones
  * included, in its WASM query compiler and re-encodes parameters and rows (a sixth of the
  * interpreter's CPU under load, bench/README.md). Statements are built by `Prisma.sql`, so the
  * text and parameters are those Prisma would send; rows come back as `pg` parses them (int8 as a
- * string: the hot paths read none).
+ * string: the hot paths read none). On a pool, each statement takes a connection of its own for
+ * at most {@link PG_TIME_LIMIT_MS}; on a connection (a transaction's), the transaction's limit holds.
  */
-export function sqlOn(target: Queryable): Sql {
+export function sqlOn(target: Queryable | pg.Pool, limits: PgLimits = {}): Sql {
+  const send = isPool(target)
+    ? (text: string, values: unknown[], name: string | undefined) => onConnection(target, 'statement', limits, (client) => run(client, text, values, name))
+    : (text: string, values: unknown[], name: string | undefined) => run(target, text, values, name);
   return {
     async $queryRaw<T>(strings: TemplateStringsArray, ...values: unknown[]) {
       const query = Prisma.sql(strings, ...values);
-      return (await run(target, query.text, withArrayLiterals(query.values), statementName(query.text))).rows as T;
+      return (await send(query.text, withArrayLiterals(query.values), statementName(query.text))).rows as T;
     },
     async $executeRaw(strings: TemplateStringsArray, ...values: unknown[]) {
       const query = Prisma.sql(strings, ...values);
-      return (await run(target, query.text, withArrayLiterals(query.values), statementName(query.text))).rowCount ?? 0;
+      return (await send(query.text, withArrayLiterals(query.values), statementName(query.text))).rowCount ?? 0;
     },
   };
+}
+
+/** A pool, not one of its connections (duck-typed: `pg` may live in another realm, as in jest). */
+function isPool(target: Queryable | pg.Pool): target is pg.Pool {
+  return typeof (target as pg.Pool).totalCount === 'number' && typeof (target as pg.Pool).connect === 'function';
 }
 
 /**
@@ -112,13 +133,50 @@ function asPostgresFailure(err: unknown): unknown {
  * Runs `fn` in one transaction on a connection of `pool` (READ COMMITTED, as Prisma's interactive
  * transactions): COMMIT when it resolves, ROLLBACK when it throws. A connection whose ROLLBACK
  * fails (it died under the transaction) is released with the error, so the pool drops it instead
- * of handing it out again.
+ * of handing it out again. A transaction still running after {@link PG_TIME_LIMIT_MS} fails at
+ * once and its connection is closed (see {@link onConnection}).
  */
-export async function pgTransaction<T>(pool: pg.Pool, fn: (tx: Sql) => Promise<T>): Promise<T> {
+export async function pgTransaction<T>(pool: pg.Pool, fn: (tx: Sql) => Promise<T>, limits: PgLimits = {}): Promise<T> {
+  return onConnection(pool, 'transaction', limits, async (client, unfit) => {
+    await run(client, 'BEGIN');
+    try {
+      const result = await fn(sqlOn(client));
+      await run(client, 'COMMIT');
+      return result;
+    } catch (err) {
+      await run(client, 'ROLLBACK').catch((rollbackErr: unknown) => unfit(rollbackErr as Error));
+      throw err;
+    }
+  });
+}
+
+/**
+ * Runs `work` on a connection of `pool`, then gives the connection back, or drops it when it is
+ * no longer fit to use: its socket failed, a ROLLBACK failed, or the time limit passed. At the
+ * limit the call fails with "Postgres did not answer within … ms" (a Postgres outage to the
+ * workers, as Prisma's expired transaction was: the job is retried) and the connection is closed
+ * there and then: the statement in flight is abandoned, and Postgres rolls back whatever its
+ * transaction had not committed (a COMMIT already sent may have landed: every hot write is keyed,
+ * so the retry finds it done). `work` may still be settling then; its outcome is ignored.
+ */
+async function onConnection<T>(
+  pool: pg.Pool,
+  what: 'transaction' | 'statement',
+  limits: PgLimits,
+  work: (client: pg.PoolClient, unfit: (err: Error) => void) => Promise<T>,
+): Promise<T> {
   const client = await pool.connect().catch((err: unknown) => {
     throw asPostgresFailure(err);
   });
+  const limitMs = limits.timeLimitMs ?? PG_TIME_LIMIT_MS;
   let broken: Error | undefined;
+  let released = false;
+  const release = () => {
+    if (released) return;
+    released = true;
+    client.off('error', onError);
+    client.release(broken);
+  };
   // While a client is checked out the pool listens to none of its errors: a connection reset
   // between two statements (an outage, a restart) would be an unhandled 'error' event, which
   // ends the process. The statement in flight, or the next one, fails with it instead.
@@ -126,25 +184,31 @@ export async function pgTransaction<T>(pool: pg.Pool, fn: (tx: Sql) => Promise<T
     broken ??= err;
   };
   client.on('error', onError);
-  try {
-    await run(client, 'BEGIN');
-    try {
-      const result = await fn(sqlOn(client));
-      await run(client, 'COMMIT');
-      return result;
-    } catch (err) {
-      await run(client, 'ROLLBACK').catch((rollbackErr: unknown) => {
-        broken = rollbackErr as Error;
-      });
-      throw err;
-    }
-  } catch (err) {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const err = new Error(`Postgres did not answer within ${limitMs} ms: the ${what} was abandoned and its connection closed`);
+      broken ??= err;
+      release();
+      reject(err);
+    }, limitMs);
+  });
+  const unfit = (err: Error) => {
+    broken ??= err;
+  };
+  const done = work(client, unfit).catch((err: unknown) => {
     // A failure other than a statement's (BEGIN, COMMIT, a dropped socket) leaves the connection unusable: drop it.
-    broken ??= isConnectionError(err) ? (err as Error) : undefined;
+    if (isConnectionError(err)) unfit(err as Error);
     throw err;
+  });
+  try {
+    return await Promise.race([done, expired]);
   } finally {
-    client.off('error', onError);
-    client.release(broken);
+    clearTimeout(timer);
+    // What `work` does after the limit fails on the closed connection; nobody waits for it.
+    done.catch(() => undefined);
+    expired.catch(() => undefined);
+    release();
   }
 }
 

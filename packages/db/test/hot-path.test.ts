@@ -1,9 +1,11 @@
+import net from 'node:net';
 import pg from 'pg';
-import { createTestDatabase, type TestDatabase } from '@switchboard/testing';
+import { classifyFailure } from '@switchboard/queues';
+import { createTestDatabase, waitFor, type TestDatabase } from '@switchboard/testing';
 import { newId } from '../src/ids.ts';
 // @ts-expect-error pg's own conversion (not typed): what the literals must match
 import pgUtils from 'pg/lib/utils.js';
-import { pgTransaction, sqlOn, withArrayLiterals } from '../src/sql.ts';
+import { PG_TIME_LIMIT_MS, pgTransaction, sqlOn, withArrayLiterals } from '../src/sql.ts';
 
 // pg's own conversion of an array parameter, which the literals must match byte for byte.
 const pgLiteral = (values: unknown[]) => (pgUtils as { prepareValue(v: unknown): unknown }).prepareValue(values);
@@ -83,6 +85,104 @@ describe('statements through pg', () => {
     const rows = await sql.$queryRaw<{ t: (string | null)[]; n: (number | null)[]; b: (boolean | null)[] }[]>`
       SELECT ${texts}::text[] AS t, ${numbers}::float8[] AS n, ${[true, null, false]}::boolean[] AS b`;
     expect(rows[0]).toEqual({ t: texts, n: numbers, b: [true, null, false] });
+  });
+});
+
+/**
+ * A TCP relay to Postgres that can stop relaying without closing anything: what a network
+ * partition, or a Postgres host gone without a reset, looks like to the client.
+ */
+async function silenceableRelay(targetUrl: string) {
+  const target = new URL(targetUrl);
+  let silent = false;
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(Number(target.port || 5432), target.hostname);
+    for (const [from, to] of [[client, upstream], [upstream, client]] as const) {
+      sockets.add(from);
+      from.on('data', (chunk) => {
+        if (!silent) to.write(chunk);
+      });
+      from.on('close', () => to.destroy());
+      from.on('error', () => undefined);
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = new URL(targetUrl);
+  url.host = `127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+  return {
+    url: url.toString(),
+    silence: () => void (silent = true),
+    resume: () => void (silent = false),
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+describe('the time limit of statements and transactions through pg', () => {
+  let db: TestDatabase;
+  let relay: Awaited<ReturnType<typeof silenceableRelay>>;
+  let pool: pg.Pool;
+  let admin: pg.Client;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    relay = await silenceableRelay(db.url);
+    // One connection: a connection the limit did not give back would block every later call.
+    pool = new pg.Pool({ connectionString: relay.url, max: 1, application_name: 'sb-limit-test' });
+    admin = new pg.Client({ connectionString: db.url });
+    await admin.connect();
+  });
+  afterAll(async () => {
+    await admin.end();
+    await pool.end();
+    await relay.close();
+    await db.drop();
+  });
+
+  it("is Prisma's 5 s for interactive transactions", () => {
+    expect(PG_TIME_LIMIT_MS).toBe(5_000);
+  });
+
+  it('a transaction on a connection that stops answering fails at the limit, reads as a Postgres outage, and its connection is dropped', async () => {
+    const one = (tx: ReturnType<typeof sqlOn>) => tx.$queryRaw<{ one: number }[]>`SELECT 1::int AS one`;
+    expect(await pgTransaction(pool, one)).toEqual([{ one: 1 }]);
+    relay.silence();
+    const started = Date.now();
+    const failure = await pgTransaction(pool, one, { timeLimitMs: 300 }).then(() => undefined, (err: unknown) => err as Error);
+    expect(failure?.message).toBe('Postgres did not answer within 300 ms: the transaction was abandoned and its connection closed');
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(classifyFailure(failure)).toMatchObject({ kind: 'transient', dependency: 'postgres' });
+    relay.resume();
+    // The pool's only connection was the silent one: a new one serves the next transaction.
+    expect(await pgTransaction(pool, one)).toEqual([{ one: 1 }]);
+  });
+
+  it('so does a lone statement on the pool (the listener stores raw events without a transaction)', async () => {
+    const sql = sqlOn(pool, { timeLimitMs: 300 });
+    expect(await sql.$queryRaw`SELECT 2::int AS two`).toEqual([{ two: 2 }]);
+    relay.silence();
+    await expect(sql.$queryRaw`SELECT 2::int AS two`).rejects.toThrow('Postgres did not answer within 300 ms: the statement was abandoned and its connection closed');
+    relay.resume();
+    expect(await sql.$queryRaw`SELECT 2::int AS two`).toEqual([{ two: 2 }]);
+  });
+
+  it('a transaction stuck behind a lock past the limit fails, and what it had written is never committed', async () => {
+    await admin.query('CREATE TABLE held (id int PRIMARY KEY, v text)');
+    await admin.query("INSERT INTO held VALUES (1, 'before')");
+    await admin.query('BEGIN');
+    await admin.query("UPDATE held SET v = 'holder' WHERE id = 1");
+    const attempt = pgTransaction(pool, async (tx) => {
+      await tx.$executeRaw`INSERT INTO held VALUES (2, 'written by the abandoned transaction')`;
+      await tx.$executeRaw`UPDATE held SET v = 'abandoned' WHERE id = 1`;
+    }, { timeLimitMs: 300 });
+    await expect(attempt).rejects.toThrow('Postgres did not answer within 300 ms: the transaction was abandoned');
+    await admin.query('COMMIT');
+    // The abandoned backend gets the lock, finds its client gone and rolls back.
+    await waitFor(async () => (await admin.query("SELECT 1 FROM pg_stat_activity WHERE application_name = 'sb-limit-test' AND state <> 'idle'")).rowCount === 0, { timeoutMs: 5_000 });
+    expect((await admin.query('SELECT id, v FROM held ORDER BY id')).rows).toEqual([{ id: 1, v: 'holder' }]);
+    expect(await pgTransaction(pool, (tx) => tx.$queryRaw`SELECT v FROM held WHERE id = 1`)).toEqual([{ v: 'holder' }]);
   });
 });
 

@@ -1,7 +1,7 @@
 import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '@switchboard/config';
-import { createDb, type Db } from '@switchboard/db';
+import { createDb, pingPostgres, type Db } from '@switchboard/db';
 import type { Logger } from '@switchboard/logger';
 import { createWorkerMetrics, startMetricsServer, type MetricsServer, type WorkerMetrics } from '@switchboard/metrics';
 import {
@@ -71,7 +71,7 @@ export async function startWorkerProcess(
   const { name, config, logger } = options;
   const redis = createRedis(config.redis.url, 'worker', name);
   // Outages are logged as a few lines each (down, summaries, back).
-  const resilience = createResilience({ logger, backoff: config.workers.backoff, probes: { postgres: () => db.$queryRaw`SELECT 1` } });
+  const resilience = createResilience({ logger, backoff: config.workers.backoff, probes: { postgres: () => pingPostgres(db) } });
   resilience.watchRedis(redis, name);
   const db = createDb({ url: config.database.url, poolSize: options.poolSize, applicationName: `switchboard-${name}`, onError: resilience.onError('postgres connection', 'postgres') });
   const metrics = createWorkerMetrics(name);

@@ -50,7 +50,7 @@ const PG_STATE = /^(08...|53...|57P0[123])$/;
 
 /** Messages of the same failures, as they read once wrapped (and in the failed set, where only the message is kept). */
 const POSTGRES_MESSAGE =
-  /can't reach database server|connection terminated|timeout exceeded when trying to connect|server closed the connection|terminating connection|the database system is (starting up|shutting down|in recovery mode)|too many (clients|connections)|Timed out fetching a new connection|Transaction already closed|Client has encountered a connection error|is not queryable|Server has closed the connection/i;
+  /can't reach database server|connection terminated|timeout exceeded when trying to connect|server closed the connection|terminating connection|the database system is (starting up|shutting down|in recovery mode)|too many (clients|connections)|Timed out fetching a new connection|Transaction already closed|Client has encountered a connection error|is not queryable|Server has closed the connection|Postgres did not answer within/i;
 const REDIS_MESSAGE = /Connection is closed|Command timed out|Stream isn't writeable|enableOfflineQueue|MaxRetriesPerRequest|Reached the max retries per request|\bLOADING\b|\bREADONLY\b|\bCLUSTERDOWN\b|\bTRYAGAIN\b|\bMASTERDOWN\b/;
 const NETWORK_MESSAGE = /\b(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN)\b/;
 
