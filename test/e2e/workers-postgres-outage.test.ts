@@ -1,4 +1,3 @@
-import net from 'node:net';
 import { Writable } from 'node:stream';
 import winston from 'winston';
 import { attachProviderMessageId, createDb, type Db } from '@switchboard/db';
@@ -8,47 +7,8 @@ import { startInterpreter, type InterpreterService } from '@switchboard/interpre
 import { startListener, type ListenerService } from '@switchboard/listener';
 import { createLogger, type Logger } from '@switchboard/logger';
 import { backoffDelay, createQueue, createRedis, enqueue, jobIdOf, jobs } from '@switchboard/queues';
-import { createTestDatabase, testConfig, testLogger, uniquePrefix, waitFor, type TestDatabase } from '@switchboard/testing';
+import { createTestDatabase, startTcpRelay, testConfig, testLogger, uniquePrefix, waitFor, type TcpRelay, type TestDatabase } from '@switchboard/testing';
 import { enableSubscriber, outboundSid, rawSms, rawStatus, seedCampaign } from './workers-fixtures.ts';
-
-/**
- * A TCP proxy in front of the shared Postgres that the test can cut (connections reset, new ones
- * refused) and restore, or silence (nothing relayed either way, nothing closed: a partition) and
- * resume.
- */
-type Proxy = { port: number; cut(): Promise<void>; restore(): Promise<void>; silence(): void; resume(): void; close(): Promise<void> };
-
-async function startProxy(target: { host: string; port: number }): Promise<Proxy> {
-  const sockets = new Set<net.Socket>();
-  let silent = false;
-  const server = net.createServer((client) => {
-    const upstream = net.connect(target.port, target.host);
-    for (const [from, to] of [[client, upstream], [upstream, client]] as const) {
-      sockets.add(from);
-      from.on('close', () => {
-        sockets.delete(from);
-        to.destroy();
-      });
-      from.on('error', () => {
-        client.destroy();
-        upstream.destroy();
-      });
-      // What arrives while silent is dropped: those connections never recover, as after a partition.
-      from.on('data', (chunk) => {
-        if (!silent) to.write(chunk);
-      });
-    }
-  });
-  const listen = (port: number) => new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, '127.0.0.1', () => resolve()));
-  await listen(0);
-  const port = (server.address() as net.AddressInfo).port;
-  const cut = async () => {
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    for (const s of sockets) s.destroy();
-    await closed;
-  };
-  return { port, cut, restore: () => listen(port), silence: () => void (silent = true), resume: () => void (silent = false), close: cut };
-}
 
 /** An inbound Mailgun email as ingest queues it (urlencoded text fields). */
 function rawEmail(i: number): RawEventPayload {
@@ -94,7 +54,7 @@ const BACKOFF = { JOB_BACKOFF_BASE_MS: '50', JOB_BACKOFF_MAX_MS: '800' };
 
 let database: TestDatabase;
 let db: Db;
-let proxy: Proxy;
+let proxy: TcpRelay;
 let listener: ListenerService;
 let interpreter: InterpreterService;
 const logs = { listener: capturingLogger('listener'), interpreter: capturingLogger('interpreter') };
@@ -109,10 +69,8 @@ beforeAll(async () => {
   db = createDb({ url: database.url, poolSize: 2 });
   await enableSubscriber(db);
   const direct = new URL(database.url);
-  proxy = await startProxy({ host: direct.hostname, port: Number(direct.port || 5432) });
-  const viaProxy = new URL(database.url);
-  viaProxy.port = String(proxy.port);
-  const config = testConfig({ DATABASE_URL: viaProxy.toString(), QUEUE_PREFIX: prefix, LISTENER_CONCURRENCY: '16', INTERPRETER_CONCURRENCY: '16', ...BACKOFF });
+  proxy = await startTcpRelay({ host: direct.hostname, port: Number(direct.port || 5432) });
+  const config = testConfig({ DATABASE_URL: proxy.via(database.url), QUEUE_PREFIX: prefix, LISTENER_CONCURRENCY: '16', INTERPRETER_CONCURRENCY: '16', ...BACKOFF });
   listener = await startListener(config, logs.listener.logger);
   interpreter = await startInterpreter(config, logs.interpreter.logger);
 });

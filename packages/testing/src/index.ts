@@ -16,3 +16,5 @@ export { startVonageFake, vonageStatusWebhook } from './vonage-fake.ts';
 export type { VonageFake, VonageFakeOptions, VonageSendRequest, VonageFakeMessage, VonageFakeAnswer, VonageStatusPlan } from './vonage-fake.ts';
 export { startMetaFake, metaWebhookSignature, metaWebhookBody } from './meta-fake.ts';
 export type { MetaFake, MetaFakeOptions, MetaSendRequest, MetaFakeMessage, MetaFakeAnswer, MetaStatusPlan } from './meta-fake.ts';
+export { startTcpRelay } from './tcp-relay.ts';
+export type { TcpRelay } from './tcp-relay.ts';
