@@ -169,33 +169,31 @@ async function onConnection<T>(
     throw asPostgresFailure(err);
   });
   const limitMs = limits.timeLimitMs ?? PG_TIME_LIMIT_MS;
+  // The first reason the connection is unfit to go back to the pool, if any: released with it, the pool drops it.
   let broken: Error | undefined;
+  const unfit = (err: Error) => {
+    broken ??= err;
+  };
   let released = false;
   const release = () => {
     if (released) return;
     released = true;
-    client.off('error', onError);
+    client.off('error', unfit);
     client.release(broken);
   };
   // While a client is checked out the pool listens to none of its errors: a connection reset
   // between two statements (an outage, a restart) would be an unhandled 'error' event, which
   // ends the process. The statement in flight, or the next one, fails with it instead.
-  const onError = (err: Error) => {
-    broken ??= err;
-  };
-  client.on('error', onError);
+  client.on('error', unfit);
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       const err = new Error(`Postgres did not answer within ${limitMs} ms: the ${what} was abandoned and its connection closed`);
-      broken ??= err;
+      unfit(err);
       release();
       reject(err);
     }, limitMs);
   });
-  const unfit = (err: Error) => {
-    broken ??= err;
-  };
   const done = work(client, unfit).catch((err: unknown) => {
     // A failure other than a statement's (BEGIN, COMMIT, a dropped socket) leaves the connection unusable: drop it.
     if (isConnectionError(err)) unfit(err as Error);
