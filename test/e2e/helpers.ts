@@ -3,7 +3,10 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { Writable } from 'node:stream';
+import winston from 'winston';
 import { createDb, type Db } from '@switchboard/db';
+import { createLogger, type Logger } from '@switchboard/logger';
 import { createQueue, createRedis, queueKeys } from '@switchboard/queues';
 import { createTestDatabase, startSubscriber, uniquePrefix, type Subscriber, type TestDatabase } from '@switchboard/testing';
 import webhooks from 'twilio/lib/webhooks/webhooks.js';
@@ -26,6 +29,16 @@ export async function postSignedTwilio(
     body: new URLSearchParams(params).toString(),
   });
   return { status: response.status, body: await response.text(), contentType: response.headers.get('content-type') };
+}
+
+export type LogLine = Record<string, unknown> & { level: string; message: string; timestamp: string };
+
+/** The app's own logger (JSON, redaction and all), its lines kept for the test to read. */
+export function capturingLogger(service: string): { logger: Logger; lines: LogLine[] } {
+  const lines: LogLine[] = [];
+  const logger = createLogger({ service, level: 'info', format: 'json', console: false });
+  logger.add(new winston.transports.Stream({ stream: new Writable({ objectMode: true, write: (info: LogLine, _enc, done) => (lines.push({ ...info }), done()) }) }));
+  return { logger, lines };
 }
 
 let counter = 0;

@@ -1,13 +1,11 @@
-import { Writable } from 'node:stream';
-import winston from 'winston';
 import { attachProviderMessageId, createDb, type Db } from '@switchboard/db';
 import { startSweeper } from '@switchboard/dispatcher';
 import type { RawEventPayload } from '@switchboard/events';
 import { startInterpreter, type InterpreterService } from '@switchboard/interpreter';
 import { startListener, type ListenerService } from '@switchboard/listener';
-import { createLogger, type Logger } from '@switchboard/logger';
 import { backoffDelay, createQueue, createRedis, enqueue, jobIdOf, jobs } from '@switchboard/queues';
 import { createTestDatabase, startTcpRelay, testConfig, testLogger, uniquePrefix, waitFor, type TcpRelay, type TestDatabase } from '@switchboard/testing';
+import { capturingLogger } from './helpers.ts';
 import { enableSubscriber, outboundSid, rawSms, rawStatus, seedCampaign } from './workers-fixtures.ts';
 
 /** An inbound Mailgun email as ingest queues it (urlencoded text fields). */
@@ -35,16 +33,6 @@ function rawEmail(i: number): RawEventPayload {
     body: new URLSearchParams(params).toString(),
     bodyEncoding: 'utf8',
   };
-}
-
-type Line = Record<string, unknown> & { level: string; message: string; timestamp: string };
-
-/** The app's own logger (JSON, redaction and all), its lines kept for the test to read. */
-function capturingLogger(service: string): { logger: Logger; lines: Line[] } {
-  const lines: Line[] = [];
-  const logger = createLogger({ service, level: 'info', format: 'json', console: false });
-  logger.add(new winston.transports.Stream({ stream: new Writable({ objectMode: true, write: (info: Line, _enc, done) => (lines.push({ ...info }), done()) }) }));
-  return { logger, lines };
 }
 
 const OUTAGE_MS = 60_000;

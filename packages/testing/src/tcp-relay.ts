@@ -5,7 +5,10 @@ import net from 'node:net';
  * resets every connection and refuses new ones until `restore` (a server down, a restart), and
  * `silence` relays nothing either way while closing nothing until `resume` (a network partition, a
  * host gone without a reset; what arrives meanwhile is dropped, so those connections never
- * recover).
+ * recover). `strand` silences for good only the connections open at the time, while new ones are
+ * relayed as before: a server host gone without a reset and its service back at the same address
+ * (a failover behind a stable name or virtual IP), which only a client that opens a new
+ * connection sees.
  */
 export type TcpRelay = {
   port: number;
@@ -15,11 +18,13 @@ export type TcpRelay = {
   restore(): Promise<void>;
   silence(): void;
   resume(): void;
+  strand(): void;
   close(): Promise<void>;
 };
 
 export async function startTcpRelay(target: { host: string; port: number }): Promise<TcpRelay> {
   const sockets = new Set<net.Socket>();
+  const stranded = new WeakSet<net.Socket>();
   let silent = false;
   const server = net.createServer((client) => {
     const upstream = net.connect(target.port, target.host);
@@ -34,7 +39,7 @@ export async function startTcpRelay(target: { host: string; port: number }): Pro
         upstream.destroy();
       });
       from.on('data', (chunk) => {
-        if (!silent) to.write(chunk);
+        if (!silent && !stranded.has(from)) to.write(chunk);
       });
     }
   });
@@ -58,6 +63,9 @@ export async function startTcpRelay(target: { host: string; port: number }): Pro
     restore: () => listen(port),
     silence: () => void (silent = true),
     resume: () => void (silent = false),
+    strand: () => {
+      for (const s of sockets) stranded.add(s);
+    },
     close: cut,
   };
 }
