@@ -21,7 +21,7 @@ export async function startConsole(config: AppConfig<'console'>, logger: Logger)
     process.stdout.write(`\nconsole: no ADMIN_TOKEN set; this run's token is ${adminToken}\n\n`);
   }
   // Outages are logged as a few lines each (down, summaries, back), not one per reconnect attempt.
-  const resilience = createResilience({ logger, backoff: config.workers.backoff, probes: { postgres: () => pingPostgres(db) } });
+  const resilience = createResilience({ logger, backoff: config.workers.backoff, probes: { postgres: () => pingPostgres(db) }, redisSilenceLimitMs: config.redis.silenceLimitMs });
   const redis = createRedis(config.redis.url, 'worker', 'console');
   resilience.watchRedis(redis, 'console');
   // Sessions, the login limiter and replays fail fast when Redis is down instead of hanging the request.

@@ -35,7 +35,7 @@ export async function startIngest(config: Config, logger: Logger, plugins: reado
   const problems = providerProblems(plugins);
   if (problems.length > 0) throw new Error(`provider registry: ${problems.join('; ')}`);
   // Outages are logged as a few lines each (down, summaries, back), not one per reconnect attempt.
-  const resilience = createResilience({ logger, backoff: config.workers.backoff, probes: { postgres: () => pingPostgres(db) } });
+  const resilience = createResilience({ logger, backoff: config.workers.backoff, probes: { postgres: () => pingPostgres(db) }, redisSilenceLimitMs: config.redis.silenceLimitMs });
   const redis = createRedis(config.redis.url, 'producer', 'ingest');
   resilience.watchRedis(redis, 'ingest');
   const queue = createQueue('inbound', { connection: redis, prefix: config.redis.prefix, resilience });

@@ -87,7 +87,8 @@ function shape(env: Env) {
      */
     relaxed: env.NODE_ENV === 'development' || env.NODE_ENV === 'test',
     database: { url: env.DATABASE_URL },
-    redis: { url: env.REDIS_URL, prefix: env.QUEUE_PREFIX },
+    /** `silenceLimitMs`: how long a connection may leave a PING unanswered before it is dropped (`watchRedis`). */
+    redis: { url: env.REDIS_URL, prefix: env.QUEUE_PREFIX, silenceLimitMs: env.REDIS_SILENCE_LIMIT_MS },
     log: { level: env.LOG_LEVEL, dir: env.LOG_DIR, format: env.LOG_FORMAT ?? (production ? 'json' : 'pretty') },
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     /** The base URL providers call: ingest checks signatures against it, the dispatcher gives providers callback and unsubscribe URLs under it. */

@@ -71,7 +71,7 @@ export async function startWorkerProcess(
   const { name, config, logger } = options;
   const redis = createRedis(config.redis.url, 'worker', name);
   // Outages are logged as a few lines each (down, summaries, back).
-  const resilience = createResilience({ logger, backoff: config.workers.backoff, probes: { postgres: () => pingPostgres(db) } });
+  const resilience = createResilience({ logger, backoff: config.workers.backoff, probes: { postgres: () => pingPostgres(db) }, redisSilenceLimitMs: config.redis.silenceLimitMs });
   resilience.watchRedis(redis, name);
   const db = createDb({ url: config.database.url, poolSize: options.poolSize, applicationName: `switchboard-${name}`, onError: resilience.onError('postgres connection', 'postgres') });
   const metrics = createWorkerMetrics(name);

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { ReplyError, type Redis } from 'ioredis';
 import { classifyFailure, DEFAULT_BACKOFF, type BackoffSchedule, type Dependency } from './failures.ts';
 
 /** What the outage lines are written with (the process logger fits). */
@@ -39,6 +39,8 @@ export type ResilienceOptions = {
   probeIntervalMs?: number;
   /** How often a still-open outage writes its summary line. Default 60 s. */
   summaryIntervalMs?: number;
+  /** A watched Redis connection silent this long is dropped and reconnected (see `watchRedis`). Default {@link REDIS_SILENCE_LIMIT_MS}. */
+  redisSilenceLimitMs?: number;
 };
 
 /** Hooks a worker registers so that it can wait out an outage and catch up after it. */
@@ -62,13 +64,27 @@ export type Resilience = {
    * Redis: the queues' and workers' connections are Redis's).
    */
   onError(source: string, dependency?: Dependency): (err: Error) => void;
-  /** Follows a Redis connection's errors and readiness (a shared connection may be watched more than once). */
+  /**
+   * Follows a Redis connection's errors and readiness (a shared connection may be watched more
+   * than once), and its liveness: a connection that leaves a PING unanswered for the silence limit
+   * is taken for dead, its socket destroyed, and ioredis reconnects (see {@link REDIS_SILENCE_LIMIT_MS}).
+   */
   watchRedis(redis: Redis, name: string): void;
   register(participant: OutageParticipant): () => void;
   close(): void;
 };
 
 const PROBE_TIMEOUT_MS = 5_000;
+
+/**
+ * How long a Redis connection may leave a PING unanswered before it is dropped. A Redis host that
+ * disappears without a reset (a failover to a new host behind the same name or virtual IP, a
+ * partition) leaves its connections open and silent, and TCP gives up on them only after about
+ * 15 minutes of retransmissions: until then every command on them waits, and a worker's jobs with
+ * them. A live Redis answers a PING within milliseconds, and a busy one (a long Lua script) with
+ * a BUSY error after its 5 s script limit; 15 s leaves room for both and for a slow network.
+ */
+export const REDIS_SILENCE_LIMIT_MS = 15_000;
 
 const errorCode = (err: Error & { code?: unknown }) => (typeof err.code === 'string' ? err.code : classifyCode(err));
 
@@ -81,7 +97,48 @@ export function createResilience(options: ResilienceOptions): Resilience {
   const participants = new Set<OutageParticipant>();
   const monitors = new Map<Dependency, OutageMonitor & { close(): void }>();
   const watched = new WeakSet<Redis>();
+  const silenceLimitMs = options.redisSilenceLimitMs ?? REDIS_SILENCE_LIMIT_MS;
+  const livenessTimers = new Set<NodeJS.Timeout>();
   let closed = false;
+
+  /**
+   * A PING every third of the silence limit while the connection is ready, one at a time. An
+   * answer is a reply from Redis, an error reply included; a client-side timeout or a rejection
+   * is not. A PING outstanding for the limit on the same socket means the socket is dead: it is
+   * destroyed (ioredis's `disconnect` would wait for a FIN the peer never acknowledges), which
+   * ioredis takes as a closed connection and reconnects by its retry strategy, re-sending (worker
+   * connections) or failing (producer connections) what was in flight.
+   */
+  function watchLiveness(redis: Redis, name: string) {
+    let asked: { at: number; socket: unknown } | undefined;
+    const timer = setInterval(() => {
+      if (closed || redis.status === 'end') {
+        clearInterval(timer);
+        livenessTimers.delete(timer);
+        return;
+      }
+      const socket = redis.stream;
+      if (redis.status !== 'ready' || !socket) return void (asked = undefined);
+      if (asked && asked.socket === socket) {
+        const silentForMs = Date.now() - asked.at;
+        if (silentForMs < silenceLimitMs) return;
+        asked = undefined;
+        resilience.monitor('redis').failed('ETIMEDOUT');
+        log.warn('redis connection silent: dropping it to reconnect', { connection: name, silentForMs });
+        socket.destroy();
+        return;
+      }
+      const question = (asked = { at: Date.now(), socket });
+      const answered = () => {
+        if (asked === question) asked = undefined;
+      };
+      redis.ping().then(answered, (err: unknown) => {
+        if (err instanceof ReplyError) answered();
+      });
+    }, Math.max(50, Math.floor(silenceLimitMs / 3)));
+    timer.unref();
+    livenessTimers.add(timer);
+  }
 
   function createMonitor(dependency: Dependency): OutageMonitor & { close(): void } {
     const probe = options.probes?.[dependency];
@@ -192,6 +249,7 @@ export function createResilience(options: ResilienceOptions): Resilience {
         log.debug('redis connection error', { connection: name, error: err.message });
       });
       redis.on('ready', () => resilience.monitor('redis').recovered());
+      watchLiveness(redis, name);
     },
     register(participant) {
       participants.add(participant);
@@ -199,6 +257,8 @@ export function createResilience(options: ResilienceOptions): Resilience {
     },
     close() {
       closed = true;
+      for (const timer of livenessTimers) clearInterval(timer);
+      livenessTimers.clear();
       for (const m of monitors.values()) m.close();
       participants.clear();
     },

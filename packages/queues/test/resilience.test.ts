@@ -16,7 +16,7 @@ import {
   type Processor,
   type QueueProcessors,
 } from '@switchboard/queues';
-import { freePort, uniquePrefix, waitFor } from '@switchboard/testing';
+import { freePort, startTcpRelay, uniquePrefix, waitFor } from '@switchboard/testing';
 
 const prefix = uniquePrefix();
 const redis = createRedis('redis://127.0.0.1:6379', 'worker');
@@ -123,6 +123,71 @@ describe('createResilience', () => {
     expect(lines[0]).toEqual({ level: 'warn', message: 'redis unreachable', meta: { dependency: 'redis', outage: 'down', code: 'ECONNRESET' } });
     expect(lines[1]!.meta).toMatchObject({ code: 'ECONNREFUSED', failures: 500, jobsHeld: 1, downForMs: expect.any(Number) });
     expect(lines.at(-1)).toMatchObject({ level: 'info', message: 'redis reachable again', meta: { failures: 500, jobsHeld: 1, jobsWaiting: 0 } });
+  });
+
+  describe('a watched Redis connection', () => {
+    /** A connection through a relay, watched with a short silence limit, its closes counted. */
+    async function watched(role: 'worker' | 'producer', silenceLimitMs: number) {
+      const relay = await startTcpRelay({ host: '127.0.0.1', port: 6379 });
+      const { lines, logger } = captureLogger();
+      const resilience = createResilience({ logger, redisSilenceLimitMs: silenceLimitMs });
+      const connection = createRedis(relay.via('redis://127.0.0.1:6379'), role, `watched-${role}`);
+      let closes = 0;
+      connection.on('close', () => (closes += 1));
+      connection.on('error', () => undefined);
+      resilience.watchRedis(connection, `watched-${role}`);
+      await waitFor(() => connection.status === 'ready', { what: 'the connection' });
+      closers.push(async () => {
+        resilience.close();
+        connection.disconnect();
+        await relay.close();
+      });
+      return { relay, lines, connection, closes: () => closes };
+    }
+    const key = () => `${prefix}:liveness:${Math.random().toString(36).slice(2)}`;
+
+    test('whose host vanishes without a reset is dropped after the silence limit and reconnects: a command asked meanwhile is answered', async () => {
+      const { relay, lines, connection, closes } = await watched('worker', 600);
+      const k = key();
+      await connection.set(k, 'before');
+      // The host is gone: the open connection hears nothing more, a new one reaches Redis (a failover behind the same address).
+      relay.strand();
+      const strandedAt = Date.now();
+      await expect(connection.set(k, 'after')).resolves.toBe('OK');
+      expect(Date.now() - strandedAt).toBeGreaterThanOrEqual(600);
+      expect(await connection.get(k)).toBe('after');
+      expect(closes()).toBe(1);
+      const silent = lines.find((l) => l.message === 'redis connection silent: dropping it to reconnect');
+      expect(silent).toMatchObject({ level: 'warn', meta: { connection: 'watched-worker', silentForMs: expect.any(Number) } });
+      expect(silent!.meta.silentForMs as number).toBeGreaterThanOrEqual(600);
+      await waitFor(() => lines.some((l) => l.meta.outage === 'up'), { what: 'the back line' });
+      expect(lines.filter((l) => l.meta.outage).map((l) => [l.meta.outage, l.meta.code])).toEqual([['down', 'ETIMEDOUT'], ['up', undefined]]);
+      await connection.del(k);
+    });
+
+    test("a producer's own command timeouts are no answer: its silent connection is dropped too, and the next command goes through", async () => {
+      // The producer role gives up on a command after 2 s; the PING it gives up on still counts as unanswered.
+      const { relay, lines, connection, closes } = await watched('producer', 3_000);
+      relay.strand();
+      await expect(connection.ping()).rejects.toThrow(/timed out/);
+      await waitFor(() => closes() === 1 && connection.status === 'ready', { what: 'the connection replaced', timeoutMs: 10_000 });
+      await expect(connection.ping()).resolves.toBe('PONG');
+      expect(lines.some((l) => l.message === 'redis connection silent: dropping it to reconnect')).toBe(true);
+    });
+
+    test('that answers is never dropped, idle or busy', async () => {
+      const { lines, connection, closes } = await watched('worker', 300);
+      const k = key();
+      const until = Date.now() + 3_000;
+      // Bursts of commands, then idle stretches longer than the limit.
+      while (Date.now() < until) {
+        await Promise.all(Array.from({ length: 200 }, (_, i) => connection.incrby(k, i)));
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+      expect(closes()).toBe(0);
+      expect(lines).toEqual([]);
+      await connection.del(k);
+    });
   });
 });
 
