@@ -61,15 +61,20 @@ export type DurableSinkOptions = {
 
 type Pending = { event: RawEventPayload; jobId: string; resolve(outcome: SinkOutcome): void; reject(err: unknown): void };
 
+const ADD_TIMED_OUT = 'redis did not answer within';
+
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   return Promise.race([
     promise,
     new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`redis did not answer within ${ms} ms`)), ms);
+      timer = setTimeout(() => reject(new Error(`${ADD_TIMED_OUT} ${ms} ms`)), ms);
     }),
   ]).finally(() => clearTimeout(timer));
 }
+
+/** A write that got no answer in time: ingest's own limit, or the connection's command timeout (ioredis's message). */
+const timedOut = (err: Error) => err.message.startsWith(ADD_TIMED_OUT) || err.message === 'Command timed out';
 
 /**
  * The durable hand-off, as a group commit: one write at a time, and the events submitted while it
@@ -114,6 +119,27 @@ export function durableSink(options: DurableSinkOptions): EventSink & { drainNow
   const add = (job: InboundJob) => withTimeout(queue.add(job.name, job.data, job.opts), addTimeoutMs);
   const addBulk = (list: InboundJob[]) => withTimeout(queue.addBulk(list), addTimeoutMs);
 
+  /**
+   * Set when a write to Redis timed out, until Redis answers a PING or the connection is replaced
+   * (its 'ready'). The connection may have gone silent (its host gone, a partition: the liveness
+   * check replaces it after REDIS_SILENCE_LIMIT_MS, `watchRedis`); meanwhile every group is spooled
+   * at once instead of waiting out a timeout of its own, so ingest answers at the spool's pace.
+   */
+  let suspect = false;
+  const trust = () => {
+    if (!suspect) return;
+    suspect = false;
+    scheduleDrain();
+  };
+  const distrust = () => {
+    if (suspect) return;
+    suspect = true;
+    const probe = () => {
+      if (suspect && !closed) redis.ping().then(trust, () => setTimeout(probe, 200).unref());
+    };
+    probe();
+  };
+
   async function write(group: Pending[]): Promise<void> {
     const job = inboundJob(
       group.map((p) => p.event),
@@ -122,8 +148,10 @@ export function durableSink(options: DurableSinkOptions): EventSink & { drainNow
     let outcome: SinkOutcome = 'queued';
     try {
       if (redis.status !== 'ready') throw new Error(`redis is ${redis.status}`);
+      if (suspect) throw new Error('redis has not answered an earlier write');
       await add(job);
     } catch (err) {
+      if (timedOut(err as Error)) distrust();
       logger.debug('redis cannot take events; spooling', { count: group.length, error: (err as Error).message });
       try {
         await spool.append([job.data]);
@@ -170,11 +198,12 @@ export function durableSink(options: DurableSinkOptions): EventSink & { drainNow
   function drainNow(): Promise<number> {
     draining ??= (async () => {
       try {
-        if (redis.status !== 'ready') return 0;
+        if (redis.status !== 'ready' || suspect) return 0;
         const moved = await spool.drain((entries) => addBulk(entries.map(spooledJob)).then(() => undefined), maxBatch);
         if (moved > 0) logger.info('spooled events moved to the queue', { count: moved });
         return moved;
       } catch (err) {
+        if (timedOut(err as Error)) distrust();
         logger.warn('spool drain stopped; will retry', { error: (err as Error).message });
         scheduleDrain();
         return 0;
@@ -193,7 +222,10 @@ export function durableSink(options: DurableSinkOptions): EventSink & { drainNow
     }, options.drainIntervalMs ?? 1_000);
     drainTimer.unref();
   }
-  const onReady = () => void drainNow();
+  const onReady = () => {
+    suspect = false;
+    void drainNow();
+  };
   redis.on('ready', onReady);
   // A previous process may have left a spool.
   void spool.hasBacklog().then((backlog) => backlog && (redis.status === 'ready' ? void drainNow() : scheduleDrain())).catch(() => undefined);

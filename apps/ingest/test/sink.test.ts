@@ -18,13 +18,21 @@ const keysOf = (jobs: InboundJob[]) => jobs.flatMap(eventsOf).map((e) => e.dedup
 
 /** A stand-in for the queue and its connection: records each add (as a list of one) and addBulk, fails on demand. */
 function fakeRedisQueue() {
-  const redis = Object.assign(new EventEmitter(), { status: 'ready' });
   const calls: InboundJob[][] = [];
   let fail: Error | undefined;
   let hang = false;
+  let held: (() => void)[] | undefined;
+  let attempts = 0;
+  /** A hung connection never answers; a held one answers when released. */
+  const answer = async () => {
+    if (hang) await new Promise(() => undefined);
+    if (held) await new Promise<void>((resolve) => held!.push(resolve));
+  };
+  const redis = Object.assign(new EventEmitter(), { status: 'ready', ping: () => answer().then(() => 'PONG') });
   const addBulk = async (jobs: InboundJob[]) => {
-    if (hang) return new Promise(() => undefined);
+    attempts += 1;
     if (fail) throw fail;
+    await answer();
     calls.push(jobs);
     return jobs;
   };
@@ -47,6 +55,20 @@ function fakeRedisQueue() {
     hangForever() {
       hang = true;
     },
+    /** Adds and PINGs wait until `release`, then land. */
+    hold() {
+      held = [];
+    },
+    release() {
+      const waiting = held ?? [];
+      held = undefined;
+      for (const resolve of waiting) resolve();
+    },
+    /** What waits is never answered (a connection gone); what comes next is. */
+    abandon() {
+      held = undefined;
+    },
+    attempts: () => attempts,
   };
 }
 
@@ -163,6 +185,52 @@ describe('the durable sink', () => {
     const { sink, hangForever } = await setup({ addTimeoutMs: 50 });
     hangForever();
     expect(await sink.submit(rawEvent('slow'))).toBe('spooled');
+  });
+
+  test('after an add times out, the groups that follow are spooled without trying Redis until it settles; then the spool drains', async () => {
+    const { sink, calls, spool, hold, release, attempts } = await setup({ addTimeoutMs: 50 });
+    hold();
+    expect(await sink.submit(rawEvent('late'))).toBe('spooled');
+    expect(attempts()).toBe(1);
+    // Redis is suspect: the next groups go to the spool at once, none waits out a timeout of its own.
+    expect(await sink.submit(rawEvent('next1'))).toBe('spooled');
+    expect(await sink.submit(rawEvent('next2'))).toBe('spooled');
+    expect(await sink.drainNow()).toBe(0);
+    expect(attempts()).toBe(1);
+    // Redis answers again (the late add lands, the PING is answered): it is trusted again and the
+    // spool drains (the late event's spooled copy is the same job, a no-op in BullMQ).
+    release();
+    await waitFor(() => spool.depth() === 0, { what: 'the spool drained' });
+    expect(keysOf(calls.flat()).sort()).toEqual(['late', 'late', 'next1', 'next2']);
+    expect(await sink.submit(rawEvent('after'))).toBe('queued');
+  });
+
+  test("the connection's own command timeout makes Redis suspect too, until a PING is answered", async () => {
+    const { sink, calls, spool, hold, release, failWith, attempts } = await setup();
+    hold();
+    failWith(new Error('Command timed out'));
+    expect(await sink.submit(rawEvent('t1'))).toBe('spooled');
+    failWith(undefined);
+    expect(await sink.submit(rawEvent('t2'))).toBe('spooled');
+    expect(attempts()).toBe(1);
+    release();
+    await waitFor(() => spool.depth() === 0, { what: 'the spool drained' });
+    expect(keysOf(calls.flat())).toEqual(['t1', 't2']);
+    expect(await sink.submit(rawEvent('t3'))).toBe('queued');
+  });
+
+  test('a connection replaced (ready again) is trusted at once', async () => {
+    const { sink, calls, spool, hold, abandon, up, attempts } = await setup({ addTimeoutMs: 50 });
+    hold();
+    expect(await sink.submit(rawEvent('u1'))).toBe('spooled');
+    expect(await sink.submit(rawEvent('u2'))).toBe('spooled');
+    expect(attempts()).toBe(1);
+    // The old connection's add and PING never come back; a new connection is ready.
+    abandon();
+    up();
+    await waitFor(() => spool.depth() === 0, { what: 'the spool drained' });
+    expect(keysOf(calls.flat())).toEqual(['u1', 'u2']);
+    expect(await sink.submit(rawEvent('u3'))).toBe('queued');
   });
 
   test('when neither Redis nor the spool can take an event, submit rejects', async () => {
