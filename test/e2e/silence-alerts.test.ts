@@ -99,9 +99,10 @@ describe('silence alerts', () => {
     expect(await db.webhookDelivery.count({ where: { type: 'source.silent' } })).toBe(1);
     expect(received('source.silent')).toHaveLength(1);
 
-    // A Twilio event arrives (as the listener stores it) at 12:05: recovered, once. The clock is
-    // moved first, so no evaluation sees the event before its time.
-    clock = new Date('2026-11-30T12:06:00Z');
+    // A Twilio event arrives (as the listener stores it) at 12:05: recovered, once. An evaluation
+    // at 12:06 runs first: one that read the clock before it moved (at 12:00) may still be running
+    // for a moment, and would see the event at its own time.
+    await tick('2026-11-30T12:06:00Z');
     await db.rawEvent.create({
       data: {
         id: newId(), provider: 'twilio-status', dedupKey: 'SM1.delivered', route: '/webhooks/twilio/status', url: 'https://x/webhooks/twilio/status',
