@@ -61,6 +61,8 @@ type PgTransactionLike = {
   client: { release(err?: Error): void };
   cleanup?: () => void;
   executeRaw(query: Query): Promise<number>;
+  /** Where the adapter's `queryRaw` and `executeRaw` send a statement. */
+  performIO(query: Query): Promise<unknown>;
   commit(): Promise<void>;
   rollback(): Promise<void>;
 };
@@ -90,8 +92,21 @@ function releasingBrokenTransactions(factory: PrismaPg): PrismaPg {
   });
 }
 
+/**
+ * Also: a transaction's statements are sent one after the other. Prisma's query plans run some of
+ * them in parallel (the chunks of a large `createMany`), all on the transaction's one `pg` client;
+ * `pg` queues them, but calling `query()` on a busy client is deprecated and goes in pg@9. Queuing
+ * them here does what `pg` did, without relying on it.
+ */
 function guardTransaction(tx: PgTransactionLike): PgTransactionLike {
   let released = false;
+  const performIO = tx.performIO.bind(tx);
+  let previous: Promise<unknown> = Promise.resolve();
+  tx.performIO = (query) => {
+    const run = previous.then(() => performIO(query));
+    previous = run.catch(() => undefined);
+    return run;
+  };
   const executeRaw = tx.executeRaw.bind(tx);
   const commit = tx.commit.bind(tx);
   const rollback = tx.rollback.bind(tx);
