@@ -6,7 +6,7 @@ export { createQueue, createWorker, createProcessorClaims } from './queues.ts';
 export type { QueueOptions, Processor, WorkerExtraOptions, QueueProcessors, ProcessorClaims } from './queues.ts';
 export { TransientError, classifyFailure, isTransientReason, backoffDelay, DEFAULT_BACKOFF } from './failures.ts';
 export type { Failure, Dependency, BackoffSchedule } from './failures.ts';
-export { createResilience, REDIS_SILENCE_LIMIT_MS } from './outage.ts';
+export { createResilience } from './outage.ts';
 export type { Resilience, ResilienceOptions, OutageMonitor, OutageLogger, OutageParticipant } from './outage.ts';
 export { redriveFailed } from './redrive.ts';
 export type { RedriveFilter, RedriveResult, RedriveQueue } from './redrive.ts';

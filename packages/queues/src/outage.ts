@@ -84,7 +84,7 @@ const PROBE_TIMEOUT_MS = 5_000;
  * them. A live Redis answers a PING within milliseconds, and a busy one (a long Lua script) with
  * a BUSY error after its 5 s script limit; 15 s leaves room for both and for a slow network.
  */
-export const REDIS_SILENCE_LIMIT_MS = 15_000;
+const REDIS_SILENCE_LIMIT_MS = 15_000;
 
 const errorCode = (err: Error & { code?: unknown }) => (typeof err.code === 'string' ? err.code : classifyCode(err));
 
