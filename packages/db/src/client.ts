@@ -1,7 +1,7 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { PrismaClient, Prisma } from './generated/client.ts';
-import { sqlOn } from './sql.ts';
+import { queryWithin, sqlOn } from './sql.ts';
 
 export type Db = PrismaClient;
 /** A client or an interactive transaction: what repository functions take. */
@@ -19,6 +19,8 @@ export type DbOptions = {
    * handler they go unreported.
    */
   onError?: (err: Error) => void;
+  /** The time limit of each statement Prisma sends (default {@link PRISMA_STATEMENT_LIMIT_MS}). */
+  statementLimitMs?: number;
 };
 
 /** Each client's pool, which the hot write paths use directly (see sql.ts). */
@@ -44,7 +46,7 @@ export function createDb(options: DbOptions): Db {
   // without a listener, such an error would end the process.
   pool.on('error', (err) => options.onError?.(err));
   const adapter = new PrismaPg(pool, { disposeExternalPool: true, ...(options.onError ? { onConnectionError: options.onError } : {}) });
-  const db = new PrismaClient({ adapter: releasingBrokenTransactions(adapter) });
+  const db = new PrismaClient({ adapter: releasingBrokenTransactions(adapter, options.statementLimitMs ?? PRISMA_STATEMENT_LIMIT_MS) });
   pools.set(db, pool);
   return db;
 }
@@ -66,7 +68,19 @@ type PgTransactionLike = {
   commit(): Promise<void>;
   rollback(): Promise<void>;
 };
-type AdapterLike = { startTransaction(isolationLevel?: unknown): Promise<PgTransactionLike> };
+type AdapterLike = { client: pg.Pool; startTransaction(isolationLevel?: unknown): Promise<PgTransactionLike> };
+
+/**
+ * The time limit of each statement Prisma sends, alone or in a transaction. A connection that
+ * stops answering without being closed (a Postgres host gone without a reset, a partition) would
+ * otherwise hold the statement, and its pool connection, until TCP gives up (about 15 minutes):
+ * the dispatcher's jobs and the console's requests with it, and each expired transaction would
+ * leak its connection (Prisma's ROLLBACK on it never answers). At the limit the statement fails
+ * ("Postgres did not answer within …", a Postgres outage to the workers) and its connection is
+ * dropped from the pool. 60 s, far above any statement of ours: the console's reads run on
+ * indexes, and the hot paths have their own 5 s (`PG_TIME_LIMIT_MS`).
+ */
+export const PRISMA_STATEMENT_LIMIT_MS = 60_000;
 
 /**
  * Prisma ends an interactive transaction by sending COMMIT (or ROLLBACK) and only then hands the
@@ -75,12 +89,20 @@ type AdapterLike = { startTransaction(isolationLevel?: unknown): Promise<PgTrans
  * slots until the worker can no longer get a connection at all (and `$disconnect` hangs). This
  * wrapper releases such a connection with the error, so the pool drops it and opens a fresh one.
  */
-function releasingBrokenTransactions(factory: PrismaPg): PrismaPg {
+function releasingBrokenTransactions(factory: PrismaPg, limitMs: number): PrismaPg {
   return new Proxy(factory, {
     get(target, prop, receiver) {
       if (prop === 'connect') {
         return async () => {
           const adapter = (await target.connect()) as unknown as AdapterLike;
+          // Lone statements each on a connection of their own within the limit; a transaction's
+          // connection with each of its statements within the limit; the rest is the pool's.
+          const pool = adapter.client;
+          const query = queryWithin(pool, limitMs);
+          const connect = async () => boundedCheckout(await pool.connect(), limitMs);
+          adapter.client = new Proxy(pool, {
+            get: (p, key) => (key === 'query' ? query : key === 'connect' ? connect : bound(p, key)),
+          });
           const start = adapter.startTransaction.bind(adapter);
           adapter.startTransaction = async (isolationLevel) => guardTransaction(await start(isolationLevel));
           return adapter;
@@ -90,6 +112,41 @@ function releasingBrokenTransactions(factory: PrismaPg): PrismaPg {
       return typeof value === 'function' ? value.bind(target) : value;
     },
   });
+}
+
+/** `target[key]`, a method bound to `target`. */
+function bound(target: object, key: string | symbol): unknown {
+  const value: unknown = Reflect.get(target, key, target);
+  return typeof value === 'function' ? value.bind(target) : value;
+}
+
+/**
+ * A transaction's connection, as the adapter sees it for one checkout: each statement within
+ * `limitMs`; at the limit the statement fails and the connection is given back with the error
+ * (the pool drops it). The adapter's own `release` afterwards does nothing (pg-pool throws on a
+ * second one).
+ */
+function boundedCheckout(client: pg.PoolClient, limitMs: number): pg.PoolClient {
+  let released = false;
+  const release = (err?: Error | boolean) => {
+    if (released) return;
+    released = true;
+    client.release(err);
+  };
+  const query = (config: pg.QueryConfig | string, values?: unknown[]) => {
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const err = new Error(`Postgres did not answer within ${limitMs} ms: the transaction was abandoned and its connection closed`);
+        release(err);
+        reject(err);
+      }, limitMs);
+    });
+    const running = client.query(config, values);
+    running.catch(() => undefined);
+    return Promise.race([running, expired]).finally(() => clearTimeout(timer));
+  };
+  return new Proxy(client, { get: (c, key) => (key === 'query' ? query : key === 'release' ? release : bound(c, key)) });
 }
 
 /**

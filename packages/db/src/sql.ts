@@ -151,6 +151,15 @@ export async function pgTransaction<T>(pool: pg.Pool, fn: (tx: Sql) => Promise<T
 }
 
 /**
+ * `pool.query` within a time limit: the statement runs on a connection of its own, dropped from
+ * the pool at the limit (see {@link onConnection}). What the Prisma adapter's lone statements go
+ * through (`createDb`).
+ */
+export function queryWithin(pool: pg.Pool, timeLimitMs: number): (config: pg.QueryConfig, values?: unknown[]) => Promise<pg.QueryResult> {
+  return (config, values) => onConnection(pool, 'statement', { timeLimitMs }, (client) => client.query(config, values));
+}
+
+/**
  * Runs `work` on a connection of `pool`, then gives the connection back, or drops it when it is
  * no longer fit to use: its socket failed, a ROLLBACK failed, or the time limit passed. At the
  * limit the call fails with "Postgres did not answer within … ms" (a Postgres outage to the

@@ -1,7 +1,9 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { createTestDatabase, type TestDatabase } from '@switchboard/testing';
+import { classifyFailure } from '@switchboard/queues';
+import { createTestDatabase, startTcpRelay, type TestDatabase } from '@switchboard/testing';
+import { createDb } from '../src/client.ts';
 
 const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, '../../..');
@@ -31,5 +33,42 @@ describe("a Prisma transaction's statements", () => {
     const { stdout, stderr } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: root, env: { ...process.env, DATABASE_URL: database.url } });
     expect(JSON.parse(stdout.trim())).toEqual({ count: 12_000, stored: 12_000 });
     expect(stderr).not.toMatch(/DeprecationWarning/);
+  });
+});
+
+describe('a Prisma statement on a connection that stops answering (a host gone without a reset)', () => {
+  /** A client whose pool has one connection, through a relay that can strand it. */
+  async function stranded() {
+    const direct = new URL(database.url);
+    const relay = await startTcpRelay({ host: direct.hostname, port: Number(direct.port || 5432) });
+    const db = createDb({ url: relay.via(database.url), poolSize: 1, statementLimitMs: 1_000 });
+    await db.$queryRaw`SELECT 1`;
+    relay.strand();
+    return { db, close: async () => (await db.$disconnect(), await relay.close()) };
+  }
+
+  test('alone, fails at the limit as a Postgres outage; the pool replaces its only connection', async () => {
+    const { db, close } = await stranded();
+    try {
+      const failure = await db.$queryRaw`SELECT 2`.then(() => undefined, (err: unknown) => err);
+      expect(String(failure)).toMatch(/Postgres did not answer within 1000 ms/);
+      expect(classifyFailure(failure)).toMatchObject({ kind: 'transient', dependency: 'postgres' });
+      expect(await db.$queryRaw`SELECT 3 AS n`).toEqual([{ n: 3 }]);
+    } finally {
+      await close();
+    }
+  });
+
+  test("in a transaction, fails, and the transaction's connection is dropped rather than kept from the pool for good", async () => {
+    const { db, close } = await stranded();
+    try {
+      // Prisma's own limit (5 s) ends the transaction; its ROLLBACK, on the same silent connection, is what the statement limit ends.
+      const failure = await db.$transaction(async (tx) => tx.$queryRaw`SELECT 2`).then(() => undefined, (err: unknown) => err);
+      expect(failure).toBeInstanceOf(Error);
+      expect(classifyFailure(failure)).toMatchObject({ kind: 'transient', dependency: 'postgres' });
+      expect(await db.$queryRaw`SELECT 3 AS n`).toEqual([{ n: 3 }]);
+    } finally {
+      await close();
+    }
   });
 });
