@@ -74,8 +74,8 @@ type AdapterLike = { client: pg.Pool; startTransaction(isolationLevel?: unknown)
  * The time limit of each statement Prisma sends, alone or in a transaction. A connection that
  * stops answering without being closed (a Postgres host gone without a reset, a partition) would
  * otherwise hold the statement, and its pool connection, until TCP gives up (about 15 minutes):
- * the dispatcher's jobs and the console's requests with it, and each expired transaction would
- * leak its connection (Prisma's ROLLBACK on it never answers). At the limit the statement fails
+ * the dispatcher's jobs and the console's requests with it, and a transaction's connection would
+ * never go back to the pool (its BEGIN, or its ROLLBACK after Prisma's own limit, never answers). At the limit the statement fails
  * ("Postgres did not answer within …", a Postgres outage to the workers) and its connection is
  * dropped from the pool. 60 s, far above any statement of ours: the console's reads run on
  * indexes, and the hot paths have their own 5 s (`PG_TIME_LIMIT_MS`).
