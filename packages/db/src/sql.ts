@@ -156,7 +156,9 @@ export async function pgTransaction<T>(pool: pg.Pool, fn: (tx: Sql) => Promise<T
  * through (`createDb`).
  */
 export function queryWithin(pool: pg.Pool, timeLimitMs: number): (config: pg.QueryConfig, values?: unknown[]) => Promise<pg.QueryResult> {
-  return (config, values) => onConnection(pool, 'statement', { timeLimitMs }, (client) => client.query(config, values));
+  // A connection that cannot be had fails as pg says, for the adapter to turn into Prisma's own error (P1001).
+  const asItIs = (err: unknown) => err;
+  return (config, values) => onConnection(pool, 'statement', { timeLimitMs }, (client) => client.query(config, values), asItIs);
 }
 
 /**
@@ -173,9 +175,10 @@ async function onConnection<T>(
   what: 'transaction' | 'statement',
   limits: PgLimits,
   work: (client: pg.PoolClient, unfit: (err: Error) => void) => Promise<T>,
+  connectFailure: (err: unknown) => unknown = asPostgresFailure,
 ): Promise<T> {
   const client = await pool.connect().catch((err: unknown) => {
-    throw asPostgresFailure(err);
+    throw connectFailure(err);
   });
   const limitMs = limits.timeLimitMs ?? PG_TIME_LIMIT_MS;
   // The first reason the connection is unfit to go back to the pool, if any: released with it, the pool drops it.
