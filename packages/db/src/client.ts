@@ -91,7 +91,7 @@ export const PRISMA_STATEMENT_LIMIT_MS = 60_000;
  */
 function releasingBrokenTransactions(factory: PrismaPg, limitMs: number): PrismaPg {
   return new Proxy(factory, {
-    get(target, prop, receiver) {
+    get(target, prop) {
       if (prop === 'connect') {
         return async () => {
           const adapter = (await target.connect()) as unknown as AdapterLike;
@@ -108,8 +108,7 @@ function releasingBrokenTransactions(factory: PrismaPg, limitMs: number): Prisma
           return adapter;
         };
       }
-      const value: unknown = Reflect.get(target, prop, receiver);
-      return typeof value === 'function' ? value.bind(target) : value;
+      return bound(target, prop);
     },
   });
 }
