@@ -120,12 +120,18 @@ export function createResilience(options: ResilienceOptions): Resilience {
       const socket = redis.stream;
       if (redis.status !== 'ready' || !socket) return void (asked = undefined);
       if (asked && asked.socket === socket) {
-        const silentForMs = Date.now() - asked.at;
-        if (silentForMs < silenceLimitMs) return;
-        asked = undefined;
-        resilience.monitor('redis').failed('ETIMEDOUT');
-        log.warn('redis connection silent: dropping it to reconnect', { connection: name, silentForMs });
-        socket.destroy();
+        if (Date.now() - asked.at < silenceLimitMs) return;
+        // Timers run before the poll for I/O: after the event loop was held up (a long synchronous
+        // task), the answer may be waiting in the socket. The verdict comes after it is read.
+        const question = asked;
+        setImmediate(() => {
+          if (closed || asked !== question || redis.stream !== socket) return;
+          asked = undefined;
+          const silentForMs = Date.now() - question.at;
+          resilience.monitor('redis').failed('ETIMEDOUT');
+          log.warn('redis connection silent: dropping it to reconnect', { connection: name, silentForMs });
+          socket.destroy();
+        });
         return;
       }
       const question = (asked = { at: Date.now(), socket });

@@ -126,12 +126,12 @@ describe('createResilience', () => {
   });
 
   describe('a watched Redis connection', () => {
-    /** A connection through a relay, watched with a short silence limit, its closes counted. */
-    async function watched(role: 'worker' | 'producer', silenceLimitMs: number) {
+    /** A connection through a relay (or straight to Redis), watched with a short silence limit, its closes counted. */
+    async function watched(role: 'worker' | 'producer', silenceLimitMs: number, { direct = false } = {}) {
       const relay = await startTcpRelay({ host: '127.0.0.1', port: 6379 });
       const { lines, logger } = captureLogger();
       const resilience = createResilience({ logger, redisSilenceLimitMs: silenceLimitMs });
-      const connection = createRedis(relay.via('redis://127.0.0.1:6379'), role, `watched-${role}`);
+      const connection = createRedis(direct ? 'redis://127.0.0.1:6379' : relay.via('redis://127.0.0.1:6379'), role, `watched-${role}`);
       let closes = 0;
       connection.on('close', () => (closes += 1));
       connection.on('error', () => undefined);
@@ -173,6 +173,31 @@ describe('createResilience', () => {
       await waitFor(() => closes() === 1 && connection.status === 'ready', { what: 'the connection replaced', timeoutMs: 10_000 });
       await expect(connection.ping()).resolves.toBe('PONG');
       expect(lines.some((l) => l.message === 'redis connection silent: dropping it to reconnect')).toBe(true);
+    });
+
+    test('that answered while the event loop was held up is not dropped: the answer is read before the verdict', async () => {
+      // Straight to Redis: a relay in this process would be held up too, and forward the answer only after the verdict.
+      const { lines, connection, closes } = await watched('worker', 300, { direct: true });
+      const k = key();
+      const ping = connection.ping.bind(connection) as () => Promise<string>;
+      let held = false;
+      // The next liveness PING queues behind a 200 ms BLPOP, so its answer comes while the process
+      // is held up for 1 s by a synchronous task: when the timers run again, it waits in the socket.
+      (connection as unknown as { ping: () => Promise<string> }).ping = () => {
+        if (held) return ping();
+        held = true;
+        void connection.blpop(k, 0.2);
+        const answer = ping();
+        setImmediate(() => {
+          const until = Date.now() + 1_000;
+          while (Date.now() < until);
+        });
+        return answer;
+      };
+      await waitFor(() => held, { what: 'a liveness PING' });
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      expect(closes()).toBe(0);
+      expect(lines).toEqual([]);
     });
 
     test('that answers is never dropped, idle or busy', async () => {
