@@ -74,7 +74,30 @@ function trustProxyProblem(value: string | undefined, strict: boolean): string |
   return bad.length > 0 ? `TRUST_PROXY: not an address, a CIDR or loopback/linklocal/uniquelocal: ${bad.map((b) => `"${b}"`).join(', ')}` : undefined;
 }
 
-function shape(env: Env) {
+/** The processes that hold BullMQ job locks: their Redis silence limit is bounded by the lock's life. */
+const WORKER_APPS: ReadonlySet<AppName> = new Set(['listener', 'interpreter', 'dispatcher']);
+
+/** The silence limit when REDIS_SILENCE_LIMIT_MS is unset. */
+const DEFAULT_SILENCE_LIMIT_MS = 15_000;
+
+/**
+ * The longest Redis silence limit a worker may have. A worker renews its jobs' locks every half
+ * lock duration (WORKER_STALLED_INTERVAL_MS), so when a connection falls silent the lock it
+ * renews may have only half its duration left; the liveness check finds the silence within 4/3
+ * of the limit (a PING every third of it). 30% of the interval finds it within 40%, and leaves
+ * a tenth of the interval to reconnect and resend the renewal before the lock runs out.
+ */
+function maxWorkerSilenceMs(stalledIntervalMs: number): number {
+  return Math.floor(stalledIntervalMs * 0.3);
+}
+
+/** REDIS_SILENCE_LIMIT_MS unset: 15 s, and in a worker no more than its locks allow (at least 100 ms, the variable's own minimum). */
+function silenceLimitFor(app: AppName, stalledIntervalMs: number): number {
+  if (!WORKER_APPS.has(app)) return DEFAULT_SILENCE_LIMIT_MS;
+  return Math.max(100, Math.min(DEFAULT_SILENCE_LIMIT_MS, maxWorkerSilenceMs(stalledIntervalMs)));
+}
+
+function shape(env: Env, app: AppName) {
   const production = env.NODE_ENV === 'production';
   return {
     /** `undefined` when NODE_ENV is unset, which is held to production's rules. */
@@ -88,7 +111,7 @@ function shape(env: Env) {
     relaxed: env.NODE_ENV === 'development' || env.NODE_ENV === 'test',
     database: { url: env.DATABASE_URL },
     /** `silenceLimitMs`: how long a connection may leave a PING unanswered before it is dropped (`watchRedis`). */
-    redis: { url: env.REDIS_URL, prefix: env.QUEUE_PREFIX, silenceLimitMs: env.REDIS_SILENCE_LIMIT_MS },
+    redis: { url: env.REDIS_URL, prefix: env.QUEUE_PREFIX, silenceLimitMs: env.REDIS_SILENCE_LIMIT_MS ?? silenceLimitFor(app, env.WORKER_STALLED_INTERVAL_MS) },
     log: { level: env.LOG_LEVEL, dir: env.LOG_DIR, format: env.LOG_FORMAT ?? (production ? 'json' : 'pretty') },
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     /** The base URL providers call: ingest checks signatures against it, the dispatcher gives providers callback and unsubscribe URLs under it. */
@@ -179,7 +202,7 @@ export function loadConfig(env: Record<string, string | undefined>, app: AppName
     if (vars !== undefined) sections[plugin.config.key] = plugin.config.section(vars as never);
   }
   if (!parsed || problems.length > 0) throw new ConfigError(problems);
-  const config: Config = { ...shape(parsed), ...(sections as ProviderSections) };
+  const config: Config = { ...shape(parsed, app), ...(sections as ProviderSections) };
   const mode = config.env === undefined ? 'NODE_ENV is unset' : `NODE_ENV is ${config.env}`;
   if (!config.relaxed && config.ingest.insecureSkipSignatures) {
     problems.push(`INSECURE_SKIP_SIGNATURES: only allowed when NODE_ENV is development or test (${mode})`);
@@ -193,6 +216,12 @@ export function loadConfig(env: Record<string, string | undefined>, app: AppName
   }
   const trustProxy = trustProxyProblem(parsed.TRUST_PROXY, !config.relaxed);
   if (trustProxy) problems.push(trustProxy);
+  if (WORKER_APPS.has(app) && parsed.REDIS_SILENCE_LIMIT_MS !== undefined && parsed.REDIS_SILENCE_LIMIT_MS > maxWorkerSilenceMs(parsed.WORKER_STALLED_INTERVAL_MS)) {
+    problems.push(
+      `REDIS_SILENCE_LIMIT_MS: must be at most 30% of WORKER_STALLED_INTERVAL_MS (${parsed.WORKER_STALLED_INTERVAL_MS} ms: at most ${maxWorkerSilenceMs(parsed.WORKER_STALLED_INTERVAL_MS)} ms) in the ${app}: ` +
+        `a silent connection is found within 4/3 of the limit, and the locks of the jobs it holds must outlive that, or another worker runs them too`,
+    );
+  }
   if (config.workers.backoff.maxMs < config.workers.backoff.baseMs) {
     problems.push('JOB_BACKOFF_MAX_MS: must be at least JOB_BACKOFF_BASE_MS');
   }

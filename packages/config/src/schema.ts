@@ -69,8 +69,12 @@ export const envSchema = z.object({
   /** Workers' retry schedule: the first delay, doubling with each retry up to the cap. */
   JOB_BACKOFF_BASE_MS: envInt(1_000, 1),
   JOB_BACKOFF_MAX_MS: envInt(60_000, 1),
-  /** A Redis connection that leaves a PING unanswered this long is dropped and reconnected (a host gone without a reset). */
-  REDIS_SILENCE_LIMIT_MS: envInt(15_000, 100),
+  /**
+   * A Redis connection that leaves a PING unanswered this long is dropped and reconnected (a host
+   * gone without a reset). Unset: 15 s, and in a worker at most 30% of WORKER_STALLED_INTERVAL_MS
+   * (`silenceLimitFor`).
+   */
+  REDIS_SILENCE_LIMIT_MS: envOptional().pipe(z.coerce.number<string | undefined>().int().min(100).optional()),
   INTENT_CLASSIFIER: z.enum(['builtin', 'llm']).default('builtin'),
   INTENT_LLM_URL: envOptional().pipe(envUrl(['http:', 'https:']).optional()),
   INTENT_LLM_API_KEY: envOptional(),

@@ -134,6 +134,26 @@ describe('loadConfig', () => {
     expect(problemsOf({ JOB_BACKOFF_BASE_MS: '0' })).toEqual([expect.stringMatching(/^JOB_BACKOFF_BASE_MS: /)]);
   });
 
+  test("the Redis silence limit: 15 s, and in a worker no more than 30% of the stalled interval, which its jobs' locks outlive", () => {
+    expect(loadConfig({ NODE_ENV: 'test' }, 'ingest').redis.silenceLimitMs).toBe(15_000);
+    expect(loadConfig({ NODE_ENV: 'test' }, 'console').redis.silenceLimitMs).toBe(15_000);
+    // A worker renews its locks every half stalled interval and finds a silence within 4/3 of the limit.
+    for (const app of ['listener', 'interpreter', 'dispatcher'] as const) {
+      expect(loadConfig({}, app).redis.silenceLimitMs).toBe(9_000);
+      expect(loadConfig({ WORKER_STALLED_INTERVAL_MS: '120000' }, app).redis.silenceLimitMs).toBe(15_000);
+      expect(loadConfig({ WORKER_STALLED_INTERVAL_MS: '1000' }, app).redis.silenceLimitMs).toBe(300);
+      expect(loadConfig({ REDIS_SILENCE_LIMIT_MS: '9000' }, app).redis.silenceLimitMs).toBe(9_000);
+      expect(problemsOf({ REDIS_SILENCE_LIMIT_MS: '15000' }, app)).toEqual([
+        `REDIS_SILENCE_LIMIT_MS: must be at most 30% of WORKER_STALLED_INTERVAL_MS (30000 ms: at most 9000 ms) in the ${app}: ` +
+          'a silent connection is found within 4/3 of the limit, and the locks of the jobs it holds must outlive that, or another worker runs them too',
+      ]);
+    }
+    // Ingest and the console hold no job locks: any limit from the variable's minimum.
+    expect(loadConfig({ NODE_ENV: 'test', REDIS_SILENCE_LIMIT_MS: '60000' }, 'ingest').redis.silenceLimitMs).toBe(60_000);
+    expect(loadConfig({ NODE_ENV: 'test', REDIS_SILENCE_LIMIT_MS: '' }, 'ingest').redis.silenceLimitMs).toBe(15_000);
+    expect(problemsOf({ NODE_ENV: 'test', REDIS_SILENCE_LIMIT_MS: '50' }, 'ingest')).toEqual([expect.stringMatching(/^REDIS_SILENCE_LIMIT_MS: /)]);
+  });
+
   test('lists are split on commas', () => {
     expect(loadConfig({ WHATSAPP_BRIDGE_ALLOWED_IPS: '10.0.0.1, 192.168.0.0/16,' }).whatsappBridge.allowedIps).toEqual(['10.0.0.1', '192.168.0.0/16']);
   });
