@@ -4,10 +4,13 @@
  * V8 CPU profile of the measured run summed by module (busy time only). CPU time per request moves
  * far less than requests/s when other work shares the machine, so this is the figure to compare
  * changes with; `npm run bench:ingest` stays the side-by-side one.
- * Run: npm exec -- node bench/ingest-cost.ts   (BENCH_DURATION=8 seconds, BENCH_PROFILE=1), or
+ * With BENCH_PERF=1, Linux `perf` samples ingest's CPU instead (user and kernel, V8's generated code
+ * named through its jitdump): what the process spends, where V8's profiler counts wall time.
+ * Run: npm exec -- node bench/ingest-cost.ts   (BENCH_DURATION=8 seconds, BENCH_PROFILE=1 or BENCH_PERF=1), or
  *      npm exec -- node bench/ingest-cost.ts <file.cpuprofile>   to summarize a profile taken earlier
  */
 import { randomBytes } from 'node:crypto';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Redis } from 'ioredis';
@@ -18,17 +21,23 @@ import { RESULTS_DIR, unlinkPrefix } from './support.ts';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const SECONDS = Number(process.env.BENCH_DURATION ?? 8);
 const PROFILE = process.env.BENCH_PROFILE === '1';
+const PERF = process.env.BENCH_PERF === '1';
 const WARMUP = 30_000;
 const FORMS = 150_000;
 const AUTH_TOKEN = randomBytes(16).toString('hex');
 /** USER_HZ: /proc times are in hundredths of a second. */
 const TICK_US = 10_000;
 
-/** User + system CPU of a process so far, in µs. */
-function cpuUs(pid: number): number {
+/** User and system CPU of a process so far, in µs. */
+function cpuSplitUs(pid: number): { user: number; system: number } {
   const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * TICK_US;
+  return { user: Number(fields[11]) * TICK_US, system: Number(fields[12]) * TICK_US };
+}
+/** User + system CPU of a process so far, in µs. */
+function cpuUs(pid: number): number {
+  const { user, system } = cpuSplitUs(pid);
+  return user + system;
 }
 
 type CommandStats = Record<string, { calls: number; usec: number }>;
@@ -93,6 +102,42 @@ function printBuckets(file: string): void {
   for (const [name, pct] of profileBuckets(file)) console.log(`  ${pct.toFixed(1).padStart(5)}%  ${name}`);
 }
 
+/** `perf record` of a process's CPU (call graphs, 1 kHz) for `seconds`, into `dir`. */
+function perfRecord(pid: number, dir: string, seconds: number): Promise<void> {
+  const perf = spawn('perf', ['record', '-q', '--no-buildid-cache', '-k', 'mono', '-e', 'cpu-clock', '-F', '1000', '-g', '-p', String(pid), '-o', path.join(dir, 'perf.data'), '--', 'sleep', String(seconds)], { stdio: 'inherit' });
+  return new Promise((resolve, reject) => {
+    perf.on('error', reject);
+    perf.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`perf record exited with ${code}`))));
+  });
+}
+
+/**
+ * What `perf` sampled: the CPU by binary (V8's generated code, Node and V8 in the `node` binary,
+ * the kernel, libc), then the functions of ours, Node's and the libraries' by inclusive share.
+ */
+function printPerf(dir: string): void {
+  const perf = (args: string[]) => execFileSync('perf', ['--buildid-dir', path.join(dir, 'buildid'), ...args], { cwd: dir, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'ignore'] });
+  perf(['inject', '--jit', '-i', 'perf.data', '-o', 'perf.jit.data']);
+  const rows = (out: string) => [...out.matchAll(/^\s+([\d.]+)%\s+(?:([\d.]+)%\s+)?(.*)$/gm)].map((m) => ({ share: Number(m[1]), self: Number(m[2] ?? m[1]), name: m[3]!.trim() }));
+  const byDso = new Map<string, number>();
+  for (const { share, name } of rows(perf(['report', '-i', 'perf.jit.data', '--no-children', '--sort', 'dso', '--stdio', '-g', 'none']))) {
+    const group = /^jitted-/.test(name) ? "V8's generated code (JavaScript, optimized)" : name === 'node' ? 'the node binary (V8: interpreter, builtins, GC, runtime; Node; llhttp; OpenSSL)' : name;
+    byDso.set(group, (byDso.get(group) ?? 0) + share);
+  }
+  console.log('CPU samples by binary (perf):');
+  for (const [name, share] of [...byDso].sort((a, b) => b[1] - a[1]).slice(0, 6)) console.log(`  ${share.toFixed(1).padStart(5)}%  ${name}`);
+  console.log('JavaScript functions by inclusive share of CPU (perf; self in brackets; the first 30 above 1%):');
+  const functions = rows(perf(['report', '-i', 'perf.jit.data', '--children', '--sort', 'sym', '--stdio', '-g', 'none']))
+    .filter((r) => r.share >= 1 && /\bJS:/.test(r.name) && !/processTicksAndRejections|node:internal\/process/.test(r.name))
+    .map((r) => ({ ...r, name: r.name.replace(/^\[\.\]\s+/, '').replace(/JS:[*+^~]?'?/, '').replace(/file:\/\/\S*?\/(apps|packages)\//, '$1/').replace(/\S*node_modules\//, '') }));
+  const seen = new Set<string>();
+  for (const f of functions) {
+    if (seen.has(f.name) || seen.size >= 30) continue;
+    seen.add(f.name);
+    console.log(`  ${f.share.toFixed(1).padStart(5)}%  (${f.self.toFixed(1)}%)  ${f.name}`);
+  }
+}
+
 async function main() {
   fs.mkdirSync(RESULTS_DIR, { recursive: true });
   const port = await freePort();
@@ -104,17 +149,27 @@ async function main() {
   // A migrated database of its own, as bench:ingest gives it (the source registry is reloaded from it every 2 s).
   await ensureTemplateDatabase();
   const database = await createTestDatabase();
-  const nodeArgs = PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.join(scratch, 'profile')}`, '--cpu-prof-interval=100'] : [];
+  const perfDir = path.join(scratch, 'perf');
+  const nodeArgs = PROFILE
+    ? ['--cpu-prof', `--cpu-prof-dir=${path.join(scratch, 'profile')}`, '--cpu-prof-interval=100']
+    : PERF
+      ? ['--perf-prof', `--perf-prof-path=${perfDir}`, '--perf-prof-unwinding-info', '--interpreted-frames-native-stack', `--logfile=${path.join(perfDir, 'v8.log')}`]
+      : [];
+  if (PERF) fs.mkdirSync(perfDir);
   const server = await startSwitchboard({ label: 'Switchboard ingest', port, cpu: 0, authToken: AUTH_TOKEN, prefix, scratch, databaseUrl: database.url, redisUrl: REDIS_URL, nodeArgs });
   try {
     await wrk({ port, file: forms, first: 1, count: WARMUP, seconds: 2, connections: 32, cpu: 1 });
-    const before = { server: cpuUs(server.pid), redis: cpuUs(redisPid), stats: commandStats(await redis.info('commandstats')) };
+    const before = { server: cpuUs(server.pid), split: cpuSplitUs(server.pid), redis: cpuUs(redisPid), stats: commandStats(await redis.info('commandstats')) };
+    // perf samples the measured run but its last second (it must stop while ingest still runs).
+    const perf = PERF ? perfRecord(server.pid, perfDir, SECONDS - 1) : undefined;
     const run = await wrk({ port, file: forms, first: WARMUP + 1, count: FORMS - WARMUP, seconds: SECONDS, connections: 32, cpu: 1 });
-    const after = { server: cpuUs(server.pid), redis: cpuUs(redisPid), stats: commandStats(await redis.info('commandstats')) };
+    await perf;
+    const after = { server: cpuUs(server.pid), split: cpuSplitUs(server.pid), redis: cpuUs(redisPid), stats: commandStats(await redis.info('commandstats')) };
     const jobs = await redis.llen(`${prefix}:inbound:wait`);
     const events = run.ok; // wrk's 2xx of the measured run; the warm-up's jobs are in the list too
     console.log(`${Math.round(run.ok / (run.duration_us / 1e6))} accepted/s, p50 ${(run.p50_us / 1000).toFixed(2)} ms, p99 ${(run.p99_us / 1000).toFixed(2)} ms, non-2xx ${run.non2xx}`);
     console.log(`CPU per accepted request: ingest ${((after.server - before.server) / events).toFixed(1)} µs, Redis ${((after.redis - before.redis) / events).toFixed(1)} µs (Redis: every client of the machine)`);
+    console.log(`  ingest's share in the kernel (system time): ${((100 * (after.split.system - before.split.system)) / (after.server - before.server)).toFixed(0)}%`);
     console.log(`jobs in the inbound queue: ${jobs} for ${run.ok} + the warm-up's 2xx`);
     console.log('Redis commands per accepted event (calls, µs of Redis):');
     for (const [name, stat] of Object.entries(after.stats)) {
@@ -129,6 +184,7 @@ async function main() {
     fs.rmSync(forms, { force: true });
     await database.drop();
   }
+  if (PERF) printPerf(perfDir);
   if (PROFILE) {
     const dir = path.join(scratch, 'profile');
     const [file] = fs.readdirSync(dir);
