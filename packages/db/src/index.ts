@@ -48,7 +48,7 @@ export type { VoiceEvent, VoiceBatchResult } from './calls.ts';
 export { isOptedOut, optedOutAmong, optOutKey } from './opt-out.ts';
 export { evaluateSourceSilence, getSourceAlerting, putSourceAlerting, listSourceAlerting, sourceExists } from './silence.ts';
 export type { SourceAlertingView, SourceAlertingInput, SilenceTransition } from './silence.ts';
-export { eraseContact, addressHash, erasedLabel, addressPattern, isSuppressed } from './erasure.ts';
+export { eraseContact, addressHash, erasedLabel, addressPattern, addressPrefilter, isSuppressed } from './erasure.ts';
 export type { ErasureCounts, ErasureResult } from './erasure.ts';
 export { recordConsentChanges, consentHistory, consentLedgerPages } from './consent.ts';
 export type { ConsentChange, ConsentEntry } from './consent.ts';
