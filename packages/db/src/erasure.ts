@@ -95,12 +95,16 @@ export async function eraseContact(db: Db, input: { address: string; hashKey: st
       const calls = await tx.$queryRaw<{ call_sid: string }[]>`SELECT call_sid FROM calls WHERE "from" ~* ${pattern} OR "to" ~* ${pattern}`;
       const callSids = calls.map((c) => c.call_sid);
       const callPatterns = callSids.map((sid) => `%${sid}%`);
+      // Found first, then locked by id, and the three ways apart: this scan reads every stored
+      // body, and Postgres runs it in parallel only without row locks and without a subquery in
+      // its filter (on 2 million raw events, an email's erasure took 7 s with both, 3.5 s without).
+      // A row erased between the two is simply gone.
+      const found = await tx.$queryRaw<{ id: string }[]>`
+        SELECT id FROM raw_events WHERE (${unfiltered}::boolean OR body LIKE ANY(${like}::text[])) AND body ~* ${pattern}
+        UNION SELECT id FROM raw_events WHERE provider = 'twilio-voice' AND body LIKE ANY(${callPatterns}::text[])
+        UNION SELECT event_id FROM messages WHERE lower(sender) = lower(${key}) OR lower(recipient) = lower(${key}) OR contact_id = ANY(${contactIds}::uuid[])`;
       const events = await tx.$queryRaw<{ id: string; attachments: { path?: string }[] | null }[]>`
-        SELECT id, attachments FROM raw_events
-        WHERE ((${unfiltered}::boolean OR body LIKE ANY(${like}::text[])) AND body ~* ${pattern})
-          OR (provider = 'twilio-voice' AND body LIKE ANY(${callPatterns}::text[]))
-          OR id IN (SELECT event_id FROM messages WHERE lower(sender) = lower(${key}) OR lower(recipient) = lower(${key}) OR contact_id = ANY(${contactIds}::uuid[]))
-        FOR UPDATE`;
+        SELECT id, attachments FROM raw_events WHERE id = ANY(${found.map((e) => e.id)}::uuid[]) FOR UPDATE`;
       const eventIds = events.map((e) => e.id);
       const messages = await tx.$queryRaw<{ id: string }[]>`
         DELETE FROM messages WHERE event_id = ANY(${eventIds}::uuid[]) OR lower(sender) = lower(${key}) OR contact_id = ANY(${contactIds}::uuid[])
