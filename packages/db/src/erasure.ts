@@ -43,6 +43,11 @@ function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
+/** A phone number's digits (its contact key without the `+`), or undefined for any other address. */
+function phoneDigits(key: string): string | undefined {
+  return /^\+\d{6,15}$/.test(key) ? key.slice(1) : undefined;
+}
+
 /**
  * The Postgres regular expression that finds the address in stored text however it was written:
  * a phone as `+33…`, `%2B33…`, `whatsapp:+33…` or bare digits (never inside a longer number);
@@ -50,7 +55,8 @@ function escapeRegex(text: string): string {
  */
 export function addressPattern(address: string): string {
   const key = optOutKey(address);
-  if (/^\+\d{6,15}$/.test(key)) return `(?<![0-9])(%2B|\\+)?${key.slice(1)}(?![0-9])`;
+  const digits = phoneDigits(key);
+  if (digits) return `(?<![0-9])(%2B|\\+)?${digits}(?![0-9])`;
   const encoded = encodeURIComponent(key);
   return encoded === key ? escapeRegex(key) : `${escapeRegex(key)}|${escapeRegex(encoded)}`;
 }
@@ -65,8 +71,8 @@ export function addressPattern(address: string): string {
  * Use as `(${patterns.length === 0} OR col LIKE ANY(patterns)) AND col ~* pattern`.
  */
 export function addressPrefilter(address: string): string[] {
-  const key = optOutKey(address);
-  return /^\+\d{6,15}$/.test(key) ? [`%${key.slice(1)}%`] : [];
+  const digits = phoneDigits(optOutKey(address));
+  return digits ? [`%${digits}%`] : [];
 }
 
 /**
